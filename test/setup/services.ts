@@ -1,0 +1,2 @@
+// Placeholder replaced by the local-services harness (packages/local).
+export default async function setup(): Promise<void> {}
