@@ -1,0 +1,291 @@
+/**
+ * Synced records: one item per (site, entity, record id), holding the Template's record as received
+ * (validated), its provenance and a content hash, so a sync writes only what changed. Records that
+ * disappeared from the Template keep their item with `deleted_at`.
+ */
+import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import type { Ctx } from "./context";
+import type { RecordEntity } from "./entity";
+import { VisibleError } from "./error";
+import { batchWrite, type Item, listPage, type Page, putRequest, queryAll } from "./store/db";
+import { Keys, recordIdFromSortKey } from "./store/keys";
+import {
+  TemplateCustomRequest,
+  TemplateExhibition,
+  TemplateOrder,
+  TemplatePainting,
+  TemplateUser,
+} from "./template/schema";
+import { contentHash } from "./util/hash";
+import { sortableDate } from "./util/time";
+
+/** Provenance the Dashboard adds to every record (seed: template_url, sync_timestamp; plus site_id). */
+export const Provenance = z.object({
+  site_id: z.string(),
+  template_url: z.string(),
+  sync_timestamp: z.string(),
+  deleted_at: z.string().optional(),
+});
+
+export const Painting = TemplatePainting.extend({ ...Provenance.shape, image_url: z.string().nullable() });
+export type Painting = z.infer<typeof Painting>;
+export const User = TemplateUser.extend(Provenance.shape);
+export type User = z.infer<typeof User>;
+export const Order = TemplateOrder.extend(Provenance.shape);
+export type Order = z.infer<typeof Order>;
+export const Exhibition = TemplateExhibition.extend(Provenance.shape);
+export type Exhibition = z.infer<typeof Exhibition>;
+export const CustomRequest = TemplateCustomRequest.extend(Provenance.shape);
+export type CustomRequest = z.infer<typeof CustomRequest>;
+
+export const STORED_SCHEMAS = {
+  paintings: Painting,
+  users: User,
+  orders: Order,
+  exhibitions: Exhibition,
+  custom_requests: CustomRequest,
+} as const;
+
+type AnyTemplateRecord = { id: number } & Record<string, unknown>;
+
+/** A painting's image as a URL: the Template URL joined with `image` (absolute URLs are kept). */
+export const imageUrl = (templateUrl: string, image: unknown): string | null => {
+  if (typeof image !== "string" || image.trim() === "") return null;
+  try {
+    return new URL(image.replace(/^\/+/, ""), `${templateUrl.replace(/\/+$/, "")}/`).toString();
+  } catch {
+    return null;
+  }
+};
+
+const lower = (v: unknown): string | undefined =>
+  typeof v === "string" && v !== "" ? v.toLocaleLowerCase("fr") : undefined;
+
+/** Lower-cased text searched by `q`. */
+const searchText = (entity: RecordEntity, r: Record<string, unknown>): string =>
+  (entity === "paintings"
+    ? [r.name, r.category, r.technique, r.year]
+    : entity === "users"
+      ? [r.name, r.email]
+      : entity === "orders"
+        ? [r.customer_name, r.email]
+        : [r.title, r.client_name, r.location, r.description]
+  )
+    .filter((v): v is string => typeof v === "string")
+    .join(" ")
+    .toLocaleLowerCase("fr");
+
+/** The hash a record is compared on: its content and where it comes from, never the sync time. */
+export const recordHash = (record: AnyTemplateRecord, templateUrl: string): string =>
+  contentHash({ record, templateUrl });
+
+/** The full item of a record as stored. */
+export function toItem(
+  siteId: string,
+  entity: RecordEntity,
+  record: AnyTemplateRecord,
+  templateUrl: string,
+  syncTimestamp: string,
+  hash: string,
+): Item {
+  const data: Record<string, unknown> = {
+    ...record,
+    site_id: siteId,
+    template_url: templateUrl,
+    sync_timestamp: syncTimestamp,
+  };
+  if (entity === "paintings") data.image_url = imageUrl(templateUrl, record.image);
+  const orderDate = entity === "orders" ? sortableDate(record.order_date as string | null) : undefined;
+  return {
+    ...Keys.record(siteId, entity, record.id),
+    ...Keys.recordIndexes(siteId, entity, record.id, orderDate),
+    type: "record",
+    entity,
+    site_id: siteId,
+    record_id: record.id,
+    hash,
+    search: searchText(entity, record),
+    f_status: lower(record.status),
+    f_category: lower(record.category),
+    f_role: lower(record.role),
+    data,
+  };
+}
+
+export interface StoredState {
+  hash: string;
+  deleted: boolean;
+}
+
+/** Every stored record id of a (site, entity) with its hash: what a sync compares against. */
+export async function index(
+  ctx: Ctx,
+  siteId: string,
+  entity: RecordEntity | "settings",
+): Promise<Map<number | string, StoredState>> {
+  const map = new Map<number | string, StoredState>();
+  for await (const items of queryAll(ctx, {
+    KeyConditionExpression: "pk = :pk",
+    ExpressionAttributeValues: { ":pk": Keys.recordPartition(siteId, entity) },
+    ProjectionExpression: "sk, #h, deleted_at",
+    ExpressionAttributeNames: { "#h": "hash" },
+  })) {
+    for (const item of items) {
+      map.set(recordIdFromSortKey(String(item.sk)), {
+        hash: String(item.hash),
+        deleted: item.deleted_at !== undefined,
+      });
+    }
+  }
+  return map;
+}
+
+/** Writes items in batches; returns the number of write requests sent. */
+export const writeItems = (ctx: Ctx, items: Item[], concurrency?: number): Promise<number> =>
+  batchWrite(ctx, items.map(putRequest), { concurrency });
+
+/** Marks records as gone from the Template (kept, with `deleted_at`). */
+export async function markDeleted(
+  ctx: Ctx,
+  siteId: string,
+  entity: RecordEntity | "settings",
+  ids: (number | string)[],
+  at: string,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < ids.length) {
+      const id = ids[next++] as number | string;
+      await ctx.db
+        .send(
+          new UpdateCommand({
+            TableName: ctx.table,
+            Key: Keys.record(siteId, entity, id),
+            UpdateExpression: "SET deleted_at = :at, #d.deleted_at = :at",
+            ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(deleted_at)",
+            ExpressionAttributeNames: { "#d": "data" },
+            ExpressionAttributeValues: { ":at": at },
+          }),
+        )
+        .catch((e: Error) => {
+          if (e.name !== "ConditionalCheckFailedException") throw e;
+        });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, ids.length) }, worker));
+}
+
+// ---- reading -------------------------------------------------------------------------------------
+
+export const ListFilter = z.object({
+  site_id: z.string().optional(),
+  status: z.string().optional(),
+  category: z.string().optional(),
+  role: z.string().optional(),
+  q: z.string().optional(),
+  from: z.string().optional(),
+  to: z.string().optional(),
+  include_deleted: z.boolean().optional(),
+  limit: z.number().int().min(1).max(200),
+  cursor: z.string().optional(),
+});
+export type ListFilter = z.infer<typeof ListFilter>;
+
+const dateBound = (value: string, name: string, end: boolean): string => {
+  const sortable = sortableDate(
+    end && /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value} 23:59:59.999999` : value,
+  );
+  if (!sortable) {
+    throw new VisibleError("invalid_request", "invalid_date", `${name} must be a date such as 2025-03-01`, {
+      [name]: value,
+    });
+  }
+  return sortable;
+};
+
+/** One page of an entity's records, newest first, across all sites or one. */
+export async function list(
+  ctx: Ctx,
+  entity: RecordEntity,
+  f: ListFilter,
+): Promise<Page<Record<string, unknown>>> {
+  const filters: string[] = [];
+  const values: Record<string, unknown> = {};
+  const names: Record<string, string> = {};
+  if (!f.include_deleted) filters.push("attribute_not_exists(deleted_at)");
+  const facet = (attr: string, value: string | undefined) => {
+    if (value === undefined || value === "") return;
+    filters.push(`${attr} = :${attr}`);
+    values[`:${attr}`] = value.toLocaleLowerCase("fr");
+  };
+  facet("f_status", f.status);
+  facet("f_category", f.category);
+  facet("f_role", f.role);
+  if (f.q) {
+    filters.push("contains(#search, :q)");
+    names["#search"] = "search";
+    values[":q"] = f.q.toLocaleLowerCase("fr");
+  }
+
+  let index: "gsi1" | "gsi2" | undefined;
+  let keyCondition: string;
+  if (entity === "orders") {
+    const idx = f.site_id ? Keys.ordersByDateIndex(f.site_id) : Keys.entityIndex("orders");
+    index = idx.index;
+    const pkAttr = `${idx.index}pk`;
+    const skAttr = `${idx.index}sk`;
+    values[":pk"] = idx.pk;
+    keyCondition = `${pkAttr} = :pk`;
+    const from = f.from ? dateBound(f.from, "from", false) : undefined;
+    const to = f.to ? `${dateBound(f.to, "to", true)}~` : undefined;
+    if (from && to) {
+      keyCondition += ` AND ${skAttr} BETWEEN :from AND :to`;
+      values[":from"] = from;
+      values[":to"] = to;
+    } else if (from) {
+      keyCondition += ` AND ${skAttr} >= :from`;
+      values[":from"] = from;
+    } else if (to) {
+      keyCondition += ` AND ${skAttr} <= :to`;
+      values[":to"] = to;
+    }
+  } else if (f.site_id) {
+    keyCondition = "pk = :pk";
+    values[":pk"] = Keys.recordPartition(f.site_id, entity);
+  } else {
+    const idx = Keys.entityIndex(entity);
+    index = idx.index;
+    keyCondition = "gsi1pk = :pk";
+    values[":pk"] = idx.pk;
+  }
+  const page = await listPage(ctx, {
+    index,
+    keyCondition,
+    values,
+    names: Object.keys(names).length ? names : undefined,
+    filter: filters.length ? filters.join(" AND ") : undefined,
+    descending: true,
+    limit: f.limit,
+    cursor: f.cursor,
+    scope: `records:${entity}:${JSON.stringify({ ...f, limit: undefined, cursor: undefined })}`,
+  });
+  return { ...page, items: page.items.map(fromItem) };
+}
+
+const fromItem = (item: Item): Record<string, unknown> => item.data as Record<string, unknown>;
+
+export async function get(
+  ctx: Ctx,
+  siteId: string,
+  entity: RecordEntity,
+  id: number,
+): Promise<Record<string, unknown>> {
+  const out = await ctx.db.send(
+    new GetCommand({ TableName: ctx.table, Key: Keys.record(siteId, entity, id) }),
+  );
+  if (!out.Item) {
+    throw new VisibleError("not_found", "record_not_found", `No ${entity} record ${id} on site "${siteId}"`);
+  }
+  return fromItem(out.Item);
+}

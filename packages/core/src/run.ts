@@ -1,0 +1,352 @@
+/**
+ * Sync runs: one per trigger (schedule, manual, webhook) and site. Each entity of a run reports its
+ * EntityResult independently (one SQS message each); the run fans in and is finalised exactly once, by
+ * whichever entity finishes last, through conditional writes. Log lines follow the seed's format.
+ */
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import type { Ctx } from "./context";
+import { Entity, REQUIRED_ENTITIES } from "./entity";
+import { VisibleError } from "./error";
+import * as SiteStore from "./site";
+import { batchWrite, listPage, type Page, putRequest, queryAll } from "./store/db";
+import { Keys } from "./store/keys";
+import { createId, sortableId } from "./util/id";
+import { epochSeconds, isoNow } from "./util/time";
+
+/** Runs, logs and quarantined records expire after this long (DynamoDB TTL). */
+export const RUN_RETENTION_DAYS = 90;
+
+export const Trigger = z.enum(["schedule", "manual", "webhook"]);
+export type Trigger = z.infer<typeof Trigger>;
+
+export const RunStatus = z.enum(["queued", "running", "succeeded", "partial", "failed"]);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+export const EntityStatus = z.enum(["pending", "running", "succeeded", "failed", "skipped"]);
+export type EntityStatus = z.infer<typeof EntityStatus>;
+
+export const EntityError = z.object({ code: z.string(), message: z.string() });
+export type EntityError = z.infer<typeof EntityError>;
+
+export const EntityResult = z.object({
+  status: EntityStatus,
+  fetched: z.number().int(),
+  valid: z.number().int(),
+  invalid: z.number().int(),
+  written: z.number().int(),
+  unchanged: z.number().int(),
+  deleted: z.number().int(),
+  pages: z.number().int(),
+  duration_ms: z.number().int().optional(),
+  error: EntityError.optional(),
+  /** Stats only: the figures this run read. */
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+export type EntityResult = z.infer<typeof EntityResult>;
+
+export const LogLevel = z.enum(["INFO", "SUCCESS", "WARNING", "ERROR"]);
+export type LogLevel = z.infer<typeof LogLevel>;
+
+export const LogEntry = z.object({
+  entity: z.string(),
+  level: LogLevel,
+  message: z.string(),
+  timestamp: z.string(),
+});
+export type LogEntry = z.infer<typeof LogEntry>;
+
+export const Run = z.object({
+  run_id: z.string(),
+  site_id: z.string(),
+  trigger: Trigger,
+  status: RunStatus,
+  success: z.boolean().optional(),
+  started_at: z.string(),
+  finished_at: z.string().optional(),
+  entities: z.partialRecord(Entity, EntityResult),
+  log: z.array(LogEntry).optional(),
+});
+export type Run = z.infer<typeof Run>;
+
+export const InvalidRecord = z.object({
+  entity: Entity,
+  record_id: z.union([z.number(), z.string()]).nullable(),
+  reasons: z.array(z.string()),
+  raw: z.unknown(),
+});
+export type InvalidRecord = z.infer<typeof InvalidRecord>;
+
+export const emptyResult = (status: EntityStatus = "pending"): EntityResult => ({
+  status,
+  fetched: 0,
+  valid: 0,
+  invalid: 0,
+  written: 0,
+  unchanged: 0,
+  deleted: 0,
+  pages: 0,
+});
+
+const TERMINAL: readonly EntityStatus[] = ["succeeded", "failed", "skipped"];
+export const isTerminal = (s: EntityStatus) => TERMINAL.includes(s);
+
+const expiresAt = (ctx: Ctx) => epochSeconds(ctx.now()) + RUN_RETENTION_DAYS * 86_400;
+
+const runKey = (runId: string) => ({ pk: Keys.runPartition(runId), sk: "RUN" });
+
+const notFound = (runId: string) =>
+  new VisibleError("not_found", "run_not_found", `No sync run with id "${runId}"`);
+
+export async function create(
+  ctx: Ctx,
+  input: { siteId: string; trigger: Trigger; entities: readonly Entity[]; runId?: string },
+): Promise<Run> {
+  const run: Run = {
+    run_id: input.runId ?? createId("run"),
+    site_id: input.siteId,
+    trigger: input.trigger,
+    status: "queued",
+    started_at: isoNow(ctx.now()),
+    entities: Object.fromEntries(input.entities.map((e) => [e, emptyResult()])),
+  };
+  await ctx.db.send(
+    new PutCommand({
+      TableName: ctx.table,
+      Item: { ...Keys.run(run.run_id, run.site_id), type: "run", expires_at: expiresAt(ctx), ...run },
+      ConditionExpression: "attribute_not_exists(pk)",
+    }),
+  );
+  await SiteStore.recordRun(ctx, run.site_id, { run_id: run.run_id, status: run.status });
+  return run;
+}
+
+export async function get(ctx: Ctx, runId: string, opts: { withLog?: boolean } = {}): Promise<Run> {
+  const out = await ctx.db.send(
+    new GetCommand({ TableName: ctx.table, Key: runKey(runId), ConsistentRead: true }),
+  );
+  if (!out.Item) throw notFound(runId);
+  const run = Run.parse(out.Item);
+  return opts.withLog ? { ...run, log: await logOf(ctx, runId) } : run;
+}
+
+/** Runs, newest first, of one site or of all. */
+export async function list(
+  ctx: Ctx,
+  q: { siteId?: string; limit: number; cursor?: string },
+): Promise<Page<Run>> {
+  const idx = q.siteId ? Keys.siteRunsIndex(q.siteId) : Keys.runsIndex();
+  const attr = idx.index === "gsi1" ? "gsi1pk" : "gsi2pk";
+  const page = await listPage(ctx, {
+    index: idx.index,
+    keyCondition: `${attr} = :pk`,
+    values: { ":pk": idx.pk },
+    descending: true,
+    limit: q.limit,
+    cursor: q.cursor,
+    scope: `runs:${q.siteId ?? "*"}`,
+  });
+  return { ...page, items: page.items.map((i) => Run.parse(i)) };
+}
+
+/** Marks an entity as running (and the run too). False when the entity already finished (a duplicate). */
+export async function startEntity(ctx: Ctx, runId: string, entity: Entity): Promise<boolean> {
+  try {
+    await ctx.db.send(
+      new UpdateCommand({
+        TableName: ctx.table,
+        Key: runKey(runId),
+        UpdateExpression: "SET entities.#e.#s = :running, #status = if_not_exists(#status, :running)",
+        ConditionExpression: "attribute_exists(pk) AND entities.#e.#s IN (:pending, :running)",
+        ExpressionAttributeNames: { "#e": entity, "#s": "status", "#status": "status" },
+        ExpressionAttributeValues: { ":running": "running", ":pending": "pending" },
+      }),
+    );
+    await ctx.db
+      .send(
+        new UpdateCommand({
+          TableName: ctx.table,
+          Key: runKey(runId),
+          UpdateExpression: "SET #status = :running",
+          ConditionExpression: "#status = :queued",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":running": "running", ":queued": "queued" },
+        }),
+      )
+      .then(async () => {
+        const run = await get(ctx, runId);
+        await SiteStore.recordRun(ctx, run.site_id, { run_id: runId, status: "running" });
+      })
+      .catch((e: Error) => {
+        if (e.name !== "ConditionalCheckFailedException") throw e;
+      });
+    return true;
+  } catch (e) {
+    if ((e as Error).name === "ConditionalCheckFailedException") return false;
+    throw e;
+  }
+}
+
+/** Live counters while an entity runs, for the UI. Ignored once the entity finished. */
+export async function progress(ctx: Ctx, runId: string, entity: Entity, result: EntityResult): Promise<void> {
+  await ctx.db
+    .send(
+      new UpdateCommand({
+        TableName: ctx.table,
+        Key: runKey(runId),
+        UpdateExpression: "SET entities.#e = :r",
+        ConditionExpression: "entities.#e.#s = :running",
+        ExpressionAttributeNames: { "#e": entity, "#s": "status" },
+        ExpressionAttributeValues: { ":r": { ...result, status: "running" }, ":running": "running" },
+      }),
+    )
+    .catch((e: Error) => {
+      if (e.name !== "ConditionalCheckFailedException") throw e;
+    });
+}
+
+/**
+ * Records an entity's final result, once: a second report for the same entity (a redelivered message)
+ * changes nothing and returns false. When it was the last entity, finalises the run.
+ */
+export async function completeEntity(
+  ctx: Ctx,
+  runId: string,
+  entity: Entity,
+  result: EntityResult,
+): Promise<{ recorded: boolean; run?: Run }> {
+  try {
+    await ctx.db.send(
+      new UpdateCommand({
+        TableName: ctx.table,
+        Key: runKey(runId),
+        UpdateExpression: "SET entities.#e = :r",
+        ConditionExpression: "attribute_exists(pk) AND entities.#e.#s IN (:pending, :running)",
+        ExpressionAttributeNames: { "#e": entity, "#s": "status" },
+        ExpressionAttributeValues: { ":r": result, ":pending": "pending", ":running": "running" },
+      }),
+    );
+  } catch (e) {
+    if ((e as Error).name === "ConditionalCheckFailedException") return { recorded: false };
+    throw e;
+  }
+  return { recorded: true, run: await finaliseIfDone(ctx, runId) };
+}
+
+/**
+ * The seed's rule: a run succeeds when paintings, users, orders and settings all succeeded (a run that
+ * covers only some entities, as a webhook's does, succeeds when each of them succeeded or was skipped).
+ * `partial`: it succeeded, but an optional entity failed or records were rejected.
+ */
+export function outcome(entities: Run["entities"]): { status: RunStatus; success: boolean } {
+  const results = Object.entries(entities) as [Entity, EntityResult][];
+  const required = results.filter(([e]) => REQUIRED_ENTITIES.includes(e));
+  const success =
+    required.length > 0
+      ? required.every(([, r]) => r.status === "succeeded")
+      : results.every(([, r]) => r.status === "succeeded" || r.status === "skipped");
+  if (!success) return { status: "failed", success };
+  const blemished = results.some(([, r]) => r.status === "failed" || r.invalid > 0);
+  return { status: blemished ? "partial" : "succeeded", success };
+}
+
+async function finaliseIfDone(ctx: Ctx, runId: string): Promise<Run | undefined> {
+  const run = await get(ctx, runId);
+  const results = Object.values(run.entities);
+  if (!results.every((r) => isTerminal(r.status))) return undefined;
+  const { status, success } = outcome(run.entities);
+  const finishedAt = isoNow(ctx.now());
+  try {
+    await ctx.db.send(
+      new UpdateCommand({
+        TableName: ctx.table,
+        Key: runKey(runId),
+        UpdateExpression: "SET #status = :status, success = :success, finished_at = :at",
+        ConditionExpression: "#status IN (:queued, :running)",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":status": status,
+          ":success": success,
+          ":at": finishedAt,
+          ":queued": "queued",
+          ":running": "running",
+        },
+      }),
+    );
+  } catch (e) {
+    if ((e as Error).name === "ConditionalCheckFailedException") return undefined;
+    throw e;
+  }
+  await SiteStore.recordRun(ctx, run.site_id, { run_id: runId, status, finished_at: finishedAt });
+  return { ...run, status, success, finished_at: finishedAt };
+}
+
+// ---- log -------------------------------------------------------------------------------------------
+
+export async function appendLog(ctx: Ctx, runId: string, entries: LogEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const ttl = expiresAt(ctx);
+  await batchWrite(
+    ctx,
+    entries.map((entry) =>
+      putRequest({
+        ...Keys.log(runId, `${entry.timestamp}#${sortableId()}`),
+        type: "log",
+        expires_at: ttl,
+        ...entry,
+      }),
+    ),
+  );
+}
+
+export async function logOf(ctx: Ctx, runId: string): Promise<LogEntry[]> {
+  const entries: LogEntry[] = [];
+  for await (const items of queryAll(ctx, {
+    KeyConditionExpression: "pk = :pk AND begins_with(sk, :p)",
+    ExpressionAttributeValues: { ":pk": Keys.runPartition(runId), ":p": Keys.logPrefix },
+  })) {
+    for (const item of items) entries.push(LogEntry.parse(item));
+  }
+  return entries;
+}
+
+// ---- quarantine ------------------------------------------------------------------------------------
+
+export async function quarantine(ctx: Ctx, runId: string, records: InvalidRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  const ttl = expiresAt(ctx);
+  await batchWrite(
+    ctx,
+    records.map((r, i) =>
+      putRequest({
+        ...Keys.invalid(runId, r.entity, r.record_id === null ? `?${sortableId()}${i}` : String(r.record_id)),
+        type: "invalid",
+        expires_at: ttl,
+        ...r,
+      }),
+    ),
+  );
+}
+
+export async function invalidRecords(
+  ctx: Ctx,
+  runId: string,
+  q: { entity?: Entity; limit: number; cursor?: string },
+): Promise<Page<InvalidRecord>> {
+  const exists = await ctx.db.send(
+    new QueryCommand({
+      TableName: ctx.table,
+      KeyConditionExpression: "pk = :pk AND sk = :sk",
+      ExpressionAttributeValues: { ":pk": Keys.runPartition(runId), ":sk": "RUN" },
+    }),
+  );
+  if (!exists.Items?.length) throw notFound(runId);
+  const page = await listPage(ctx, {
+    keyCondition: "pk = :pk AND begins_with(sk, :p)",
+    values: { ":pk": Keys.runPartition(runId), ":p": Keys.invalidPrefix(q.entity) },
+    limit: q.limit,
+    cursor: q.cursor,
+    scope: `invalid:${runId}:${q.entity ?? "*"}`,
+  });
+  return { ...page, items: page.items.map((i) => InvalidRecord.parse(i)) };
+}

@@ -1,0 +1,213 @@
+/**
+ * DynamoDB building blocks shared by every store module: batched writes that retry what DynamoDB leaves
+ * unprocessed, queries that page to the end, and opaque, signed list cursors.
+ */
+import { createHmac } from "node:crypto";
+import {
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+  QueryCommand,
+  type QueryCommandInput,
+} from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import type { Ctx } from "../context";
+import { VisibleError } from "../error";
+import { TABLE } from "./table";
+
+type WriteRequest = NonNullable<BatchWriteCommandInput["RequestItems"]>[string][number];
+export type Item = Record<string, unknown>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface BatchWriteOptions {
+  /** Requests in flight at once (each carries up to 25 items). */
+  concurrency?: number;
+  /** Attempts for the unprocessed rest of one request before giving up. */
+  maxAttempts?: number;
+}
+
+/**
+ * Writes puts and deletes in BatchWriteItem requests of 25, several at once, retrying `UnprocessedItems`
+ * with exponential backoff and jitter until every item is written. Returns the number of requests sent.
+ */
+export async function batchWrite(
+  ctx: Ctx,
+  requests: WriteRequest[],
+  opts: BatchWriteOptions = {},
+): Promise<number> {
+  const { concurrency = 4, maxAttempts = 10 } = opts;
+  const chunks: WriteRequest[][] = [];
+  for (let i = 0; i < requests.length; i += 25) chunks.push(requests.slice(i, i + 25));
+  let sent = 0;
+  const writeChunk = async (chunk: WriteRequest[]) => {
+    let pending = chunk;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > 1) await sleep(Math.random() * Math.min(2_000, 25 * 2 ** attempt));
+      sent++;
+      const out = await ctx.db.send(new BatchWriteCommand({ RequestItems: { [ctx.table]: pending } }));
+      pending = (out.UnprocessedItems?.[ctx.table] ?? []) as WriteRequest[];
+      if (pending.length > 0 && attempt >= maxAttempts) {
+        throw new Error(`DynamoDB left ${pending.length} items unprocessed after ${attempt} attempts`);
+      }
+    }
+  };
+  let next = 0;
+  const workers = Array.from({ length: Math.min(concurrency, chunks.length) }, async () => {
+    while (next < chunks.length) {
+      const chunk = chunks[next++];
+      if (chunk) await writeChunk(chunk);
+    }
+  });
+  await Promise.all(workers);
+  return sent;
+}
+
+export const putRequest = (item: Item): WriteRequest => ({ PutRequest: { Item: item } });
+export const deleteRequest = (key: { pk: string; sk: string }): WriteRequest => ({
+  DeleteRequest: { Key: key },
+});
+
+/** Every item of a query, page after page (for internal use on bounded partitions; never in a request path). */
+export async function* queryAll(
+  ctx: Ctx,
+  input: Omit<QueryCommandInput, "TableName">,
+): AsyncGenerator<Item[]> {
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await ctx.db.send(
+      new QueryCommand({ ...input, TableName: ctx.table, ExclusiveStartKey: start }),
+    );
+    yield (out.Items ?? []) as Item[];
+    start = out.LastEvaluatedKey;
+  } while (start);
+}
+
+/** Deletes every item of a partition (optionally under a sort-key prefix). Returns how many. */
+export async function deletePartition(ctx: Ctx, pk: string, skPrefix?: string): Promise<number> {
+  let deleted = 0;
+  for await (const items of queryAll(ctx, {
+    KeyConditionExpression: skPrefix ? "pk = :pk AND begins_with(sk, :p)" : "pk = :pk",
+    ExpressionAttributeValues: skPrefix ? { ":pk": pk, ":p": skPrefix } : { ":pk": pk },
+    ProjectionExpression: "pk, sk",
+  })) {
+    await batchWrite(
+      ctx,
+      items.map((i) => deleteRequest({ pk: String(i.pk), sk: String(i.sk) })),
+    );
+    deleted += items.length;
+  }
+  return deleted;
+}
+
+// ---- cursors ----------------------------------------------------------------------------------------
+
+const KeyAttributes = z.record(z.string(), z.union([z.string(), z.number()]));
+const keyNames: ReadonlySet<string> = new Set([
+  TABLE.partitionKey,
+  TABLE.sortKey,
+  ...Object.values(TABLE.indexes).flatMap((i) => [i.partitionKey, i.sortKey]),
+]);
+
+const cursorMac = (ctx: Ctx, body: string, scope: string): string =>
+  createHmac("sha256", ctx.keyRing.primary.key)
+    .update(`cursor:${scope}:${body}`)
+    .digest("base64url")
+    .slice(0, 22);
+
+/** An opaque cursor for a list position: the key as base64url JSON, signed so a tampered one is refused. */
+export const encodeCursor = (ctx: Ctx, key: Record<string, unknown>, scope: string): string => {
+  const body = Buffer.from(JSON.stringify(key)).toString("base64url");
+  return `${body}.${cursorMac(ctx, body, scope)}`;
+};
+
+export const invalidCursor = () =>
+  new VisibleError(
+    "invalid_request",
+    "invalid_cursor",
+    "The cursor is not valid for this list; start again without it",
+  );
+
+/** The key a cursor stands for, or a 400 when it was tampered with or belongs to another list. */
+export const decodeCursor = (ctx: Ctx, cursor: string, scope: string): Record<string, string | number> => {
+  const [body, mac] = cursor.split(".");
+  if (!body || !mac || mac !== cursorMac(ctx, body, scope)) throw invalidCursor();
+  try {
+    const key = KeyAttributes.parse(JSON.parse(Buffer.from(body, "base64url").toString("utf8")));
+    if (!Object.keys(key).every((k) => keyNames.has(k))) throw invalidCursor();
+    return key;
+  } catch {
+    throw invalidCursor();
+  }
+};
+
+export interface Page<T> {
+  items: T[];
+  next_cursor?: string;
+}
+
+export interface ListQuery {
+  index?: "gsi1" | "gsi2";
+  keyCondition: string;
+  values: Record<string, unknown>;
+  names?: Record<string, string>;
+  filter?: string;
+  descending?: boolean;
+  limit: number;
+  cursor?: string;
+  /** Binds cursors to this list, so a cursor from another list or filter is refused. */
+  scope: string;
+  /** Safety valve for sparse filters: at most this many items read per request. */
+  maxRead?: number;
+}
+
+/**
+ * One page of a list, honouring `limit` even with a filter: reads on until `limit` items match (or
+ * `maxRead` items were read), and returns a cursor at the last item returned, so no item is skipped.
+ */
+export async function listPage(ctx: Ctx, q: ListQuery): Promise<Page<Item>> {
+  const start = q.cursor ? decodeCursor(ctx, q.cursor, q.scope) : undefined;
+  const items: Item[] = [];
+  let exclusiveStart: Record<string, unknown> | undefined = start;
+  let read = 0;
+  const maxRead = q.maxRead ?? 5_000;
+  const keyOf = (item: Item): Record<string, unknown> => {
+    const key: Record<string, unknown> = { pk: item.pk, sk: item.sk };
+    if (q.index) {
+      const idx = TABLE.indexes[q.index];
+      key[idx.partitionKey] = item[idx.partitionKey];
+      key[idx.sortKey] = item[idx.sortKey];
+    }
+    return key;
+  };
+  while (items.length < q.limit) {
+    const want = q.limit - items.length;
+    const out = await ctx.db.send(
+      new QueryCommand({
+        TableName: ctx.table,
+        IndexName: q.index,
+        KeyConditionExpression: q.keyCondition,
+        FilterExpression: q.filter,
+        ExpressionAttributeValues: q.values,
+        ExpressionAttributeNames: q.names,
+        ScanIndexForward: !q.descending,
+        ExclusiveStartKey: exclusiveStart,
+        // Without a filter, ask one more than needed to know whether a next page exists.
+        Limit: q.filter ? Math.min(1_000, Math.max(want * 4, 100)) : want + 1,
+      }),
+    );
+    read += out.ScannedCount ?? 0;
+    const got = (out.Items ?? []) as Item[];
+    for (const item of got) {
+      if (items.length === q.limit) {
+        return { items, next_cursor: encodeCursor(ctx, keyOf(items[items.length - 1] as Item), q.scope) };
+      }
+      items.push(item);
+    }
+    exclusiveStart = out.LastEvaluatedKey;
+    if (!exclusiveStart) return { items };
+    if (read >= maxRead) break;
+  }
+  const last = items[items.length - 1];
+  const cursorKey = items.length === q.limit && last ? keyOf(last) : exclusiveStart;
+  return cursorKey ? { items, next_cursor: encodeCursor(ctx, cursorKey, q.scope) } : { items };
+}

@@ -1,0 +1,86 @@
+/**
+ * Every DynamoDB key the Dashboard builds, in one module (STYLE.md #8): callers never write "SITE#" + id.
+ * docs/data-model.md lists each item type, its keys and the query that reads it.
+ */
+import type { Entity, RecordEntity } from "../entity";
+
+const pad = (n: number): string => String(n).padStart(12, "0");
+
+/** Record ids are integers at the Template; settings are keyed by their name. */
+export const recordSortKey = (id: number | string): string => (typeof id === "number" ? pad(id) : `K#${id}`);
+
+/** The record id back from its sort key. */
+export const recordIdFromSortKey = (sk: string): number | string =>
+  sk.startsWith("K#") ? sk.slice(2) : Number(sk);
+
+const NO_DATE = "0000-00-00";
+
+export const Keys = {
+  /** One site. Listed through gsi1 ("SITES"). */
+  site: (siteId: string) => ({ pk: `SITE#${siteId}`, sk: "SITE", gsi1pk: "SITES", gsi1sk: siteId }),
+  sitesIndex: () => ({ index: "gsi1" as const, pk: "SITES" }),
+
+  /** All records of one (site, entity): one partition, sorted by id. */
+  recordPartition: (siteId: string, entity: Entity) => `SITE#${siteId}#E#${entity}`,
+  record: (siteId: string, entity: Entity, id: number | string) => ({
+    pk: Keys.recordPartition(siteId, entity),
+    sk: recordSortKey(id),
+  }),
+  /**
+   * Index keys of a record: gsi1 lists an entity across every site; gsi2 lists a site's orders by date.
+   * Orders sort by their date (newest first with a descending query), everything else by site then id.
+   */
+  recordIndexes: (siteId: string, entity: RecordEntity, id: number, orderDate?: string | null) =>
+    entity === "orders"
+      ? {
+          gsi1pk: `E#orders`,
+          gsi1sk: `${orderDate ?? NO_DATE}#${siteId}#${pad(id)}`,
+          gsi2pk: `SITE#${siteId}#ORDERS_BY_DATE`,
+          gsi2sk: `${orderDate ?? NO_DATE}#${pad(id)}`,
+        }
+      : { gsi1pk: `E#${entity}`, gsi1sk: `${siteId}#${pad(id)}` },
+  entityIndex: (entity: RecordEntity) => ({ index: "gsi1" as const, pk: `E#${entity}` }),
+  ordersByDateIndex: (siteId: string) => ({ index: "gsi2" as const, pk: `SITE#${siteId}#ORDERS_BY_DATE` }),
+
+  /** Stats history of a site, one item per sync, sorted by time. */
+  statsPartition: (siteId: string) => `SITE#${siteId}#STATS`,
+  stats: (siteId: string, timestamp: string) => ({ pk: Keys.statsPartition(siteId), sk: timestamp }),
+
+  /** A run, its log lines, its quarantined records and its scan checkpoints share one partition. */
+  runPartition: (runId: string) => `RUN#${runId}`,
+  run: (runId: string, siteId: string) => ({
+    pk: Keys.runPartition(runId),
+    sk: "RUN",
+    gsi1pk: "RUNS",
+    gsi1sk: runId,
+    gsi2pk: `SITE#${siteId}#RUNS`,
+    gsi2sk: runId,
+  }),
+  runsIndex: () => ({ index: "gsi1" as const, pk: "RUNS" }),
+  siteRunsIndex: (siteId: string) => ({ index: "gsi2" as const, pk: `SITE#${siteId}#RUNS` }),
+  log: (runId: string, sortable: string) => ({ pk: Keys.runPartition(runId), sk: `LOG#${sortable}` }),
+  logPrefix: "LOG#",
+  invalid: (runId: string, entity: Entity, recordRef: string) => ({
+    pk: Keys.runPartition(runId),
+    sk: `INVALID#${entity}#${recordRef}`,
+  }),
+  invalidPrefix: (entity?: Entity) => (entity ? `INVALID#${entity}#` : "INVALID#"),
+  /** Ids a scan has seen so far, saved when a sync continues in a new message. */
+  seen: (runId: string, entity: Entity, seq: number) => ({
+    pk: Keys.runPartition(runId),
+    sk: `SEEN#${entity}#${String(seq).padStart(6, "0")}`,
+  }),
+  seenPrefix: (entity: Entity) => `SEEN#${entity}#`,
+
+  /** One sync of a (site, entity) at a time. */
+  lease: (siteId: string, entity: Entity) => ({ pk: `LEASE#${siteId}#${entity}`, sk: "LEASE" }),
+  /** A sync of (site, entity) is queued and not started yet: webhooks coalesce on it. */
+  pending: (siteId: string, entity: Entity) => ({ pk: `PENDING#${siteId}#${entity}`, sk: "PENDING" }),
+  /** A webhook `event_id` already accepted. */
+  webhookEvent: (siteId: string, eventId: string) => ({ pk: `WEBHOOK#${siteId}`, sk: `EVENT#${eventId}` }),
+  /** Webhook rate limit window counter. */
+  webhookRate: (siteId: string, window: number) => ({ pk: `WEBHOOK#${siteId}`, sk: `RATE#${window}` }),
+  /** An admin token, stored as its SHA-256. */
+  adminToken: (hash: string) => ({ pk: "ADMIN_TOKENS", sk: hash }),
+  adminTokenPartition: "ADMIN_TOKENS",
+} as const;

@@ -1,0 +1,33 @@
+/** Timestamps the Dashboard creates: ISO 8601 UTC. */
+export const isoNow = (now: Date = new Date()): string => now.toISOString();
+
+export const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
+
+const TEMPLATE_DATE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+/**
+ * A sortable form of a date the Template stored as TEXT (`2025-03-01 10:11:12.123456+00`, `2025-03-01`,
+ * ISO...). Best effort: returns an ISO-like UTC string `YYYY-MM-DDTHH:MM:SS.ffffffZ`, or null when the text
+ * is not a date. Only used for ordering and range filters; the original text is always kept.
+ */
+export const sortableDate = (text: string | null | undefined): string | null => {
+  if (!text) return null;
+  const m = TEMPLATE_DATE.exec(text.trim());
+  if (!m) {
+    const parsed = Date.parse(text);
+    return Number.isNaN(parsed) ? null : new Date(parsed).toISOString().replace("Z", "000Z");
+  }
+  const [, y, mo, d, h = "00", mi = "00", s = "00", frac = "", zone] = m;
+  const micros = (frac + "000000").slice(0, 6);
+  let ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  if (Number.isNaN(ms)) return null;
+  if (zone && zone.toUpperCase() !== "Z") {
+    const sign = zone.startsWith("-") ? -1 : 1;
+    const digits = zone.slice(1).replace(":", "");
+    const offsetMin = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || "0");
+    ms -= sign * offsetMin * 60_000;
+  }
+  const iso = new Date(ms).toISOString(); // 2025-03-01T10:11:12.000Z
+  return `${iso.slice(0, 19)}.${micros}Z`;
+};
