@@ -1,0 +1,811 @@
+/**
+ * The sync engine (DESIGN.md decision 6 and 7). One SQS message = one (site, entity, run) unit of work:
+ *
+ *   lease → page through the export → dedupe ids → validate (quarantine the invalid, with reasons) →
+ *   hash and write only what changed → after a complete scan, mark as deleted what was not seen
+ *
+ * A large entity is checkpointed: when the invocation's time (or page budget) runs short, the ids seen so
+ * far are saved and a continuation message carries the offset. Redelivered and stale messages change
+ * nothing (the run's entity result and the lease's sequence number say what was done already).
+ */
+
+import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import type { Ctx } from "./context";
+import { ALL_ENTITIES, Entity, isOptional, type RecordEntity } from "./entity";
+import { VisibleError } from "./error";
+import * as Records from "./record";
+import * as RunStore from "./run";
+import { type EntityResult, emptyResult, type LogEntry, type LogLevel, type Trigger } from "./run";
+import * as Settings from "./settings";
+import * as SiteStore from "./site";
+import { assertFetchAllowed } from "./ssrf";
+import { statsItem } from "./stats";
+import { batchWrite, deletePartition, type Item, putRequest, queryAll } from "./store/db";
+import { Keys } from "./store/keys";
+import { TemplateClient, type TemplateClientOptions } from "./template/client";
+import { isTemplateError, TemplateError, TemplateNotFoundError } from "./template/errors";
+import { RECORD_SCHEMAS, reasonsOf } from "./template/schema";
+import { createId } from "./util/id";
+import { epochSeconds, isoNow } from "./util/time";
+
+// ---- messages ----------------------------------------------------------------------------------------
+
+const Counters = z.object({
+  fetched: z.number().int(),
+  valid: z.number().int(),
+  invalid: z.number().int(),
+  written: z.number().int(),
+  unchanged: z.number().int(),
+  pages: z.number().int(),
+  duplicates: z.number().int(),
+  unidentified: z.number().int(),
+  inserted: z.number().int(),
+  write_requests: z.number().int(),
+  started_ms: z.number(),
+});
+type Counters = z.infer<typeof Counters>;
+
+export const Continuation = z.object({
+  /** Sequence of this continuation (1 for the first); equal to the lease's while it is current. */
+  seq: z.number().int().positive(),
+  offset: z.number().int().nonnegative(),
+  counters: Counters,
+});
+export type Continuation = z.infer<typeof Continuation>;
+
+export const SyncMessage = z.object({
+  v: z.literal(1),
+  run_id: z.string().min(1),
+  site_id: z.string().min(1),
+  entity: Entity,
+  trigger: RunStore.Trigger,
+  continuation: Continuation.optional(),
+  /** How many times this message waited for another run's lease. */
+  lease_waits: z.number().int().nonnegative().default(0),
+});
+export type SyncMessage = z.infer<typeof SyncMessage>;
+
+/** Parses a queue message body; a body that is not a sync message is a clear, permanent error. */
+export const parseMessage = (body: string): SyncMessage => {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new VisibleError("invalid_request", "invalid_message", "The queue message is not JSON");
+  }
+  const parsed = SyncMessage.safeParse(json);
+  if (!parsed.success) {
+    throw new VisibleError("invalid_request", "invalid_message", "The queue message is not a sync message", {
+      issues: reasonsOf(parsed.error),
+    });
+  }
+  return parsed.data;
+};
+
+/** Sends messages to the sync queue, ten per request, retrying the ones SQS reports as failed. */
+export async function enqueue(
+  ctx: Ctx,
+  messages: { body: SyncMessage; delaySeconds?: number }[],
+): Promise<number> {
+  let requests = 0;
+  for (let i = 0; i < messages.length; i += 10) {
+    let batch = messages.slice(i, i + 10).map((m, j) => ({
+      Id: `m${j}`,
+      MessageBody: JSON.stringify(m.body),
+      DelaySeconds: m.delaySeconds,
+    }));
+    for (let attempt = 1; batch.length > 0; attempt++) {
+      requests++;
+      const out = await ctx.sqs.send(new SendMessageBatchCommand({ QueueUrl: ctx.queueUrl, Entries: batch }));
+      const failed = new Set((out.Failed ?? []).map((f) => f.Id));
+      batch = batch.filter((b) => failed.has(b.Id));
+      if (batch.length > 0 && attempt >= 5)
+        throw new Error(`SQS refused ${batch.length} messages after ${attempt} attempts`);
+    }
+  }
+  return requests;
+}
+
+// ---- starting runs -------------------------------------------------------------------------------------
+
+/** A pending marker older than this is ignored (its message was lost or sits in the DLQ). */
+const PENDING_TTL_SECONDS = 30 * 60;
+
+export const StartInput = z.object({
+  siteId: z.string().min(1),
+  trigger: RunStore.Trigger,
+  entities: z.array(Entity).min(1).optional(),
+  /** Skip entities already waiting in an earlier, not yet started run (webhook storms, overlapping ticks). */
+  coalesce: z.boolean().default(false),
+});
+export type StartInput = z.input<typeof StartInput>;
+
+export interface Started {
+  run?: RunStore.Run;
+  entities: Entity[];
+  coalesced: Entity[];
+}
+
+/** Creates a run for a site and enqueues one message per entity. */
+export async function start(ctx: Ctx, input: StartInput): Promise<Started> {
+  const { siteId, trigger, coalesce, entities: asked } = StartInput.parse(input);
+  const site = await SiteStore.get(ctx, siteId);
+  const wanted = [...new Set(asked ?? ALL_ENTITIES)].sort(
+    (a, b) => ALL_ENTITIES.indexOf(a) - ALL_ENTITIES.indexOf(b),
+  );
+  const runId = createId("run");
+  const entities: Entity[] = [];
+  const coalesced: Entity[] = [];
+  for (const entity of wanted) {
+    if (!coalesce || (await claimPending(ctx, site.id, entity, runId))) entities.push(entity);
+    else coalesced.push(entity);
+  }
+  if (entities.length === 0) return { entities, coalesced };
+  const run = await RunStore.create(ctx, { siteId: site.id, trigger, entities, runId });
+  await enqueue(
+    ctx,
+    entities.map((entity) => ({
+      body: { v: 1, run_id: runId, site_id: site.id, entity, trigger, lease_waits: 0 },
+    })),
+  );
+  return { run, entities, coalesced };
+}
+
+async function claimPending(ctx: Ctx, siteId: string, entity: Entity, runId: string): Promise<boolean> {
+  const now = epochSeconds(ctx.now());
+  try {
+    await ctx.db.send(
+      new PutCommand({
+        TableName: ctx.table,
+        Item: {
+          ...Keys.pending(siteId, entity),
+          type: "pending",
+          run_id: runId,
+          expires_at: now + PENDING_TTL_SECONDS,
+        },
+        ConditionExpression: "attribute_not_exists(pk) OR expires_at < :now",
+        ExpressionAttributeValues: { ":now": now },
+      }),
+    );
+    return true;
+  } catch (e) {
+    if ((e as Error).name === "ConditionalCheckFailedException") return false;
+    throw e;
+  }
+}
+
+async function releasePending(ctx: Ctx, siteId: string, entity: Entity, runId: string) {
+  await ctx.db
+    .send(
+      new DeleteCommand({
+        TableName: ctx.table,
+        Key: Keys.pending(siteId, entity),
+        ConditionExpression: "run_id = :r",
+        ExpressionAttributeValues: { ":r": runId },
+      }),
+    )
+    .catch((e: Error) => {
+      if (e.name !== "ConditionalCheckFailedException") throw e;
+    });
+}
+
+/** The scheduler's work: one run per enabled site. */
+export async function startScheduled(ctx: Ctx): Promise<{ runs: number; messages: number; skipped: number }> {
+  const sites = await SiteStore.list(ctx);
+  let runs = 0;
+  let messages = 0;
+  let skipped = 0;
+  const enabled = sites.filter((s) => s.enabled);
+  skipped = sites.length - enabled.length;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(16, enabled.length) }, async () => {
+      while (next < enabled.length) {
+        const site = enabled[next++];
+        if (!site) continue;
+        const started = await start(ctx, { siteId: site.id, trigger: "schedule", coalesce: true });
+        if (started.run) runs++;
+        messages += started.entities.length;
+      }
+    }),
+  );
+  return { runs, messages, skipped };
+}
+
+// ---- leases ----------------------------------------------------------------------------------------------
+
+/** A lease outlives the longest invocation (the consumer's timeout is 5 minutes). */
+export const LEASE_SECONDS = 6 * 60;
+
+type LeaseResult = { held: true; seq: number } | { held: false; owner: string };
+
+async function acquireLease(ctx: Ctx, msg: SyncMessage): Promise<LeaseResult> {
+  const now = epochSeconds(ctx.now());
+  const key = Keys.lease(msg.site_id, msg.entity);
+  try {
+    const out = await ctx.db.send(
+      new UpdateCommand({
+        TableName: ctx.table,
+        Key: key,
+        UpdateExpression:
+          "SET #owner = :run, expires_at = :exp, seq = if_not_exists(seq, :zero), #type = :type",
+        ConditionExpression: "attribute_not_exists(pk) OR #owner = :run OR expires_at < :now",
+        ExpressionAttributeNames: { "#owner": "owner", "#type": "type" },
+        ExpressionAttributeValues: {
+          ":run": msg.run_id,
+          ":exp": now + LEASE_SECONDS,
+          ":now": now,
+          ":zero": 0,
+          ":type": "lease",
+        },
+        ReturnValues: "ALL_OLD",
+      }),
+    );
+    const old = out.Attributes;
+    // A lease taken over from another (expired) run starts its sequence again.
+    const seq = old && old.owner === msg.run_id ? Number(old.seq ?? 0) : 0;
+    if (old && old.owner !== msg.run_id) await setLeaseSeq(ctx, msg, 0);
+    return { held: true, seq };
+  } catch (e) {
+    if ((e as Error).name !== "ConditionalCheckFailedException") throw e;
+    const current = await ctx.db.send(
+      new GetCommand({ TableName: ctx.table, Key: key, ConsistentRead: true }),
+    );
+    return { held: false, owner: String(current.Item?.owner ?? "?") };
+  }
+}
+
+async function setLeaseSeq(ctx: Ctx, msg: SyncMessage, seq: number) {
+  await ctx.db.send(
+    new UpdateCommand({
+      TableName: ctx.table,
+      Key: Keys.lease(msg.site_id, msg.entity),
+      UpdateExpression: "SET seq = :seq, expires_at = :exp",
+      ConditionExpression: "#owner = :run",
+      ExpressionAttributeNames: { "#owner": "owner" },
+      ExpressionAttributeValues: {
+        ":seq": seq,
+        ":run": msg.run_id,
+        ":exp": epochSeconds(ctx.now()) + LEASE_SECONDS,
+      },
+    }),
+  );
+}
+
+async function releaseLease(ctx: Ctx, msg: SyncMessage) {
+  await ctx.db
+    .send(
+      new DeleteCommand({
+        TableName: ctx.table,
+        Key: Keys.lease(msg.site_id, msg.entity),
+        ConditionExpression: "#owner = :run",
+        ExpressionAttributeNames: { "#owner": "owner" },
+        ExpressionAttributeValues: { ":run": msg.run_id },
+      }),
+    )
+    .catch((e: Error) => {
+      if (e.name !== "ConditionalCheckFailedException") throw e;
+    });
+}
+
+// ---- handling one message -----------------------------------------------------------------------------
+
+export interface HandleOptions {
+  /** Time left in this invocation (Lambda's `getRemainingTimeInMillis`). */
+  remainingMs: () => number;
+  /** Checkpoint when less than this is left, default 60 s. */
+  safetyMarginMs?: number;
+  /** Checkpoint after this many pages in one invocation (bounds memory and time), default 400. */
+  maxPagesPerInvocation?: number;
+  /** Delay before a message that found the lease busy is tried again, default 20 s. */
+  leaseRetryDelaySeconds?: number;
+  /** Give up on a busy lease after this many waits, default 45 (≈ 15 min). */
+  maxLeaseWaits?: number;
+  /** SQS receive count of this message and the queue's redrive limit: on the last receive, a failure is recorded in the run. */
+  receiveCount?: number;
+  maxReceiveCount?: number;
+  /** Template client tuning (timeouts, retries); tests shorten them. */
+  client?: Partial<Omit<TemplateClientOptions, "baseUrl" | "apiKey">>;
+  /** Records per write request batch in flight, default 4 requests of 25. */
+  writeConcurrency?: number;
+  /** Structured logs for the handler's logger; never receives a secret. */
+  onLog?: (entry: LogEntry & { run_id: string; site_id: string }) => void;
+}
+
+export type HandleOutcome =
+  | { kind: "completed"; result: EntityResult; run?: RunStore.Run }
+  | { kind: "continued"; seq: number; offset: number }
+  | { kind: "deferred"; owner: string }
+  | { kind: "ignored"; reason: "duplicate" | "stale" | "run_not_found" };
+
+/**
+ * Syncs one (site, entity) for a run. Returns what happened; throws only for failures worth another
+ * delivery (a Template that cannot be reached, DynamoDB trouble): the queue retries those and, on the last
+ * delivery, the run records why before the message goes to the dead-letter queue.
+ */
+export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): Promise<HandleOutcome> {
+  let run: RunStore.Run;
+  try {
+    run = await RunStore.get(ctx, msg.run_id);
+  } catch (e) {
+    if (e instanceof VisibleError && e.code === "run_not_found")
+      return { kind: "ignored", reason: "run_not_found" };
+    throw e;
+  }
+  const current = run.entities[msg.entity];
+  if (!current || RunStore.isTerminal(current.status)) return { kind: "ignored", reason: "duplicate" };
+
+  const lease = await acquireLease(ctx, msg);
+  if (!lease.held) {
+    if (msg.lease_waits >= (opts.maxLeaseWaits ?? 45)) {
+      const result: EntityResult = {
+        ...emptyResult("failed"),
+        error: {
+          code: "lease_timeout",
+          message: `Another sync of ${msg.entity} (${lease.owner}) kept running; gave up waiting`,
+        },
+      };
+      const log = new RunLog(ctx, msg, opts);
+      log.add("ERROR", result.error?.message ?? "");
+      await log.flush();
+      const done = await RunStore.completeEntity(ctx, msg.run_id, msg.entity, result);
+      return { kind: "completed", result, run: done.run };
+    }
+    await enqueue(ctx, [
+      { body: { ...msg, lease_waits: msg.lease_waits + 1 }, delaySeconds: opts.leaseRetryDelaySeconds ?? 20 },
+    ]);
+    return { kind: "deferred", owner: lease.owner };
+  }
+  const expectedSeq = msg.continuation?.seq ?? 0;
+  if (lease.seq !== expectedSeq) return { kind: "ignored", reason: "stale" };
+
+  await releasePending(ctx, msg.site_id, msg.entity, msg.run_id);
+  if (!(await RunStore.startEntity(ctx, msg.run_id, msg.entity)))
+    return { kind: "ignored", reason: "duplicate" };
+
+  const log = new RunLog(ctx, msg, opts);
+  try {
+    const site = await SiteStore.get(ctx, msg.site_id);
+    const client = new TemplateClient({
+      ...opts.client,
+      baseUrl: site.template_url,
+      apiKey: await SiteStore.apiKey(ctx, site.id),
+      assertUrlAllowed: (url) => assertFetchAllowed(url, ctx.production),
+      onRetry: (e) =>
+        log.add(
+          "WARNING",
+          `Nouvelle tentative ${e.attempt + 1} dans ${Math.round(e.delayMs)} ms (${e.code}${e.status ? ` ${e.status}` : ""})`,
+        ),
+    });
+    const step = await syncEntity(ctx, { msg, site, client, log, opts });
+    if (step.kind === "continue") {
+      const seq = expectedSeq + 1;
+      await saveSeen(ctx, msg, seq, step.newlySeen);
+      await setLeaseSeq(ctx, msg, seq);
+      await RunStore.progress(ctx, msg.run_id, msg.entity, resultOf(step.counters, "running"));
+      await log.flush();
+      await enqueue(ctx, [
+        { body: { ...msg, continuation: { seq, offset: step.offset, counters: step.counters } } },
+      ]);
+      return { kind: "continued", seq, offset: step.offset };
+    }
+    await log.flush();
+    const done = await RunStore.completeEntity(ctx, msg.run_id, msg.entity, step.result);
+    await SiteStore.recordEntitySync(ctx, site.id, msg.entity, step.liveCount);
+    await cleanupSeen(ctx, msg);
+    await releaseLease(ctx, msg);
+    return { kind: "completed", result: step.result, run: done.run };
+  } catch (error) {
+    const failure = describeFailure(error);
+    if (isTemplateError(error) && error instanceof TemplateNotFoundError && isOptional(msg.entity)) {
+      log.add("INFO", `Point d'accès absent sur ce Template (${msg.entity}) : ignoré`);
+      return finish(ctx, msg, log, { ...emptyResult("skipped") });
+    }
+    const lastDelivery = (opts.receiveCount ?? 1) >= (opts.maxReceiveCount ?? 1);
+    if (failure.retryable && !lastDelivery) {
+      log.add(
+        "WARNING",
+        `${failure.message} — nouvel essai (livraison ${opts.receiveCount ?? 1}/${opts.maxReceiveCount ?? 1})`,
+      );
+      await log.flush();
+      throw error;
+    }
+    log.add("ERROR", failure.message);
+    const outcome = await finish(ctx, msg, log, {
+      ...emptyResult("failed"),
+      error: { code: failure.code, message: failure.message },
+    });
+    // A failure the queue would have retried goes to the dead-letter queue now, with the run saying why.
+    if (failure.retryable) throw error;
+    return outcome;
+  }
+}
+
+async function finish(ctx: Ctx, msg: SyncMessage, log: RunLog, result: EntityResult): Promise<HandleOutcome> {
+  await log.flush();
+  const done = await RunStore.completeEntity(ctx, msg.run_id, msg.entity, result);
+  await cleanupSeen(ctx, msg);
+  await releaseLease(ctx, msg);
+  return { kind: "completed", result, run: done.run };
+}
+
+/** What a failure looks like in a run: a stable code and a message a person can act on, nothing internal. */
+export function describeFailure(error: unknown): { code: string; message: string; retryable: boolean } {
+  if (error instanceof TemplateError)
+    return { code: error.code, message: error.message, retryable: error.retryable };
+  if (error instanceof VisibleError) return { code: error.code, message: error.message, retryable: false };
+  const name = (error as Error | undefined)?.name ?? "";
+  if (
+    /Throttl|ProvisionedThroughput|RequestLimitExceeded|ServiceUnavailable|InternalServerError/.test(name)
+  ) {
+    return {
+      code: "storage_throttled",
+      message: "The Dashboard's database was busy; the sync will be retried",
+      retryable: true,
+    };
+  }
+  return {
+    code: "internal_error",
+    message: "The sync failed inside the Dashboard; see the service logs",
+    retryable: true,
+  };
+}
+
+// ---- the per-entity algorithm ---------------------------------------------------------------------------
+
+type Step =
+  | { kind: "done"; result: EntityResult; liveCount?: number }
+  | { kind: "continue"; offset: number; counters: Counters; newlySeen: (number | string)[] };
+
+interface EntityJob {
+  msg: SyncMessage;
+  site: SiteStore.Site;
+  client: TemplateClient;
+  log: RunLog;
+  opts: HandleOptions;
+}
+
+const LABEL: Record<Entity, { one: string; many: string; synced: string }> = {
+  paintings: { one: "Peinture", many: "peintures", synced: "synchronisées" },
+  users: { one: "Utilisateur", many: "utilisateurs", synced: "synchronisés" },
+  orders: { one: "Commande", many: "commandes", synced: "synchronisées" },
+  settings: { one: "Paramètre", many: "paramètres", synced: "synchronisés" },
+  exhibitions: { one: "Exposition", many: "expositions", synced: "synchronisées" },
+  stats: { one: "Statistique", many: "statistiques", synced: "enregistrées" },
+  custom_requests: { one: "Demande", many: "demandes personnalisées", synced: "synchronisées" },
+};
+
+/** At most this many "invalid record" warnings per entity in a run's log; the rest are counted. */
+const MAX_INVALID_WARNINGS = 20;
+
+const freshCounters = (now: Date): Counters => ({
+  fetched: 0,
+  valid: 0,
+  invalid: 0,
+  written: 0,
+  unchanged: 0,
+  pages: 0,
+  duplicates: 0,
+  unidentified: 0,
+  inserted: 0,
+  write_requests: 0,
+  started_ms: now.getTime(),
+});
+
+const resultOf = (c: Counters, status: RunStore.EntityStatus, deleted = 0): EntityResult => ({
+  status,
+  fetched: c.fetched,
+  valid: c.valid,
+  invalid: c.invalid,
+  written: c.written,
+  unchanged: c.unchanged,
+  deleted,
+  pages: c.pages,
+});
+
+async function syncEntity(ctx: Ctx, job: EntityJob): Promise<Step> {
+  const { entity } = job.msg;
+  if (entity === "settings") return syncSettings(ctx, job);
+  if (entity === "stats") return syncStats(ctx, job);
+  return syncRecords(ctx, job, entity);
+}
+
+const recordIdOf = (raw: unknown): number | undefined => {
+  if (raw === null || typeof raw !== "object") return undefined;
+  const id = (raw as { id?: unknown }).id;
+  const n = typeof id === "string" && id.trim() !== "" ? Number(id) : id;
+  return typeof n === "number" && Number.isInteger(n) && n >= 0 ? n : undefined;
+};
+
+async function syncRecords(ctx: Ctx, job: EntityJob, entity: RecordEntity): Promise<Step> {
+  const { msg, site, client, log, opts } = job;
+  const label = LABEL[entity];
+  const schema = RECORD_SCHEMAS[entity];
+  const syncTimestamp = isoNow(ctx.now());
+  const counters = msg.continuation ? { ...msg.continuation.counters } : freshCounters(ctx.now());
+  const stored = await Records.index(ctx, site.id, entity);
+  const seen = msg.continuation ? await loadSeen(ctx, msg, msg.continuation.seq) : new Set<number | string>();
+  const newlySeen: (number | string)[] = [];
+  const writes = new WriteQueue(ctx, opts.writeConcurrency ?? 4);
+  let invalidWarnings = 0;
+  let lastProgress = Date.now();
+  if (!msg.continuation) log.add("INFO", `Synchronisation des ${label.many} depuis ${site.template_url}`);
+
+  const processBatch = async (records: unknown[]) => {
+    const items: Item[] = [];
+    const quarantined: RunStore.InvalidRecord[] = [];
+    for (const raw of records) {
+      counters.fetched++;
+      const id = recordIdOf(raw);
+      if (id !== undefined) {
+        if (seen.has(id)) {
+          counters.duplicates++;
+          continue;
+        }
+        seen.add(id);
+        newlySeen.push(id);
+      } else {
+        counters.unidentified++;
+      }
+      const parsed = schema.safeParse(raw);
+      if (!parsed.success) {
+        counters.invalid++;
+        const reasons = reasonsOf(parsed.error);
+        quarantined.push({ entity, record_id: id ?? null, reasons, raw });
+        if (invalidWarnings++ < MAX_INVALID_WARNINGS) {
+          log.add("WARNING", `${label.one} invalide: ${id ?? "(sans id)"} — ${reasons.join("; ")}`);
+        }
+        continue;
+      }
+      counters.valid++;
+      const record = parsed.data as { id: number } & Record<string, unknown>;
+      const hash = Records.recordHash(record, site.template_url);
+      const before = stored.get(record.id);
+      if (before && !before.deleted && before.hash === hash) {
+        counters.unchanged++;
+        continue;
+      }
+      if (!before || before.deleted) counters.inserted++;
+      counters.written++;
+      items.push(Records.toItem(site.id, entity, record, site.template_url, syncTimestamp, hash));
+    }
+    if (quarantined.length) await RunStore.quarantine(ctx, msg.run_id, quarantined);
+    await writes.push(items);
+  };
+
+  const paged = entity === "paintings" || entity === "users" || entity === "orders";
+  if (paged) {
+    const maxPages = opts.maxPagesPerInvocation ?? 400;
+    const margin = opts.safetyMarginMs ?? 60_000;
+    let pagesThisInvocation = 0;
+    for await (const page of client.pages(entity, { startOffset: msg.continuation?.offset ?? 0 })) {
+      if (page.records.length === 0) break;
+      counters.pages++;
+      pagesThisInvocation++;
+      await processBatch(page.records);
+      if (Date.now() - lastProgress > 1_000) {
+        lastProgress = Date.now();
+        await RunStore.progress(ctx, msg.run_id, entity, resultOf(counters, "running"));
+      }
+      if (pagesThisInvocation >= maxPages || opts.remainingMs() < margin) {
+        counters.write_requests += await writes.drain();
+        log.add(
+          "INFO",
+          `${counters.fetched} ${label.many} lues; la suite continue dans un nouveau message (offset ${page.nextOffset})`,
+        );
+        return { kind: "continue", offset: page.nextOffset, counters, newlySeen };
+      }
+    }
+  } else {
+    const records = entity === "exhibitions" ? await client.exhibitions() : await client.customRequests();
+    counters.pages = 1;
+    await processBatch(records);
+  }
+  counters.write_requests += await writes.drain();
+
+  // Deletions: only on the strength of a complete scan that agrees with the Template's own count.
+  const distinct = seen.size + counters.unidentified;
+  const expected = await expectedCount(client, entity);
+  let deletedIds: (number | string)[] = [];
+  const candidates = [...stored].filter(([id, s]) => !s.deleted && !seen.has(id)).map(([id]) => id);
+  if (candidates.length > 0) {
+    if (expected === undefined && distinct === 0) {
+      log.add(
+        "WARNING",
+        `Aucune donnée reçue: ${candidates.length} ${label.many} conservées (suppression non confirmée)`,
+      );
+    } else if (expected !== undefined && expected !== distinct) {
+      log.add(
+        "WARNING",
+        `Lecture incomplète: ${distinct} ${label.many} vues pour ${expected} annoncées; suppressions reportées à la prochaine synchronisation`,
+      );
+    } else {
+      deletedIds = candidates;
+      await Records.markDeleted(ctx, site.id, entity, deletedIds, syncTimestamp);
+    }
+  }
+  if (counters.duplicates > 0) log.add("INFO", `${counters.duplicates} doublon(s) ignoré(s) entre les pages`);
+  if (counters.invalid > MAX_INVALID_WARNINGS) {
+    log.add(
+      "WARNING",
+      `${counters.invalid - MAX_INVALID_WARNINGS} autre(s) ${label.many} invalides (voir les enregistrements rejetés)`,
+    );
+  }
+  if (counters.fetched === 0) log.add("WARNING", "Aucune donnée reçue");
+  const liveBefore = [...stored.values()].filter((s) => !s.deleted).length;
+  const result: EntityResult = {
+    ...resultOf(counters, "succeeded", deletedIds.length),
+    duration_ms: ctx.now().getTime() - counters.started_ms,
+  };
+  log.add(
+    "SUCCESS",
+    `${counters.valid}/${distinct} ${label.many} ${label.synced} (${counters.written} écrites, ${counters.unchanged} inchangées, ${deletedIds.length} supprimées${counters.invalid ? `, ${counters.invalid} rejetées` : ""})`,
+  );
+  return { kind: "done", result, liveCount: liveBefore + counters.inserted - deletedIds.length };
+}
+
+/** The Template's own count of an entity (from /api/export/stats), when it gives one. */
+async function expectedCount(client: TemplateClient, entity: RecordEntity): Promise<number | undefined> {
+  try {
+    const { stats } = await client.stats();
+    const value = stats[`${entity}_count`];
+    return typeof value === "number" && Number.isInteger(value) ? value : undefined;
+  } catch (e) {
+    if (isTemplateError(e)) return undefined;
+    throw e;
+  }
+}
+
+async function syncSettings(ctx: Ctx, job: EntityJob): Promise<Step> {
+  const { msg, site, client, log } = job;
+  const started = ctx.now().getTime();
+  const syncTimestamp = isoNow(ctx.now());
+  const pairs = await client.settings();
+  if (pairs.length === 0) {
+    log.add("ERROR", "Aucune donnée reçue");
+    return {
+      kind: "done",
+      result: {
+        ...emptyResult("failed"),
+        pages: 1,
+        error: { code: "no_data", message: "The Template returned no settings" },
+      },
+    };
+  }
+  const stored = await Records.index(ctx, site.id, "settings");
+  const plan = Settings.plan(site.id, pairs, stored, syncTimestamp);
+  await batchWrite(ctx, plan.items.map(putRequest));
+  const gone = [...stored]
+    .filter(([key, s]) => !s.deleted && !plan.seen.has(String(key)))
+    .map(([key]) => key);
+  await Records.markDeleted(ctx, site.id, "settings", gone, syncTimestamp);
+  if (plan.masked) log.add("INFO", `${plan.masked} paramètre(s) sensible(s) masqué(s), jamais stockés`);
+  log.add("SUCCESS", `${plan.seen.size} paramètres synchronisés`);
+  const liveBefore = [...stored.values()].filter((s) => !s.deleted).length;
+  const inserted = plan.items.filter((i) => {
+    const s = stored.get(String(i.record_id));
+    return !s || s.deleted;
+  }).length;
+  return {
+    kind: "done",
+    result: {
+      status: "succeeded",
+      fetched: pairs.length,
+      valid: plan.seen.size,
+      invalid: 0,
+      written: plan.items.length,
+      unchanged: plan.unchanged + plan.kept,
+      deleted: gone.length,
+      pages: 1,
+      duration_ms: ctx.now().getTime() - started,
+    },
+    liveCount: liveBefore + inserted - gone.length,
+  };
+}
+
+async function syncStats(ctx: Ctx, job: EntityJob): Promise<Step> {
+  const { site, client, log } = job;
+  const started = ctx.now().getTime();
+  const { stats } = await client.stats();
+  const timestamp = isoNow(ctx.now());
+  await batchWrite(ctx, [putRequest(statsItem(ctx, site.id, { timestamp, data: stats }))]);
+  log.add("SUCCESS", `Statistiques enregistrées (${Object.keys(stats).length} valeurs)`);
+  return {
+    kind: "done",
+    result: {
+      ...emptyResult("succeeded"),
+      fetched: 1,
+      valid: 1,
+      written: 1,
+      pages: 1,
+      duration_ms: ctx.now().getTime() - started,
+      data: stats,
+    },
+  };
+}
+
+// ---- helpers ----------------------------------------------------------------------------------------------
+
+/** Keeps a few write batches in flight while the next page is fetched and validated. */
+class WriteQueue {
+  #inflight: Promise<number>[] = [];
+  #sent = 0;
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly concurrency: number,
+  ) {}
+
+  async push(items: Item[]): Promise<void> {
+    if (items.length === 0) return;
+    this.#inflight.push(Records.writeItems(this.ctx, items, this.concurrency));
+    // Bound memory: wait when more than two pages' writes are outstanding.
+    while (this.#inflight.length > 2) {
+      this.#sent += await (this.#inflight.shift() as Promise<number>);
+    }
+  }
+
+  async drain(): Promise<number> {
+    const results = await Promise.all(this.#inflight);
+    this.#inflight = [];
+    const sent = this.#sent + results.reduce((a, b) => a + b, 0);
+    this.#sent = 0;
+    return sent;
+  }
+}
+
+/** Collects a run's log lines for one entity and writes them together. */
+class RunLog {
+  #entries: LogEntry[] = [];
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly msg: SyncMessage,
+    private readonly opts: Pick<HandleOptions, "onLog">,
+  ) {}
+
+  add(level: LogLevel, message: string) {
+    const entry: LogEntry = { entity: this.msg.entity, level, message, timestamp: isoNow(this.ctx.now()) };
+    this.#entries.push(entry);
+    this.opts.onLog?.({ ...entry, run_id: this.msg.run_id, site_id: this.msg.site_id });
+  }
+
+  async flush() {
+    const entries = this.#entries;
+    this.#entries = [];
+    await RunStore.appendLog(this.ctx, this.msg.run_id, entries);
+  }
+}
+
+async function saveSeen(ctx: Ctx, msg: SyncMessage, seq: number, ids: (number | string)[]) {
+  // One item per checkpoint; chunks stay far below DynamoDB's 400 KB item limit.
+  const CHUNK = 20_000;
+  const items: Item[] = [];
+  for (let i = 0; i < Math.max(ids.length, 1); i += CHUNK) {
+    items.push({
+      ...Keys.seen(msg.run_id, msg.entity, seq * 1000 + i / CHUNK),
+      type: "seen",
+      expires_at: epochSeconds(ctx.now()) + 7 * 86_400,
+      ids: ids.slice(i, i + CHUNK).join(","),
+    });
+  }
+  await batchWrite(ctx, items.map(putRequest));
+}
+
+async function loadSeen(ctx: Ctx, msg: SyncMessage, uptoSeq: number): Promise<Set<number | string>> {
+  const seen = new Set<number | string>();
+  for await (const items of queryAll(ctx, {
+    KeyConditionExpression: "pk = :pk AND begins_with(sk, :p)",
+    ExpressionAttributeValues: { ":pk": Keys.runPartition(msg.run_id), ":p": Keys.seenPrefix(msg.entity) },
+  })) {
+    for (const item of items) {
+      const seq = Math.floor(Number(String(item.sk).slice(Keys.seenPrefix(msg.entity).length)) / 1000);
+      if (seq > uptoSeq) continue;
+      for (const id of String(item.ids ?? "").split(",")) if (id !== "") seen.add(Number(id));
+    }
+  }
+  return seen;
+}
+
+const cleanupSeen = (ctx: Ctx, msg: SyncMessage) =>
+  deletePartition(ctx, Keys.runPartition(msg.run_id), Keys.seenPrefix(msg.entity));
