@@ -3,8 +3,9 @@
  * - `count` is the size of the page, not a total, and there is no "has more" flag;
  * - a page shorter than asked is not the end (a proxy may cap `limit`): keep going with
  *   `offset += records.length` and stop only on an EMPTY page;
- * - a server that ignores `offset` would make this loop forever: a page that repeats the previous one,
- *   or more pages than `maxPages`, stops with `TemplateValidationError` `paging_loop`.
+ * - a server that ignores `offset` would make this loop forever: the same page served three times in a
+ *   row, or more pages than `maxPages`, stops with `TemplateValidationError` `paging_loop`. One repeat is
+ *   tolerated: on a live table, as many inserts at the top as the tail page held serve that page twice.
  *
  * Pages are yielded as soon as they arrive, so memory stays flat; with `prefetch` the next page is
  * already on its way while the consumer processes the current one.
@@ -34,6 +35,9 @@ export interface PagingOptions {
 
 /** Fetches one page; must reject when `signal` aborts. */
 export type FetchPage = (offset: number, limit: number, signal: AbortSignal) => Promise<unknown[]>;
+
+/** Identical consecutive pages that stop the scan (a server ignoring `offset` serves the same page forever). */
+export const MAX_IDENTICAL_PAGES = 3;
 
 /** What identifies a page: its ids in order (the record itself when it has no id). */
 export const pageFingerprint = (records: readonly unknown[]): string =>
@@ -69,6 +73,7 @@ export async function* paginate(
   let offset = opts.startOffset;
   let pending: Promise<unknown[]> | undefined = start(offset);
   let previous: string | undefined;
+  let identical = 1;
   try {
     for (let index = 0; ; index++) {
       const records: unknown[] = await pending;
@@ -83,11 +88,12 @@ export async function* paginate(
         });
       }
       const fingerprint = pageFingerprint(records);
-      if (fingerprint === previous) {
+      identical = fingerprint === previous ? identical + 1 : 1;
+      if (identical >= MAX_IDENTICAL_PAGES) {
         throw new TemplateValidationError({
           code: "paging_loop",
           url: urlOf(offset, pageSize),
-          message: `Template at ${urlOf(offset, pageSize)} returned the same ${records.length} records as the previous page: it seems to ignore the offset parameter, so paging would never end.`,
+          message: `Template at ${urlOf(offset, pageSize)} returned the same ${records.length} records on ${identical} pages in a row: it seems to ignore the offset parameter, so paging would never end.`,
         });
       }
       previous = fingerprint;
