@@ -329,6 +329,7 @@ describe("TemplateClient.pages", () => {
     expect(() => client.pages("paintings", { pageSize: 0 })).toThrow(RangeError);
     expect(() => client.pages("paintings", { pageSize: 1.5 })).toThrow(RangeError);
     expect(() => client.pages("users", { startOffset: -1 })).toThrow(RangeError);
+    expect(() => client.pages("users", { maxPages: 0 })).toThrow(RangeError);
     expect(() => client.pages("settings" as "users")).toThrow(/not paged/);
   });
 

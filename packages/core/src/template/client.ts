@@ -369,6 +369,7 @@ export class TemplateClient {
     }
     const startOffset = nonNegative("startOffset", opts.startOffset ?? 0, true);
     const maxPages = nonNegative("maxPages", opts.maxPages ?? DEFAULTS.maxPages, true);
+    if (maxPages < 1) throw new RangeError("TemplateClient: maxPages must be ≥ 1");
     const path = TEMPLATE_PATHS[entity];
     const envelope = ENVELOPES[entity];
     return paginate(
