@@ -1,0 +1,57 @@
+/**
+ * SQS consumer: each message syncs one (site, entity) of a run (core `Sync.handle`). Partial batch
+ * responses: a failed message is retried alone, and reaches the DLQ after the queue's redrive limit.
+ */
+import {
+  BatchProcessor,
+  EventType,
+  type ParsedRecord,
+  processPartialResponse,
+} from "@aws-lambda-powertools/batch";
+import { parser } from "@aws-lambda-powertools/batch/parser";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { MetricUnit } from "@aws-lambda-powertools/metrics";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import * as Sync from "@dashboard/core/sync";
+import middy from "@middy/core";
+import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
+import { ctx, MAX_RECEIVE_COUNT } from "./shared/ctx";
+import { logger, metrics } from "./shared/observability";
+
+const processor = new BatchProcessor(EventType.SQS, {
+  parser,
+  innerSchema: Sync.SyncMessage,
+  transformer: "json",
+  logger,
+});
+
+const recordHandler = async (record: ParsedRecord<SQSRecord, Sync.SyncMessage>, context: Context) => {
+  const msg = record.body;
+  const keys = { run_id: msg.run_id, site_id: msg.site_id, entity: msg.entity };
+  const outcome = await Sync.handle(ctx, msg, {
+    remainingMs: () => context.getRemainingTimeInMillis(),
+    receiveCount: Number(record.attributes.ApproximateReceiveCount),
+    maxReceiveCount: MAX_RECEIVE_COUNT,
+    onLog: ({ level, message }) =>
+      logger[level === "ERROR" ? "error" : level === "WARNING" ? "warn" : "info"](message, keys),
+  });
+  logger.info(`sync message ${outcome.kind}`, { ...keys, outcome });
+  if (outcome.kind === "completed") {
+    metrics.addMetric("RecordsWritten", MetricUnit.Count, outcome.result.written);
+    metrics.addMetric("RecordsRejected", MetricUnit.Count, outcome.result.invalid);
+    metrics.addMetric(
+      outcome.result.status === "failed" ? "EntitySyncFailed" : "EntitySyncSucceeded",
+      MetricUnit.Count,
+      1,
+    );
+    if (outcome.result.duration_ms !== undefined) {
+      metrics.addMetric("EntitySyncDuration", MetricUnit.Milliseconds, outcome.result.duration_ms);
+    }
+  }
+};
+
+export const handler = middy((event: SQSEvent, context: Context) =>
+  processPartialResponse(event, recordHandler, processor, { context }),
+)
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));
