@@ -194,13 +194,18 @@ export class FaultControl {
     return out;
   }
 
+  /** Forgets specs whose counted faults are all used up. */
+  private prune(): void {
+    for (const [target, spec] of this.specs) if (Object.keys(spec).length === 0) this.specs.delete(target);
+  }
+
   private afterChange(target: FaultTarget): void {
     const spec = this.specs.get(target);
     if (spec?.revokeKeyAfter === 0) {
       delete spec.revokeKeyAfter;
       this.revoke();
     }
-    if (spec && Object.keys(spec).length === 0) this.specs.delete(target);
+    this.prune();
   }
 
   private revoke(): void {
@@ -218,8 +223,12 @@ export class FaultControl {
     for (const spec of this.applicable(target)) {
       const left = spec[kind];
       if (left !== undefined && left > 0) {
-        if (left === 1) delete spec[kind];
-        else spec[kind] = left - 1;
+        if (left === 1) {
+          delete spec[kind];
+          this.prune();
+        } else {
+          spec[kind] = left - 1;
+        }
         return true;
       }
     }
@@ -240,6 +249,7 @@ export class FaultControl {
         delete spec.times;
         delete spec.retryAfter;
         delete spec.message;
+        this.prune();
       }
       return fault;
     }
@@ -279,6 +289,7 @@ export class FaultControl {
       if (left === undefined) continue;
       if (left <= 1) {
         delete spec.revokeKeyAfter;
+        this.prune();
         this.revoke();
       } else {
         spec.revokeKeyAfter = left - 1;
