@@ -1,0 +1,79 @@
+/**
+ * The admin API (API-CONTRACT.md): one OpenAPIHono app serving every `/api` route, its OpenAPI document at
+ * `/api/openapi.json`, bearer authentication on everything but the health check and the document, one body
+ * limit, one error mapping. The Lambda entry point (`api.ts`) and the local runtime serve this same app.
+ */
+import type { AdminTokens } from "@dashboard/core/auth";
+import type { Ctx } from "@dashboard/core/context";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { adminAuth } from "./auth";
+import { errorHandler, notFoundHandler, payloadTooLarge, validationHook } from "./errors";
+import { type HttpLogger, requestLogging } from "./logging";
+import { type ApiApp, type ApiEnv, json, publicErrors, SECURITY_SCHEME } from "./openapi";
+import { registerRecordRoutes } from "./routes/records";
+import { registerSiteRoutes } from "./routes/sites";
+import { registerSyncRoutes } from "./routes/sync";
+import { Health } from "./schemas";
+import type { WaitOptions } from "./sync-summary";
+import { webhookRoute } from "./webhook-app";
+
+/** Admin request bodies are small JSON documents; anything bigger is refused before it is read. */
+export const ADMIN_BODY_LIMIT_BYTES = 1024 * 1024;
+
+export const OPENAPI_PATH = "/api/openapi.json";
+
+export interface ApiDeps {
+  ctx: Ctx;
+  tokens: AdminTokens;
+  logger: HttpLogger;
+  /** Overrides the body limit (tests). */
+  bodyLimitBytes?: number;
+  /** How the manual sync's `wait` polls the run (tests make it quicker). */
+  wait?: WaitOptions;
+}
+
+export const healthRoute = createRoute({
+  method: "get",
+  path: "/api/health",
+  tags: ["Health"],
+  summary: "Liveness: 200 once the service can serve requests",
+  responses: { 200: json(Health, "Serving"), ...publicErrors() },
+});
+
+export function createApiApp(deps: ApiDeps): ApiApp {
+  const app: ApiApp = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+  const limit = deps.bodyLimitBytes ?? ADMIN_BODY_LIMIT_BYTES;
+
+  app.use("*", requestLogging(deps.logger));
+  app.use("/api/*", adminAuth(deps.tokens));
+  app.use("/api/*", bodyLimit({ maxSize: limit, onError: payloadTooLarge(limit) }));
+
+  app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
+  registerSiteRoutes(app, deps.ctx);
+  registerSyncRoutes(app, deps.ctx, deps.wait);
+  registerRecordRoutes(app, deps.ctx);
+
+  // The webhook is served by its own app (and Lambda); it is listed here so the document covers all of /api.
+  app.openAPIRegistry.registerPath(webhookRoute);
+  app.openAPIRegistry.registerComponent("securitySchemes", SECURITY_SCHEME, {
+    type: "http",
+    scheme: "bearer",
+    description: "An admin token: `Authorization: Bearer <token>`",
+  });
+  // Built once, when the app is: a route whose schema cannot be documented fails at start-up, not per call.
+  const document = app.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: {
+      title: "artworksdigital Dashboard API",
+      version: "1.0.0",
+      description:
+        'Sites, syncs and the data synced from each artist site\'s Template. Errors are `{"error": {"code", "reason"?, "message", "details"?}}`; lists are `{"items", "next_cursor"?}`.',
+    },
+  });
+  app.get(OPENAPI_PATH, (c) => c.json(document));
+
+  app.onError(errorHandler(deps.logger));
+  app.notFound(notFoundHandler);
+  return app;
+}

@@ -1,0 +1,112 @@
+/** Sync (API-CONTRACT.md "Sync"): the manual sync (the seed's route) and the runs it and others create. */
+import type { Ctx } from "@dashboard/core/context";
+import * as RunStore from "@dashboard/core/run";
+import * as Sync from "@dashboard/core/sync";
+import { createRoute } from "@hono/zod-openapi";
+import { type ApiApp, BEARER, errors, json } from "../openapi";
+import {
+  InvalidQuery,
+  InvalidRecord,
+  page,
+  Run,
+  RunParams,
+  RunsQuery,
+  SiteParams,
+  SyncAccepted,
+  SyncBody,
+  SyncQuery,
+  SyncSummary,
+} from "../schemas";
+import { summarise, type WaitOptions, waitForRun } from "../sync-summary";
+
+const tags = ["Sync"];
+
+export const manualSyncRoute = createRoute({
+  method: "post",
+  path: "/api/sync/template/{site_id}",
+  tags,
+  summary: "Sync a site now",
+  description:
+    "Queues one sync per entity. With `wait`, waits up to that many seconds for the run to finish: 200 with the seed's summary when it did, 202 otherwise.",
+  security: BEARER,
+  request: {
+    params: SiteParams,
+    query: SyncQuery,
+    body: { required: false, ...json(SyncBody, "Which entities (default: all)") },
+  },
+  responses: {
+    200: json(SyncSummary, "The run finished within `wait`"),
+    202: json(SyncAccepted, "The run is queued or running; follow it at /api/sync/runs/{run_id}"),
+    ...errors(400, 404, 413),
+  },
+});
+
+export const listRunsRoute = createRoute({
+  method: "get",
+  path: "/api/sync/runs",
+  tags,
+  summary: "Sync runs, newest first",
+  security: BEARER,
+  request: { query: RunsQuery },
+  responses: { 200: json(page(Run), "A page of runs"), ...errors(400) },
+});
+
+export const getRunRoute = createRoute({
+  method: "get",
+  path: "/api/sync/runs/{run_id}",
+  tags,
+  summary: "One run with its log",
+  security: BEARER,
+  request: { params: RunParams },
+  responses: { 200: json(Run, "The run"), ...errors(404) },
+});
+
+export const runInvalidRoute = createRoute({
+  method: "get",
+  path: "/api/sync/runs/{run_id}/invalid",
+  tags,
+  summary: "The records a run rejected, with why",
+  security: BEARER,
+  request: { params: RunParams, query: InvalidQuery },
+  responses: { 200: json(page(InvalidRecord), "A page of rejected records"), ...errors(400, 404) },
+});
+
+export function registerSyncRoutes(app: ApiApp, ctx: Ctx, waitOptions: WaitOptions = {}): void {
+  app.openapi(manualSyncRoute, async (c) => {
+    const { site_id } = c.req.valid("param");
+    const { wait } = c.req.valid("query");
+    const { entities } = c.req.valid("json");
+    const started = await Sync.start(ctx, { siteId: site_id, trigger: "manual", entities });
+    // A manual sync does not coalesce, so it always creates a run.
+    const run = started.run;
+    if (!run) throw new Error("a manual sync created no run");
+    const finished = await waitForRun(ctx, run.run_id, wait * 1000, waitOptions);
+    if (finished) return c.json(summarise(finished), 200);
+    const current = wait > 0 ? await RunStore.get(ctx, run.run_id) : run;
+    return c.json(
+      {
+        run_id: run.run_id,
+        status: current.status === "queued" ? ("queued" as const) : ("running" as const),
+        entities: started.entities,
+      },
+      202,
+    );
+  });
+
+  app.openapi(listRunsRoute, async (c) => {
+    const { site_id, limit, cursor } = c.req.valid("query");
+    return c.json(await RunStore.list(ctx, { siteId: site_id, limit, cursor }), 200);
+  });
+
+  app.openapi(getRunRoute, async (c) =>
+    c.json(await RunStore.get(ctx, c.req.valid("param").run_id, { withLog: true }), 200),
+  );
+
+  app.openapi(runInvalidRoute, async (c) => {
+    const { entity, limit, cursor } = c.req.valid("query");
+    return c.json(
+      await RunStore.invalidRecords(ctx, c.req.valid("param").run_id, { entity, limit, cursor }),
+      200,
+    );
+  });
+}
