@@ -396,26 +396,68 @@ export class Mutator {
     this.rng = Rng.stream(seed, "mutations");
   }
 
-  private siteName(): string {
-    return this.data.settings.site_name || DEFAULT_SITE_NAME;
-  }
-
-  private nextId(entity: SimEntity): number {
-    return maxOf((this.data[entity] as { id: number }[]).map((r) => r.id)) + 1;
+  /** Where new rows go: the next SERIAL id and the latest date so far. Computed once per call (O(n)). */
+  private cursor(entity: SimEntity): AddCursor {
+    const d = this.data;
+    const id = maxOf((d[entity] as { id: number }[]).map((r) => r.id)) + 1;
+    switch (entity) {
+      case "paintings":
+        return { id, ms: 0 };
+      case "users":
+        return {
+          id,
+          ms: latest(
+            d.users.map((u) => u.create_date),
+            USERS_FROM,
+          ),
+        };
+      case "orders": {
+        let newest: string | undefined;
+        for (const o of d.orders) if (newest === undefined || o.order_date > newest) newest = o.order_date;
+        return {
+          id,
+          ms: latest(
+            d.orders.map((o) => o.order_date),
+            ORDERS_FROM,
+          ),
+          newest,
+        };
+      }
+      case "exhibitions":
+        return {
+          id,
+          ms: latest(
+            d.exhibitions.map((x) => x.date),
+            EXHIBITIONS_FROM,
+          ),
+        };
+      case "custom_requests":
+        return {
+          id,
+          ms: latest(
+            d.custom_requests.map((x) => x.created_at),
+            REQUESTS_FROM,
+          ),
+        };
+      default:
+        throw new RangeError(`unknown entity ${String(entity)}`);
+    }
   }
 
   /** New records, with new ids (SERIAL: max + 1) and dates after every existing one. */
   add<E extends SimEntity>(entity: E, n: number): SimRecordMap[E][] {
     checkCount(n);
+    const at = this.cursor(entity);
     const out: SimRecordMap[E][] = [];
-    for (let i = 0; i < n; i++) out.push(clone(this.addOne(entity)));
+    for (let i = 0; i < n; i++) out.push(clone(this.addOne(entity, at)));
+    ensureSorted(this.data, entity);
     return out;
   }
 
-  private addOne<E extends SimEntity>(entity: E): SimRecordMap[E] {
+  private addOne<E extends SimEntity>(entity: E, at: AddCursor): SimRecordMap[E] {
     const rng = this.rng;
-    const id = this.nextId(entity);
-    const site = this.siteName();
+    const id = at.id++;
+    const site = this.data.settings.site_name || DEFAULT_SITE_NAME;
     const d = this.data;
     let record: SimRecordMap[SimEntity];
     switch (entity) {
@@ -425,51 +467,39 @@ export class Mutator {
         break;
       }
       case "users": {
-        const ms = latest(
-          d.users.map((u) => u.create_date),
-          USERS_FROM,
-        );
-        record = makeUser(rng, id, site, ms + rng.int(60_000, 6 * 3_600_000), false);
+        at.ms += rng.int(60_000, 6 * 3_600_000);
+        record = makeUser(rng, id, site, at.ms, false);
         d.users.push(record);
         break;
       }
       case "orders": {
-        const newest = d.orders.reduce<string | undefined>(
-          (max, o) => (max === undefined || o.order_date > max ? o.order_date : max),
-          undefined,
-        );
-        const ms = latest(
-          d.orders.map((o) => o.order_date),
-          ORDERS_FROM,
-        );
-        const date =
-          newest !== undefined && rng.chance(0.2) ? newest : stamp(rng, ms + rng.int(1_000, 3_600_000));
+        let date: string;
+        if (at.newest !== undefined && rng.chance(0.2)) {
+          date = at.newest;
+        } else {
+          at.ms += rng.int(1_000, 3_600_000);
+          date = stamp(rng, at.ms);
+        }
+        if (at.newest === undefined || date > at.newest) at.newest = date;
         record = makeOrder(rng, id, site, date, d.paintings, d.users);
         d.orders.push(record);
         break;
       }
       case "exhibitions": {
-        const ms = latest(
-          d.exhibitions.map((x) => x.date),
-          EXHIBITIONS_FROM,
-        );
-        record = makeExhibition(rng, id, site, ms + rng.int(1, 60) * DAY_MS);
+        at.ms += rng.int(1, 60) * DAY_MS;
+        record = makeExhibition(rng, id, site, at.ms);
         d.exhibitions.push(record);
         break;
       }
       case "custom_requests": {
-        const ms = latest(
-          d.custom_requests.map((x) => x.created_at),
-          REQUESTS_FROM,
-        );
-        record = makeCustomRequest(rng, id, site, ms + rng.int(60_000, 48 * 3_600_000));
+        at.ms += rng.int(60_000, 48 * 3_600_000);
+        record = makeCustomRequest(rng, id, site, at.ms);
         d.custom_requests.push(record);
         break;
       }
       default:
         throw new RangeError(`unknown entity ${String(entity)}`);
     }
-    ensureSorted(d, entity);
     return record as SimRecordMap[E];
   }
 
@@ -478,12 +508,12 @@ export class Mutator {
    * newest order...): used by the `unstableOrder: "insert"` fault to shift offset pages by one.
    */
   addAtTop<E extends SimEntity>(entity: E): SimRecordMap[E] {
-    const record = this.addOne(entity);
+    const record = this.addOne(entity, this.cursor(entity));
     if (entity === "paintings") {
       const p = record as Painting;
       p.display_order = maxOf(this.data.paintings.map((x) => x.display_order)) + 1;
-      ensureSorted(this.data, "paintings");
     }
+    ensureSorted(this.data, entity);
     return record;
   }
 
@@ -609,6 +639,12 @@ export class Mutator {
     }
     ensureSorted(this.data, entity);
   }
+}
+
+interface AddCursor {
+  id: number;
+  ms: number;
+  newest?: string;
 }
 
 function checkCount(n: number): void {
