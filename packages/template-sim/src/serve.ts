@@ -46,8 +46,11 @@ export function present<E extends SimEntity>(
 ): SimRecordMap[E][] {
   const siteName = siteNameOf(data);
   if (entity === "orders") {
+    // Index only the paintings this page refers to: one pass, no 20,000-entry map per page.
+    const wanted = new Set<number>();
+    for (const o of rows as readonly Order[]) for (const item of o.items) wanted.add(item.painting_id);
     const byId = new Map<number, Painting>();
-    for (const p of data.paintings) byId.set(p.id, p);
+    if (wanted.size > 0) for (const p of data.paintings) if (wanted.has(p.id)) byId.set(p.id, p);
     return (rows as readonly Order[]).map(
       (o) => ({ ...o, items: joinItems(o, byId), site_name: siteName }) as SimRecordMap[E],
     );
