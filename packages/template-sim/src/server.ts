@@ -121,6 +121,14 @@ function htmlPage(siteName: string): string {
 const JSON_TYPE = "application/json";
 const HTML_TYPE = "text/html; charset=utf-8";
 
+/** Query parameters for the request log; values of secret-looking names (a key sent the wrong way) are hidden. */
+function redactQuery(params: URLSearchParams): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of params)
+    out[name] = /key|token|secret|password/i.test(name) ? "[redacted]" : value;
+  return out;
+}
+
 function safeDecode(text: string): string | undefined {
   try {
     return decodeURIComponent(text);
@@ -433,7 +441,7 @@ export async function startSim(opts: SimOptions): Promise<Sim> {
     const base = {
       method: req.method ?? "GET",
       path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
+      query: redactQuery(url.searchParams),
     };
     const found = match(url.pathname);
     if (!found) {

@@ -208,10 +208,12 @@ describe("API key", () => {
     expect(s.requests.map((r) => r.auth)).toEqual(["site_key", "master_key", "missing", "missing"]);
   });
 
-  it("never records the key itself", async () => {
+  it("never records the key itself, even one sent in the query string", async () => {
     const s = await sim();
     await call(s, "/api/export/users");
+    await call(s, `/api/export/users?api_key=${KEY}&limit=2`, { key: null });
     expect(JSON.stringify(s.requests)).not.toContain(KEY);
+    expect(s.requests[1]?.query).toEqual({ api_key: "[redacted]", limit: "2" });
   });
 
   it("follows the export_api_key setting, as the Template does", async () => {
