@@ -1,7 +1,15 @@
 import { z } from "zod";
 
 /** Everything the Dashboard syncs from a Template, in the order a full run processes it. */
-export const Entity = z.enum(["paintings", "users", "orders", "settings", "exhibitions", "stats", "custom_requests"]);
+export const Entity = z.enum([
+  "paintings",
+  "users",
+  "orders",
+  "settings",
+  "exhibitions",
+  "stats",
+  "custom_requests",
+]);
 export type Entity = z.infer<typeof Entity>;
 
 export const ALL_ENTITIES: readonly Entity[] = Entity.options;

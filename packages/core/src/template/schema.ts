@@ -224,7 +224,7 @@ export const isSensitiveSetting = (key: string, value: string | null): boolean =
   if (key === "stripe_publishable_key") return value?.startsWith("sk_") ?? false;
   if (SENSITIVE_KEY.test(key)) return true;
   if (value === null) return false;
-  return value === MASKED || /^(sk|rk)_(live|test)_/.test(value) || value.startsWith("sk_");
+  return value === MASKED || /^(sk|rk|whsec)_/.test(value);
 };
 
 /** zod issues as short, human reasons: `price: must be a number`. */
