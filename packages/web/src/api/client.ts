@@ -1,0 +1,261 @@
+/**
+ * The UI's only way to the Dashboard API (shared/API-CONTRACT.md): same origin under `/api` unless
+ * `VITE_API_URL` says otherwise, `Authorization: Bearer <admin token>`, JSON both ways. Every response is
+ * parsed with its zod schema; every failure becomes an `ApiError` with a stable `code`:
+ * - the API's own `{"error": {"code", "message", "details"}}` codes (`not_found`, `unauthorized`, ...);
+ * - `http_<status>` when an error response is not in that shape (a proxy page, for instance);
+ * - `network_error` when the server cannot be reached; `bad_response` when a success does not parse.
+ * A 401 also calls `onUnauthorized`, which ends the session. The token is sent, never logged or kept here.
+ */
+import type { z } from "zod";
+import {
+  ErrorBody,
+  Exhibition,
+  Health,
+  InvalidList,
+  Order,
+  Painting,
+  page,
+  Run,
+  RunList,
+  Site,
+  SiteCreated,
+  type SiteCreateInput,
+  SiteList,
+  SiteSettings,
+  SiteStats,
+  type SiteUpdateInput,
+  SyncStarted,
+  User,
+  WebhookSecret,
+} from "./schemas";
+
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  constructor(
+    /** HTTP status; 0 when no response arrived. */
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export const isAbort = (error: unknown): boolean =>
+  error instanceof DOMException
+    ? error.name === "AbortError"
+    : (error as { name?: unknown })?.name === "AbortError";
+
+export type QueryValue = string | number | boolean | null | undefined;
+export type Query = Record<string, QueryValue>;
+
+/** `base + path + ?query`, leaving out empty values so that "no filter" means "not sent". */
+export function buildUrl(base: string, path: string, query?: Query): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value === undefined || value === null) continue;
+    const text = String(value);
+    if (text.trim() === "") continue;
+    params.append(key, text);
+  }
+  const qs = params.toString();
+  return `${base.replace(/\/+$/, "")}${path}${qs ? `?${qs}` : ""}`;
+}
+
+export interface ApiOptions {
+  /** "" for same origin; otherwise an absolute origin such as `https://dashboard.example.com`. */
+  baseUrl: string;
+  getToken: () => string | null;
+  onUnauthorized?: (error: ApiError) => void;
+  fetch?: typeof fetch;
+}
+
+interface RequestOptions<S extends z.ZodType | undefined> {
+  query?: Query;
+  body?: unknown;
+  schema: S;
+  signal?: AbortSignal | undefined;
+}
+
+/** Cursor paging: `limit` 1..200 (the API's default is 50), `cursor` opaque. */
+export interface PageQuery {
+  limit?: number;
+  cursor?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface PaintingFilters {
+  site_id?: string | undefined;
+  status?: string | undefined;
+  category?: string | undefined;
+  q?: string | undefined;
+  include_deleted?: boolean | undefined;
+}
+export interface UserFilters {
+  site_id?: string | undefined;
+  role?: string | undefined;
+  q?: string | undefined;
+  include_deleted?: boolean | undefined;
+}
+export interface OrderFilters {
+  site_id?: string | undefined;
+  status?: string | undefined;
+  /** ISO instants, inclusive. */
+  from?: string | undefined;
+  to?: string | undefined;
+  include_deleted?: boolean | undefined;
+}
+export interface ExhibitionFilters {
+  site_id?: string | undefined;
+  include_deleted?: boolean | undefined;
+}
+
+const clampLimit = (limit: number | undefined): number | undefined =>
+  limit === undefined ? undefined : Math.min(200, Math.max(1, Math.trunc(limit)));
+
+const seg = (value: string): string => encodeURIComponent(value);
+
+export function createApi(options: ApiOptions) {
+  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+
+  async function request<S extends z.ZodType | undefined>(
+    method: string,
+    path: string,
+    { query, body, schema, signal }: RequestOptions<S>,
+  ): Promise<S extends z.ZodType ? z.infer<S> : undefined> {
+    const headers: Record<string, string> = { Accept: "application/json" };
+    const token = options.getToken();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+
+    let response: Response;
+    try {
+      response = await doFetch(buildUrl(options.baseUrl, `/api${path}`, query), {
+        method,
+        headers,
+        body: body === undefined ? null : JSON.stringify(body),
+        signal: signal ?? null,
+        credentials: "same-origin",
+      });
+    } catch (error) {
+      if (isAbort(error)) throw error;
+      throw new ApiError(0, "network_error", error instanceof Error ? error.message : "Network error");
+    }
+
+    const raw = await response.text();
+    let json: unknown;
+    let parsed = true;
+    try {
+      json = raw === "" ? undefined : JSON.parse(raw);
+    } catch {
+      parsed = false;
+    }
+
+    if (!response.ok) {
+      const envelope = parsed ? ErrorBody.safeParse(json) : undefined;
+      const error = envelope?.success
+        ? new ApiError(
+            response.status,
+            envelope.data.error.code,
+            envelope.data.error.message,
+            envelope.data.error.details,
+          )
+        : new ApiError(
+            response.status,
+            `http_${response.status}`,
+            response.statusText || `HTTP ${response.status}`,
+          );
+      if (response.status === 401) options.onUnauthorized?.(error);
+      throw error;
+    }
+
+    if (schema === undefined) return undefined as S extends z.ZodType ? z.infer<S> : undefined;
+    if (!parsed) throw new ApiError(response.status, "bad_response", "The server did not answer with JSON");
+    const result = schema.safeParse(json);
+    if (!result.success) {
+      // Paths and messages only: never echo the values (a response may carry a secret).
+      const details = result.error.issues.slice(0, 10).map((issue) => ({
+        path: issue.path.map(String).join("."),
+        message: issue.message,
+      }));
+      throw new ApiError(
+        response.status,
+        "bad_response",
+        "The server's answer has an unexpected shape",
+        details,
+      );
+    }
+    return result.data as S extends z.ZodType ? z.infer<S> : undefined;
+  }
+
+  const list = <T extends z.ZodType>(path: string, item: T, filters: Query, paging: PageQuery) =>
+    request("GET", path, {
+      query: { ...filters, limit: clampLimit(paging.limit), cursor: paging.cursor },
+      schema: page(item),
+      signal: paging.signal,
+    });
+
+  return {
+    health: (signal?: AbortSignal) => request("GET", "/health", { schema: Health, signal }),
+
+    listSites: (signal?: AbortSignal) => request("GET", "/sites", { schema: SiteList, signal }),
+    getSite: (siteId: string, signal?: AbortSignal) =>
+      request("GET", `/sites/${seg(siteId)}`, { schema: Site, signal }),
+    createSite: (input: SiteCreateInput) => request("POST", "/sites", { body: input, schema: SiteCreated }),
+    updateSite: (siteId: string, patch: SiteUpdateInput) =>
+      request("PATCH", `/sites/${seg(siteId)}`, { body: patch, schema: Site }),
+    deleteSite: (siteId: string) => request("DELETE", `/sites/${seg(siteId)}`, { schema: undefined }),
+    rotateWebhookSecret: (siteId: string) =>
+      request("POST", `/sites/${seg(siteId)}/webhook-secret`, { schema: WebhookSecret }),
+
+    syncSite: (siteId: string, entities?: string[]) =>
+      request("POST", `/sync/template/${seg(siteId)}`, {
+        body: entities && entities.length > 0 ? { entities } : undefined,
+        schema: SyncStarted,
+      }),
+    listRuns: (filters: { site_id?: string | undefined }, paging: PageQuery = {}) =>
+      request("GET", "/sync/runs", {
+        query: { site_id: filters.site_id, limit: clampLimit(paging.limit), cursor: paging.cursor },
+        schema: RunList,
+        signal: paging.signal,
+      }),
+    getRun: (runId: string, signal?: AbortSignal) =>
+      request("GET", `/sync/runs/${seg(runId)}`, { schema: Run, signal }),
+    listInvalid: (runId: string, filters: { entity?: string | undefined }, paging: PageQuery = {}) =>
+      request("GET", `/sync/runs/${seg(runId)}/invalid`, {
+        query: { entity: filters.entity, limit: clampLimit(paging.limit), cursor: paging.cursor },
+        schema: InvalidList,
+        signal: paging.signal,
+      }),
+
+    listPaintings: (filters: PaintingFilters, paging: PageQuery = {}) =>
+      list("/paintings", Painting, { ...filters }, paging),
+    listUsers: (filters: UserFilters, paging: PageQuery = {}) => list("/users", User, { ...filters }, paging),
+    listOrders: (filters: OrderFilters, paging: PageQuery = {}) =>
+      list("/orders", Order, { ...filters }, paging),
+    listExhibitions: (filters: ExhibitionFilters, paging: PageQuery = {}) =>
+      list("/exhibitions", Exhibition, { ...filters }, paging),
+
+    getSettings: (siteId: string, signal?: AbortSignal) =>
+      request("GET", `/sites/${seg(siteId)}/settings`, { schema: SiteSettings, signal }),
+    getStats: (
+      siteId: string,
+      range: { from?: string | undefined; to?: string | undefined } = {},
+      signal?: AbortSignal,
+    ) => request("GET", `/sites/${seg(siteId)}/stats`, { query: { ...range }, schema: SiteStats, signal }),
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;
+
+/**
+ * The API base baked in at build time (`VITE_API_URL`), "" meaning same origin. Routes are under `/api`, so
+ * a value given with a trailing `/api` is accepted too.
+ */
+export const configuredBaseUrl = (env: { VITE_API_URL?: string | undefined }): string =>
+  (env.VITE_API_URL ?? "")
+    .trim()
+    .replace(/\/+$/, "")
+    .replace(/\/api$/, "");

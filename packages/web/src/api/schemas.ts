@@ -1,0 +1,238 @@
+/**
+ * The Dashboard HTTP API as the UI reads it (shared/API-CONTRACT.md), as zod schemas: the only source of the
+ * UI's data types. Every response is parsed at the boundary (api/client.ts), so a screen never renders a
+ * shape it does not understand. The schemas are deliberately tolerant where the contract allows growth:
+ * objects are loose (new fields are kept), statuses are strings (a new status shows as a neutral badge
+ * instead of breaking the page), and record fields are the Template's own, so mostly optional.
+ */
+import { z } from "zod";
+
+/** Counters default to 0: a pending entity may not report them yet. */
+const count = z.number().default(0);
+/** Prices and totals may arrive as numbers or numeric text (TEMPLATE-API.md). */
+const numeric = z.union([z.number(), z.string()]).nullish();
+const text = z.string().nullish();
+const id = z.union([z.string(), z.number()]);
+
+export const ErrorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+export const Health = z.object({ status: z.string() });
+
+export const Entity = z.enum([
+  "paintings",
+  "users",
+  "orders",
+  "settings",
+  "exhibitions",
+  "stats",
+  "custom_requests",
+]);
+export type Entity = z.infer<typeof Entity>;
+/** The order a run processes its entities, and the order the UI lists them in. */
+export const ENTITY_ORDER: readonly string[] = Entity.options;
+
+export const LastRun = z.looseObject({ run_id: z.string(), status: z.string(), finished_at: text });
+export type LastRun = z.infer<typeof LastRun>;
+
+export const Site = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  template_url: z.string(),
+  enabled: z.boolean(),
+  created_at: z.string(),
+  api_key_last4: text,
+  last_run: LastRun.nullish(),
+  counts: z.record(z.string(), z.number()).nullish(),
+});
+export type Site = z.infer<typeof Site>;
+
+export const SiteList = z.object({ items: z.array(Site), next_cursor: text });
+
+/** Client-side checks of the site form, mirroring the contract (the server stays the judge). */
+export const httpUrl = z
+  .string()
+  .trim()
+  .min(1, "required")
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+    } catch {
+      return false;
+    }
+  }, "url");
+
+export const SiteSlug = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "slug");
+
+export const SiteCreateInput = z.object({
+  name: z.string().trim().min(1, "required").max(200, "too_long"),
+  template_url: httpUrl,
+  api_key: z.string().trim().min(1, "required"),
+  id: SiteSlug.optional(),
+  enabled: z.boolean().optional(),
+});
+export type SiteCreateInput = z.infer<typeof SiteCreateInput>;
+
+export const SiteUpdateInput = z.object({
+  name: z.string().trim().min(1, "required").max(200, "too_long").optional(),
+  template_url: httpUrl.optional(),
+  api_key: z.string().trim().min(1, "required").optional(),
+  enabled: z.boolean().optional(),
+});
+export type SiteUpdateInput = z.infer<typeof SiteUpdateInput>;
+
+export const SiteCreated = z.object({ site: Site, webhook_secret: z.string() });
+export type SiteCreated = z.infer<typeof SiteCreated>;
+
+export const WebhookSecret = z.object({ webhook_secret: z.string() });
+
+/** 202 `{run_id, status}`, or 200 with the seed's summary when the run finished within `wait`. */
+export const SyncStarted = z.looseObject({
+  run_id: z.string(),
+  status: z.string().optional(),
+  success: z.boolean().optional(),
+});
+export type SyncStarted = z.infer<typeof SyncStarted>;
+
+export const EntityResult = z.looseObject({
+  status: z.string(),
+  fetched: count,
+  valid: count,
+  invalid: count,
+  written: count,
+  unchanged: count,
+  deleted: count,
+  pages: count,
+  duration_ms: z.number().nullish(),
+  error: z.looseObject({ code: z.string(), message: z.string() }).nullish(),
+});
+export type EntityResult = z.infer<typeof EntityResult>;
+
+export const LogEntry = z.looseObject({
+  entity: text,
+  level: z.string(),
+  message: z.string(),
+  timestamp: z.string(),
+});
+export type LogEntry = z.infer<typeof LogEntry>;
+
+export const Run = z.looseObject({
+  run_id: z.string(),
+  site_id: z.string(),
+  trigger: z.string(),
+  status: z.string(),
+  success: z.boolean().nullish(),
+  started_at: z.string(),
+  finished_at: text,
+  entities: z.record(z.string(), EntityResult).default({}),
+  log: z.array(LogEntry).nullish(),
+});
+export type Run = z.infer<typeof Run>;
+
+export const RunList = z.object({ items: z.array(Run), next_cursor: text });
+
+export const InvalidRecord = z.looseObject({
+  entity: z.string(),
+  record_id: id.nullish(),
+  reasons: z.array(z.unknown()).default([]),
+  raw: z.unknown().optional(),
+});
+export type InvalidRecord = z.infer<typeof InvalidRecord>;
+
+export const InvalidList = z.object({ items: z.array(InvalidRecord), next_cursor: text });
+
+/** What every synced record carries besides the Template's own fields. */
+const Provenance = {
+  id,
+  site_id: z.string(),
+  template_url: text,
+  sync_timestamp: text,
+  site_name: text,
+  deleted_at: text,
+};
+
+export const Painting = z.looseObject({
+  ...Provenance,
+  name: text,
+  price: numeric,
+  category: text,
+  technique: text,
+  year: z.union([z.string(), z.number()]).nullish(),
+  quantity: numeric,
+  status: text,
+  image: text,
+  image_url: text,
+  display_order: numeric,
+});
+export type Painting = z.infer<typeof Painting>;
+
+export const User = z.looseObject({
+  ...Provenance,
+  name: text,
+  email: text,
+  create_date: text,
+  role: text,
+});
+export type User = z.infer<typeof User>;
+
+export const OrderItem = z.looseObject({
+  painting_id: id.nullish(),
+  name: text,
+  image: text,
+  price: numeric,
+  quantity: numeric,
+});
+export type OrderItem = z.infer<typeof OrderItem>;
+
+export const Order = z.looseObject({
+  ...Provenance,
+  customer_name: text,
+  email: text,
+  total_price: numeric,
+  order_date: text,
+  status: text,
+  items: z.array(OrderItem).nullish(),
+});
+export type Order = z.infer<typeof Order>;
+
+export const Exhibition = z.looseObject({
+  ...Provenance,
+  title: text,
+  location: text,
+  date: text,
+  start_time: text,
+  end_time: text,
+  description: text,
+});
+export type Exhibition = z.infer<typeof Exhibition>;
+
+/** `{"items": [...], "next_cursor"?}`: the envelope of every list. */
+export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next_cursor: text });
+export type Page<T> = { items: T[]; next_cursor?: string | null | undefined };
+
+export const Setting = z.looseObject({ key: z.string(), value: z.unknown(), sync_timestamp: text });
+export type Setting = z.infer<typeof Setting>;
+
+export const SiteSettings = z.looseObject({
+  items: z.array(Setting),
+  site_name: text,
+  site_logo: text,
+  stripe_publishable_key: text,
+  saas_site_price_cache: numeric,
+});
+export type SiteSettings = z.infer<typeof SiteSettings>;
+
+export const StatsPoint = z.looseObject({ timestamp: z.string(), data: z.record(z.string(), z.unknown()) });
+export type StatsPoint = z.infer<typeof StatsPoint>;
+
+export const SiteStats = z.looseObject({
+  latest: z.record(z.string(), z.unknown()).nullish(),
+  history: z.array(StatsPoint).default([]),
+});
+export type SiteStats = z.infer<typeof SiteStats>;

@@ -1,0 +1,382 @@
+/**
+ * The application: the sign-in gate, then the shell (navigation, language, sign-out) around the screen the
+ * hash names. A 401 from any request ends the session and comes back here with a message.
+ */
+import { type FormEvent, useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
+import { ApiError, configuredBaseUrl, createApi } from "../api/client";
+import { LANGS, type Lang, type MessageKey } from "../lib/i18n";
+import { href, type Route, type RouteName } from "../lib/router";
+import { ExhibitionsScreen } from "../screens/Exhibitions";
+import { NotFoundScreen } from "../screens/NotFound";
+import { OrdersScreen } from "../screens/Orders";
+import { OverviewScreen } from "../screens/Overview";
+import { PaintingsScreen } from "../screens/Paintings";
+import { RunDetailScreen } from "../screens/RunDetail";
+import { RunsScreen } from "../screens/Runs";
+import { SettingsScreen } from "../screens/Settings";
+import { SitesScreen } from "../screens/Sites";
+import { StatsScreen } from "../screens/Stats";
+import { UsersScreen } from "../screens/Users";
+import { Button, ErrorState, Toasts } from "../ui/components";
+import { Icon, type IconName } from "../ui/icons";
+import { I18nProvider, SessionProvider, useI18n, useSession } from "./context";
+import { useRoute } from "./router";
+import { clearToken, readLang, readToken, saveLang, saveToken } from "./session";
+
+const baseUrl = configuredBaseUrl(import.meta.env);
+
+type EndReason = "expired" | "signed_out";
+
+export function App() {
+  const [lang, setLangState] = useState<Lang>(readLang);
+  const [token, setToken] = useState<string | null>(readToken);
+  const [ended, setEnded] = useState<EndReason | null>(null);
+
+  const setLang = useCallback((next: Lang) => {
+    saveLang(next);
+    setLangState(next);
+  }, []);
+  useEffect(() => {
+    document.documentElement.lang = lang;
+  }, [lang]);
+
+  const endSession = useCallback((reason: EndReason) => {
+    clearToken();
+    setToken(null);
+    setEnded(reason);
+  }, []);
+  const signOut = useCallback(() => endSession("signed_out"), [endSession]);
+
+  const api = useMemo(
+    () =>
+      token
+        ? createApi({ baseUrl, getToken: () => token, onUnauthorized: () => endSession("expired") })
+        : null,
+    [token, endSession],
+  );
+
+  return (
+    <I18nProvider lang={lang} setLang={setLang}>
+      {api ? (
+        <SessionProvider api={api} signOut={signOut}>
+          <Shell />
+        </SessionProvider>
+      ) : (
+        <SignIn
+          ended={ended}
+          onSignedIn={(accepted) => {
+            saveToken(accepted);
+            setEnded(null);
+            setToken(accepted);
+          }}
+        />
+      )}
+    </I18nProvider>
+  );
+}
+
+function LangSwitch() {
+  const { lang, setLang, t } = useI18n();
+  return (
+    <fieldset className="lang-switch">
+      <legend className="visually-hidden">{t("shell.language")}</legend>
+      {LANGS.map((code) => (
+        <button
+          key={code}
+          type="button"
+          aria-pressed={lang === code}
+          onClick={() => setLang(code)}
+          data-testid={`lang-${code}`}
+          lang={code}
+          title={code === "fr" ? "Français" : "English"}
+        >
+          {code.toUpperCase()}
+        </button>
+      ))}
+    </fieldset>
+  );
+}
+
+function SignIn({ ended, onSignedIn }: { ended: EndReason | null; onSignedIn: (token: string) => void }) {
+  const { t } = useI18n();
+  const [value, setValue] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [refused, setRefused] = useState(false);
+  const inputId = useId();
+  const inputRef = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    inputRef.current?.focus();
+  }, []);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const candidate = value.trim();
+    if (!candidate) {
+      setRefused(false);
+      setError(new ApiError(0, "missing_token", t("signin.missing")));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    setRefused(false);
+    try {
+      // A token is accepted when an admin route accepts it; it is stored only then.
+      await createApi({ baseUrl, getToken: () => candidate }).listSites();
+      onSignedIn(candidate);
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 401 || err.status === 403)) setRefused(true);
+      else setError(err);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="signin">
+      <div className="signin-card card">
+        <div className="signin-top">
+          <Brand />
+          <LangSwitch />
+        </div>
+        <h1>{t("signin.title")}</h1>
+        <p className="muted">{t("signin.intro")}</p>
+        {ended === "expired" && !refused ? (
+          <p className="notice notice-warning" role="alert" data-testid="signin-expired">
+            {t("signin.expired")}
+          </p>
+        ) : null}
+        {ended === "signed_out" && !refused && !error ? (
+          <p className="notice notice-info" role="status" data-testid="signin-signed-out">
+            {t("signin.signed_out")}
+          </p>
+        ) : null}
+        <form onSubmit={submit} data-testid="signin-form" noValidate>
+          <div className={`field${refused ? " field-invalid" : ""}`}>
+            <label htmlFor={inputId}>{t("signin.token")}</label>
+            <input
+              id={inputId}
+              ref={inputRef}
+              type="password"
+              autoComplete="current-password"
+              spellCheck={false}
+              value={value}
+              onChange={(e) => setValue(e.target.value)}
+              aria-invalid={refused || undefined}
+              aria-describedby={refused ? `${inputId}-error` : undefined}
+              data-testid="signin-token"
+            />
+            {refused ? (
+              <p className="field-error" id={`${inputId}-error`} role="alert" data-testid="signin-error">
+                {t("signin.refused")}
+              </p>
+            ) : null}
+          </div>
+          {error ? (
+            <div data-testid="signin-error">
+              <ErrorState error={error} compact />
+            </div>
+          ) : null}
+          <Button
+            type="submit"
+            variant="primary"
+            busy={busy}
+            data-testid="signin-submit"
+            className="btn-block"
+          >
+            {t("signin.submit")}
+          </Button>
+        </form>
+        <p className="muted small">{t("signin.storage_note")}</p>
+      </div>
+    </div>
+  );
+}
+
+function Brand() {
+  return (
+    <div className="brand">
+      <span className="brand-mark" aria-hidden="true">
+        a
+      </span>
+      <span className="brand-text">
+        <strong>artworksdigital</strong>
+        <span>Dashboard</span>
+      </span>
+    </div>
+  );
+}
+
+interface NavItem {
+  route: RouteName;
+  label: MessageKey;
+  icon: IconName;
+}
+
+const NAV: ReadonlyArray<{ group: MessageKey; items: NavItem[] }> = [
+  {
+    group: "nav.group.monitoring",
+    items: [
+      { route: "overview", label: "nav.overview", icon: "overview" },
+      { route: "runs", label: "nav.runs", icon: "runs" },
+      { route: "stats", label: "nav.stats", icon: "stats" },
+    ],
+  },
+  {
+    group: "nav.group.data",
+    items: [
+      { route: "paintings", label: "nav.paintings", icon: "paintings" },
+      { route: "users", label: "nav.users", icon: "users" },
+      { route: "orders", label: "nav.orders", icon: "orders" },
+      { route: "exhibitions", label: "nav.exhibitions", icon: "exhibitions" },
+      { route: "settings", label: "nav.settings", icon: "settings" },
+    ],
+  },
+  { group: "nav.group.admin", items: [{ route: "sites", label: "nav.sites", icon: "sites" }] },
+];
+
+const navOf = (route: Route): RouteName | null => {
+  if (route.name === "not_found") return null;
+  return route.name === "run" ? "runs" : route.name;
+};
+
+function Shell() {
+  const { t } = useI18n();
+  const route = useRoute();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const active = navOf(route);
+  const mainRef = useRef<HTMLElement>(null);
+  const screenKey = route.name === "run" ? `run:${route.params.id}` : route.name;
+  const firstRender = useRef(true);
+
+  // A new screen: close the phone menu, scroll up and move focus to its title (filters do not count).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on screen changes only.
+  useEffect(() => {
+    setMenuOpen(false);
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    window.scrollTo(0, 0);
+    requestAnimationFrame(() => mainRef.current?.querySelector<HTMLElement>("[data-page-title]")?.focus());
+  }, [screenKey]);
+
+  useEffect(() => {
+    const label = active ? t(`nav.${active}` as MessageKey) : t("notfound.title");
+    document.title = `${label} · artworksdigital Dashboard`;
+  }, [active, t]);
+
+  return (
+    <div className={`shell${menuOpen ? " menu-open" : ""}`}>
+      <button type="button" className="skip-link" onClick={() => mainRef.current?.focus()}>
+        {t("shell.skip")}
+      </button>
+      <aside className="sidebar" id="sidebar" aria-label={t("shell.navigation")}>
+        <div className="sidebar-head">
+          <Brand />
+          <button
+            type="button"
+            className="icon-btn menu-close"
+            onClick={() => setMenuOpen(false)}
+            aria-label={t("shell.close_menu")}
+          >
+            <Icon name="close" />
+          </button>
+        </div>
+        <nav>
+          {NAV.map((section) => (
+            <div key={section.group} className="nav-group">
+              <p className="nav-group-title">{t(section.group)}</p>
+              <ul>
+                {section.items.map((item) => (
+                  <li key={item.route}>
+                    <a
+                      href={href(item.route)}
+                      className="nav-link"
+                      aria-current={active === item.route ? "page" : undefined}
+                      data-testid={`nav-${item.route}`}
+                      onClick={() => setMenuOpen(false)}
+                    >
+                      <Icon name={item.icon} />
+                      <span>{t(item.label)}</span>
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ))}
+        </nav>
+      </aside>
+      <button
+        type="button"
+        className="scrim"
+        tabIndex={-1}
+        aria-hidden="true"
+        onClick={() => setMenuOpen(false)}
+      />
+      <div className="main-col">
+        <header className="topbar">
+          <button
+            type="button"
+            className="icon-btn menu-btn"
+            onClick={() => setMenuOpen(true)}
+            aria-label={t("shell.open_menu")}
+            aria-expanded={menuOpen}
+            aria-controls="sidebar"
+            data-testid="menu-toggle"
+          >
+            <Icon name="menu" />
+          </button>
+          <div className="topbar-brand">
+            <Brand />
+          </div>
+          <div className="topbar-actions">
+            <LangSwitch />
+            <SignOutButton />
+          </div>
+        </header>
+        <main id="main" ref={mainRef} tabIndex={-1}>
+          <Screen route={route} />
+        </main>
+      </div>
+      <Toasts />
+    </div>
+  );
+}
+
+function SignOutButton() {
+  const { t } = useI18n();
+  const { signOut } = useSession();
+  return (
+    <Button variant="ghost" size="sm" icon="logout" onClick={signOut} data-testid="signout">
+      <span className="hide-sm">{t("shell.signout")}</span>
+    </Button>
+  );
+}
+
+function Screen({ route }: { route: Route }) {
+  switch (route.name) {
+    case "overview":
+      return <OverviewScreen />;
+    case "paintings":
+      return <PaintingsScreen route={route} />;
+    case "users":
+      return <UsersScreen route={route} />;
+    case "orders":
+      return <OrdersScreen route={route} />;
+    case "exhibitions":
+      return <ExhibitionsScreen route={route} />;
+    case "settings":
+      return <SettingsScreen route={route} />;
+    case "sites":
+      return <SitesScreen />;
+    case "runs":
+      return <RunsScreen route={route} />;
+    case "run":
+      return <RunDetailScreen key={route.params.id} runId={route.params.id ?? ""} route={route} />;
+    case "stats":
+      return <StatsScreen route={route} />;
+    default:
+      return <NotFoundScreen path={route.path} />;
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * What every screen needs: the API client, the language and its translators, the session, the list of sites
+ * (for filters and names) and toasts. One provider, read through small hooks.
+ */
+import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from "react";
+import type { Api } from "../api/client";
+import type { Site } from "../api/schemas";
+import {
+  type Lang,
+  type MessageKey,
+  type PluralKey,
+  translate,
+  translatePlural,
+  type Vars,
+} from "../lib/i18n";
+import { type AsyncState, useAsync } from "./hooks";
+
+export interface I18n {
+  lang: Lang;
+  setLang: (lang: Lang) => void;
+  t: (key: MessageKey, vars?: Vars) => string;
+  tn: (key: PluralKey, count: number, vars?: Vars) => string;
+}
+
+const I18nContext = createContext<I18n | null>(null);
+
+export function I18nProvider({
+  lang,
+  setLang,
+  children,
+}: {
+  lang: Lang;
+  setLang: (lang: Lang) => void;
+  children: ReactNode;
+}) {
+  const value = useMemo<I18n>(
+    () => ({
+      lang,
+      setLang,
+      t: (key, vars) => translate(lang, key, vars),
+      tn: (key, count, vars) => translatePlural(lang, key, count, vars),
+    }),
+    [lang, setLang],
+  );
+  return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
+}
+
+export function useI18n(): I18n {
+  const value = useContext(I18nContext);
+  if (!value) throw new Error("useI18n outside I18nProvider");
+  return value;
+}
+
+export interface Toast {
+  id: number;
+  tone: "success" | "danger" | "info";
+  message: string;
+}
+
+interface Session {
+  api: Api;
+  signOut: () => void;
+  sites: AsyncState<{ items: Site[] }>;
+  toasts: Toast[];
+  notify: (tone: Toast["tone"], message: string) => void;
+  dismissToast: (id: number) => void;
+}
+
+const SessionContext = createContext<Session | null>(null);
+
+let toastIds = 0;
+
+export function SessionProvider({
+  api,
+  signOut,
+  children,
+}: {
+  api: Api;
+  signOut: () => void;
+  children: ReactNode;
+}) {
+  const sites = useAsync((signal) => api.listSites(signal), [api]);
+  const [toasts, setToasts] = useState<Toast[]>([]);
+  const dismissToast = useCallback(
+    (id: number) => setToasts((all) => all.filter((toast) => toast.id !== id)),
+    [],
+  );
+  const notify = useCallback(
+    (tone: Toast["tone"], message: string) => {
+      const id = ++toastIds;
+      setToasts((all) => [...all.slice(-3), { id, tone, message }]);
+      setTimeout(() => dismissToast(id), tone === "danger" ? 8000 : 4000);
+    },
+    [dismissToast],
+  );
+  const value = useMemo<Session>(
+    () => ({ api, signOut, sites, toasts, notify, dismissToast }),
+    [api, signOut, sites, toasts, notify, dismissToast],
+  );
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): Session {
+  const value = useContext(SessionContext);
+  if (!value) throw new Error("useSession outside SessionProvider");
+  return value;
+}
+
+export const useApi = (): Api => useSession().api;
+
+/** The sites known to the Dashboard, and a lookup of their names by id. */
+export function useSites(): { sites: Site[]; byId: Map<string, Site>; state: AsyncState<{ items: Site[] }> } {
+  const { sites } = useSession();
+  const list = sites.data?.items;
+  const byId = useMemo(() => new Map((list ?? []).map((site) => [site.id, site])), [list]);
+  return { sites: list ?? [], byId, state: sites };
+}

@@ -1,0 +1,111 @@
+/** Exhibitions of one site or all sites, as the Template lists them (newest date first). */
+import { useId } from "react";
+import type { Exhibition } from "../api/schemas";
+import { useApi, useI18n } from "../app/context";
+import { usePaged } from "../app/hooks";
+import { useQueryFilters } from "../app/router";
+import { formatDate, parseLooseDate } from "../lib/format";
+import type { Route } from "../lib/router";
+import { EmptyState, ErrorState, Filter, Loading, LoadMore, PageHeader, SiteSelect } from "../ui/components";
+import { DeletedBadge, DeletedToggle } from "./shared";
+
+export function ExhibitionsScreen({ route }: { route: Route }) {
+  const api = useApi();
+  const { t, tn } = useI18n();
+  const [query, setFilter] = useQueryFilters(route);
+  const ids = { site: useId(), deleted: useId() };
+  const { site_id } = query;
+  const includeDeleted = query.deleted === "1";
+  const list = usePaged(
+    (cursor, signal) =>
+      api.listExhibitions(
+        { site_id, include_deleted: includeDeleted || undefined },
+        { limit: 50, cursor, signal },
+      ),
+    [api, site_id, includeDeleted],
+  );
+  return (
+    <>
+      <PageHeader title={t("nav.exhibitions")} subtitle={t("exhibitions.subtitle")} />
+      <div className="filters card">
+        <Filter label={t("filters.site")} htmlFor={ids.site}>
+          <SiteSelect id={ids.site} value={site_id} onChange={(v) => setFilter("site_id", v)} />
+        </Filter>
+        <DeletedToggle
+          id={ids.deleted}
+          checked={includeDeleted}
+          onChange={(on) => setFilter("deleted", on ? "1" : undefined)}
+        />
+      </div>
+      {list.loading ? (
+        <Loading />
+      ) : list.error ? (
+        <ErrorState error={list.error} onRetry={list.reload} />
+      ) : list.items.length === 0 ? (
+        <EmptyState title={t("exhibitions.empty")} hint={t("exhibitions.empty_hint")} />
+      ) : (
+        <>
+          <ul className="exhibition-grid">
+            {list.items.map((exhibition) => (
+              <li key={`${exhibition.site_id}:${exhibition.id}`}>
+                <ExhibitionCard exhibition={exhibition} />
+              </li>
+            ))}
+          </ul>
+          <LoadMore
+            shown={list.items.length}
+            hasMore={list.hasMore}
+            loading={list.loadingMore}
+            error={list.moreError}
+            onMore={list.loadMore}
+            noun={tn("count.exhibitions", list.items.length)}
+          />
+        </>
+      )}
+    </>
+  );
+}
+
+function ExhibitionCard({ exhibition }: { exhibition: Exhibition }) {
+  const { t, lang } = useI18n();
+  const date = parseLooseDate(exhibition.date);
+  const times = [exhibition.start_time, exhibition.end_time].filter((x): x is string => !!x?.trim());
+  return (
+    <article
+      className="card exhibition-card"
+      data-testid="exhibition-card"
+      data-exhibition-id={String(exhibition.id)}
+      data-site-id={exhibition.site_id}
+    >
+      <div className="exhibition-date" aria-hidden={date ? true : undefined}>
+        {date ? (
+          <>
+            <span className="day">{date.getDate()}</span>
+            <span className="month">
+              {new Intl.DateTimeFormat(lang === "fr" ? "fr-FR" : "en-GB", { month: "short" }).format(date)}
+            </span>
+            <span className="year">{date.getFullYear()}</span>
+          </>
+        ) : (
+          <span className="month">?</span>
+        )}
+      </div>
+      <div className="exhibition-body">
+        <h3>{exhibition.title || t("exhibitions.untitled")}</h3>
+        <p className="small">
+          <span className="visually-hidden">{t("exhibitions.date")} </span>
+          {formatDate(exhibition.date, lang)}
+          {times.length > 0 ? ` · ${times.join(" – ")}` : ""}
+        </p>
+        {exhibition.location ? <p className="small strong">{exhibition.location}</p> : null}
+        {exhibition.description ? (
+          <p className="exhibition-description muted small">{exhibition.description}</p>
+        ) : null}
+        <p className="small muted">
+          {t("paintings.from")} <strong>{exhibition.site_name || exhibition.site_id}</strong>
+        </p>
+        <DeletedBadge at={exhibition.deleted_at} />
+      </div>
+    </article>
+  );
+}

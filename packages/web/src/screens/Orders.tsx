@@ -1,0 +1,299 @@
+/**
+ * Orders of every site, newest first: customer, email, total, date, status, and the items (expandable:
+ * name, price, quantity). Filters by site, status and date range (`from` / `to`, whole local days).
+ */
+import { Fragment, useId, useMemo, useState } from "react";
+import type { Order } from "../api/schemas";
+import { useApi, useI18n } from "../app/context";
+import { usePaged } from "../app/hooks";
+import { navigate, useQueryFilters } from "../app/router";
+import { dayBoundaryIso, formatDateTime, formatMoney, formatNumber, toNumber } from "../lib/format";
+import { href, type Route } from "../lib/router";
+import { OrderStatusBadge } from "../ui/badges";
+import {
+  Button,
+  EmptyState,
+  ErrorState,
+  Filter,
+  Loading,
+  LoadMore,
+  PageHeader,
+  SiteSelect,
+} from "../ui/components";
+import { Icon } from "../ui/icons";
+import { DeletedBadge, DeletedToggle, useTextFilter } from "./shared";
+
+export const ORDERS_PAGE_SIZE = 50;
+
+const orderKey = (order: Order): string => `${order.site_id}:${order.id}`;
+
+export function OrdersScreen({ route }: { route: Route }) {
+  const api = useApi();
+  const { t, tn } = useI18n();
+  const [query, setFilter] = useQueryFilters(route);
+  const [status, setStatus] = useTextFilter(query, setFilter, "status");
+  const [open, setOpen] = useState<Set<string>>(() => new Set());
+  const ids = {
+    site: useId(),
+    status: useId(),
+    from: useId(),
+    to: useId(),
+    deleted: useId(),
+    statuses: useId(),
+  };
+  const { site_id, from, to } = query;
+  const includeDeleted = query.deleted === "1";
+  const rangeInvalid = Boolean(from && to && from > to);
+
+  const list = usePaged(
+    (cursor, signal) =>
+      api.listOrders(
+        {
+          site_id,
+          status: query.status,
+          from: from ? dayBoundaryIso(from, "start") : undefined,
+          to: to ? dayBoundaryIso(to, "end") : undefined,
+          include_deleted: includeDeleted || undefined,
+        },
+        { limit: ORDERS_PAGE_SIZE, cursor, signal },
+      ),
+    [api, site_id, query.status, from, to, includeDeleted],
+  );
+
+  const statuses = useMemo(
+    () => [...new Set(list.items.map((o) => o.status?.trim()).filter((s): s is string => !!s))].sort(),
+    [list.items],
+  );
+  const toggle = (key: string) =>
+    setOpen((current) => {
+      const next = new Set(current);
+      if (next.has(key)) next.delete(key);
+      else next.add(key);
+      return next;
+    });
+  const filtered = Boolean(site_id || query.status || from || to);
+  const allOpen = list.items.length > 0 && list.items.every((o) => open.has(orderKey(o)));
+
+  return (
+    <>
+      <PageHeader
+        title={t("nav.orders")}
+        subtitle={t("orders.subtitle")}
+        actions={
+          list.items.length > 0 ? (
+            <Button
+              onClick={() => setOpen(allOpen ? new Set() : new Set(list.items.map(orderKey)))}
+              data-testid="orders-toggle-all"
+            >
+              {allOpen ? t("orders.collapse_all") : t("orders.expand_all")}
+            </Button>
+          ) : undefined
+        }
+      />
+      <div className="filters card" data-testid="orders-filters">
+        <Filter label={t("filters.site")} htmlFor={ids.site}>
+          <SiteSelect id={ids.site} value={site_id} onChange={(v) => setFilter("site_id", v)} />
+        </Filter>
+        <Filter label={t("filters.status")} htmlFor={ids.status}>
+          <input
+            id={ids.status}
+            type="text"
+            list={ids.statuses}
+            value={status}
+            onChange={(e) => setStatus(e.target.value)}
+            placeholder={t("orders.status_placeholder")}
+            data-testid="filter-status"
+          />
+          <datalist id={ids.statuses}>
+            {statuses.map((s) => (
+              <option key={s} value={s} />
+            ))}
+          </datalist>
+        </Filter>
+        <Filter label={t("filters.from")} htmlFor={ids.from}>
+          <input
+            id={ids.from}
+            type="date"
+            value={from ?? ""}
+            max={to}
+            onChange={(e) => setFilter("from", e.target.value || undefined)}
+            data-testid="filter-from"
+          />
+        </Filter>
+        <Filter label={t("filters.to")} htmlFor={ids.to}>
+          <input
+            id={ids.to}
+            type="date"
+            value={to ?? ""}
+            min={from}
+            onChange={(e) => setFilter("to", e.target.value || undefined)}
+            data-testid="filter-to"
+          />
+        </Filter>
+        <DeletedToggle
+          id={ids.deleted}
+          checked={includeDeleted}
+          onChange={(on) => setFilter("deleted", on ? "1" : undefined)}
+        />
+      </div>
+      {rangeInvalid ? (
+        <p className="notice notice-warning" role="alert" data-testid="range-invalid">
+          {t("orders.range_invalid")}
+        </p>
+      ) : null}
+
+      {list.loading ? (
+        <Loading />
+      ) : list.error ? (
+        <ErrorState error={list.error} onRetry={list.reload} />
+      ) : list.items.length === 0 ? (
+        <EmptyState
+          title={filtered ? t("orders.empty_filtered") : t("orders.empty")}
+          hint={filtered ? t("common.empty_filtered_hint") : t("orders.empty_hint")}
+        >
+          {filtered ? (
+            <Button onClick={() => navigate(href("orders"))} data-testid="clear-filters">
+              {t("filters.clear")}
+            </Button>
+          ) : null}
+        </EmptyState>
+      ) : (
+        <>
+          <div className="table-wrap card">
+            <table className="data-table responsive-table orders-table" data-testid="orders-table">
+              <thead>
+                <tr>
+                  <th scope="col">{t("orders.col.order")}</th>
+                  <th scope="col">{t("orders.col.customer")}</th>
+                  <th scope="col">{t("orders.col.email")}</th>
+                  <th scope="col" className="num">
+                    {t("orders.col.total")}
+                  </th>
+                  <th scope="col">{t("orders.col.date")}</th>
+                  <th scope="col">{t("orders.col.status")}</th>
+                  <th scope="col">{t("orders.col.site")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.items.map((order) => (
+                  <OrderRows
+                    key={orderKey(order)}
+                    order={order}
+                    open={open.has(orderKey(order))}
+                    onToggle={() => toggle(orderKey(order))}
+                  />
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <LoadMore
+            shown={list.items.length}
+            hasMore={list.hasMore}
+            loading={list.loadingMore}
+            error={list.moreError}
+            onMore={list.loadMore}
+            noun={tn("count.orders", list.items.length)}
+          />
+        </>
+      )}
+    </>
+  );
+}
+
+function OrderRows({ order, open, onToggle }: { order: Order; open: boolean; onToggle: () => void }) {
+  const { t, tn, lang } = useI18n();
+  const itemsId = useId();
+  const items = order.items ?? [];
+  return (
+    <Fragment>
+      <tr
+        data-testid="order-row"
+        data-order-id={String(order.id)}
+        data-site-id={order.site_id}
+        className={
+          [open ? "is-open" : "", order.deleted_at ? "is-deleted" : ""].filter(Boolean).join(" ") || undefined
+        }
+      >
+        <td data-label={t("orders.col.order")}>
+          <button
+            type="button"
+            className="expand-btn"
+            aria-expanded={open}
+            aria-controls={itemsId}
+            onClick={onToggle}
+            data-testid="order-toggle"
+          >
+            <Icon name="chevron" size={16} />
+            <span className="mono">#{String(order.id)}</span>
+            <span className="muted small">{tn("count.items", items.length)}</span>
+          </button>
+        </td>
+        <td data-label={t("orders.col.customer")} className="strong">
+          {order.customer_name || "—"} <DeletedBadge at={order.deleted_at} />
+        </td>
+        <td data-label={t("orders.col.email")}>
+          {order.email ? <a href={`mailto:${order.email}`}>{order.email}</a> : "—"}
+        </td>
+        <td data-label={t("orders.col.total")} className="num strong" data-testid="order-total">
+          {formatMoney(order.total_price, lang)}
+        </td>
+        <td data-label={t("orders.col.date")} data-testid="order-date">
+          {formatDateTime(order.order_date, lang)}
+        </td>
+        <td data-label={t("orders.col.status")}>
+          <OrderStatusBadge status={order.status} />
+        </td>
+        <td data-label={t("orders.col.site")}>{order.site_name || order.site_id}</td>
+      </tr>
+      <tr id={itemsId} className="order-items-row" hidden={!open}>
+        <td colSpan={7}>
+          {open ? (
+            items.length === 0 ? (
+              <p className="muted">{t("orders.no_items")}</p>
+            ) : (
+              <table className="items-table" data-testid="order-items">
+                <caption className="visually-hidden">
+                  {t("orders.items_caption", { id: String(order.id) })}
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t("orders.item.name")}</th>
+                    <th scope="col" className="num">
+                      {t("orders.item.price")}
+                    </th>
+                    <th scope="col" className="num">
+                      {t("orders.item.quantity")}
+                    </th>
+                    <th scope="col" className="num">
+                      {t("orders.item.subtotal")}
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {items.map((item, index) => {
+                    const price = toNumber(item.price);
+                    const quantity = toNumber(item.quantity) ?? 1;
+                    return (
+                      <tr
+                        // Items have no id of their own; painting_id may repeat, so the position completes the key.
+                        // biome-ignore lint/suspicious/noArrayIndexKey: items are never reordered on screen.
+                        key={`${item.painting_id ?? "x"}-${index}`}
+                        data-testid="order-item"
+                        data-painting-id={item.painting_id == null ? undefined : String(item.painting_id)}
+                      >
+                        <td>{item.name || "—"}</td>
+                        <td className="num">{formatMoney(item.price, lang)}</td>
+                        <td className="num">× {formatNumber(quantity, lang)}</td>
+                        <td className="num">{price === null ? "—" : formatMoney(price * quantity, lang)}</td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            )
+          ) : null}
+        </td>
+      </tr>
+    </Fragment>
+  );
+}

@@ -1,0 +1,385 @@
+/**
+ * One run: its status and timing, the entity results table, its log (levels coloured like the seed:
+ * INFO, SUCCESS green, WARNING orange, ERROR red) and the records it rejected, with why. Live while the run
+ * is queued or running.
+ */
+import { useEffect, useId, useMemo, useRef, useState } from "react";
+import type { EntityResult, InvalidRecord, LogEntry } from "../api/schemas";
+import { useApi, useI18n, useSites } from "../app/context";
+import { useAsync, useLive, useNow, usePaged } from "../app/hooks";
+import { useQueryFilters } from "../app/router";
+import { formatDateTime, formatDuration, formatNumber, formatTime } from "../lib/format";
+import { href, type Route } from "../lib/router";
+import { orderedEntities, reasonText, runDurationMs } from "../lib/runs";
+import { isActiveRun, LOG_LEVELS, logLevelTone } from "../lib/status";
+import { EntityStatusBadge, LogLevelBadge, RunStatusBadge, TriggerLabel, useEntityLabel } from "../ui/badges";
+import { Badge, ErrorState, Filter, Loading, LoadMore, PageHeader } from "../ui/components";
+import { RunProgress } from "../ui/RunProgress";
+
+export function RunDetailScreen({ runId, route }: { runId: string; route: Route }) {
+  const api = useApi();
+  const { t, lang } = useI18n();
+  const { byId } = useSites();
+  const now = useNow(1000);
+  const run = useAsync((signal) => api.getRun(runId, signal), [api, runId]);
+  const active = run.data ? isActiveRun(run.data.status) : false;
+  useLive(active, () => run.refresh({ silent: true }));
+
+  if (run.loading && !run.data) return <Loading />;
+  if (run.error && !run.data)
+    return (
+      <>
+        <PageHeader title={t("run.title")} subtitle={<span className="mono">{runId}</span>} />
+        <ErrorState error={run.error} onRetry={() => run.refresh()} />
+        <p>
+          <a href={href("runs")}>{t("run.back")}</a>
+        </p>
+      </>
+    );
+  const data = run.data;
+  if (!data) return null;
+  const siteName = byId.get(data.site_id)?.name ?? data.site_id;
+  const entities = orderedEntities(data);
+
+  return (
+    <div data-testid="run-detail" data-run-id={data.run_id} data-status={data.status}>
+      <p className="breadcrumb">
+        <a href={href("runs")}>{t("nav.runs")}</a> <span aria-hidden="true">›</span>{" "}
+        <a href={href("runs", {}, { site_id: data.site_id })}>{siteName}</a>
+      </p>
+      <PageHeader
+        title={t("run.title_for", { site: siteName })}
+        subtitle={<span className="mono">{data.run_id}</span>}
+        actions={
+          <>
+            {active ? (
+              <span className="live-indicator" data-testid="live-indicator">
+                <span className="pulse" aria-hidden="true" />
+                {t("common.live")}
+              </span>
+            ) : null}
+            <RunStatusBadge status={data.status} />
+          </>
+        }
+      />
+      {run.error ? <ErrorState error={run.error} onRetry={() => run.refresh()} compact /> : null}
+
+      <section className="card run-summary">
+        <dl className="facts facts-inline">
+          <div>
+            <dt>{t("run.trigger")}</dt>
+            <dd>
+              <TriggerLabel trigger={data.trigger} />
+            </dd>
+          </div>
+          <div>
+            <dt>{t("run.started")}</dt>
+            <dd>{formatDateTime(data.started_at, lang)}</dd>
+          </div>
+          <div>
+            <dt>{t("run.finished")}</dt>
+            <dd>{data.finished_at ? formatDateTime(data.finished_at, lang) : "—"}</dd>
+          </div>
+          <div>
+            <dt>{t("run.duration")}</dt>
+            <dd data-testid="run-duration">{formatDuration(runDurationMs(data, now), lang)}</dd>
+          </div>
+          <div>
+            <dt>{t("run.success")}</dt>
+            <dd data-testid="run-success" data-value={data.success == null ? "" : String(data.success)}>
+              {data.success == null ? "—" : data.success ? t("common.yes") : t("common.no")}
+            </dd>
+          </div>
+        </dl>
+        {active ? <RunProgress run={data} showHeader={false} /> : null}
+      </section>
+
+      <section className="section" aria-labelledby="entities-title">
+        <h2 id="entities-title">{t("run.entities")}</h2>
+        {entities.length === 0 ? (
+          <p className="muted">{t("run.no_entities_yet")}</p>
+        ) : (
+          <div className="table-wrap card">
+            <table className="data-table responsive-table" data-testid="entity-results">
+              <thead>
+                <tr>
+                  <th scope="col">{t("run.col.entity")}</th>
+                  <th scope="col">{t("run.col.status")}</th>
+                  {(["fetched", "valid", "invalid", "written", "unchanged", "deleted", "pages"] as const).map(
+                    (key) => (
+                      <th key={key} scope="col" className="num">
+                        {t(`run.col.${key}`)}
+                      </th>
+                    ),
+                  )}
+                  <th scope="col" className="num">
+                    {t("run.col.duration")}
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {entities.map(([entity, result]) => (
+                  <EntityRow key={entity} entity={entity} result={result} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+
+      <RunLog log={data.log ?? []} active={active} />
+      <InvalidRecords
+        runId={data.run_id}
+        route={route}
+        runStatus={data.status}
+        entities={entities.map(([e]) => e)}
+      />
+    </div>
+  );
+}
+
+function EntityRow({ entity, result }: { entity: string; result: EntityResult }) {
+  const { t, lang } = useI18n();
+  const label = useEntityLabel();
+  return (
+    <>
+      <tr data-testid="entity-row" data-entity={entity} data-status={result.status}>
+        <th scope="row" data-label={t("run.col.entity")}>
+          {label(entity)}
+        </th>
+        <td data-label={t("run.col.status")}>
+          <EntityStatusBadge status={result.status} />
+        </td>
+        {(["fetched", "valid", "invalid", "written", "unchanged", "deleted", "pages"] as const).map((key) => (
+          <td
+            key={key}
+            className={`num${key === "invalid" && result.invalid > 0 ? " text-warning strong" : ""}`}
+            data-label={t(`run.col.${key}`)}
+            data-testid={`entity-${key}`}
+            data-value={result[key]}
+          >
+            {formatNumber(result[key], lang)}
+          </td>
+        ))}
+        <td className="num" data-label={t("run.col.duration")}>
+          {formatDuration(result.duration_ms, lang)}
+        </td>
+      </tr>
+      {result.error ? (
+        <tr className="entity-error-row">
+          <td colSpan={10} className="text-danger" data-testid="entity-error">
+            <strong>{result.error.message}</strong> <code>{result.error.code}</code>
+          </td>
+        </tr>
+      ) : null}
+    </>
+  );
+}
+
+function RunLog({ log, active }: { log: LogEntry[]; active: boolean }) {
+  const { t, lang } = useI18n();
+  const label = useEntityLabel();
+  const [level, setLevel] = useState<string>("");
+  const id = useId();
+  const lines = useMemo(
+    () => (level ? log.filter((l) => l.level.toUpperCase() === level) : log),
+    [log, level],
+  );
+  const counts = useMemo(() => {
+    const c: Record<string, number> = {};
+    for (const line of log) c[line.level.toUpperCase()] = (c[line.level.toUpperCase()] ?? 0) + 1;
+    return c;
+  }, [log]);
+
+  // The log scrolls in its own box; while live, it follows new lines unless the reader scrolled up.
+  const boxRef = useRef<HTMLOListElement>(null);
+  const stick = useRef(true);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: follows the number of lines.
+  useEffect(() => {
+    const box = boxRef.current;
+    if (box && active && stick.current) box.scrollTop = box.scrollHeight;
+  }, [lines.length, active]);
+  const onScroll = () => {
+    const box = boxRef.current;
+    if (box) stick.current = box.scrollHeight - box.scrollTop - box.clientHeight < 32;
+  };
+
+  return (
+    <section className="section" aria-labelledby="log-title">
+      <div className="section-head">
+        <h2 id="log-title">{t("run.log")}</h2>
+        <div className="log-counts">
+          {LOG_LEVELS.filter((l) => counts[l]).map((l) => (
+            <Badge key={l} tone={logLevelTone(l)}>{`${l} ${counts[l]}`}</Badge>
+          ))}
+        </div>
+      </div>
+      {log.length === 0 ? (
+        <p className="muted" data-testid="log-empty">
+          {t("run.log_empty")}
+        </p>
+      ) : (
+        <>
+          <div className="filters filters-inline">
+            <Filter label={t("run.log_level")} htmlFor={id}>
+              <select
+                id={id}
+                value={level}
+                onChange={(e) => setLevel(e.target.value)}
+                data-testid="filter-log-level"
+              >
+                <option value="">{t("run.log_all_levels")}</option>
+                {LOG_LEVELS.map((l) => (
+                  <option key={l} value={l}>
+                    {l}
+                  </option>
+                ))}
+              </select>
+            </Filter>
+          </div>
+          <ol
+            className="log card"
+            data-testid="run-log"
+            ref={boxRef}
+            onScroll={onScroll}
+            aria-label={t("run.log")}
+          >
+            {lines.map((line, index) => (
+              <li
+                // Log lines have no id; they are append-only, so the position is stable.
+                // biome-ignore lint/suspicious/noArrayIndexKey: append-only list.
+                key={index}
+                className={`log-line log-${logLevelTone(line.level)}`}
+                data-testid="log-line"
+                data-level={line.level.toUpperCase()}
+              >
+                <time
+                  dateTime={line.timestamp}
+                  className="log-time"
+                  title={formatDateTime(line.timestamp, lang)}
+                >
+                  {formatTime(line.timestamp, lang)}
+                </time>
+                <LogLevelBadge level={line.level} />
+                {line.entity ? <span className="log-entity">[{label(line.entity)}]</span> : null}
+                <span className="log-message">{line.message}</span>
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
+    </section>
+  );
+}
+
+function InvalidRecords({
+  runId,
+  route,
+  runStatus,
+  entities,
+}: {
+  runId: string;
+  route: Route;
+  runStatus: string;
+  entities: string[];
+}) {
+  const api = useApi();
+  const { t, tn } = useI18n();
+  const label = useEntityLabel();
+  const [query, setFilter] = useQueryFilters(route);
+  const entity = query.entity;
+  const id = useId();
+  // Fetched again when the run's status changes (a finished run has its final list).
+  const list = usePaged(
+    (cursor, signal) => api.listInvalid(runId, { entity }, { limit: 100, cursor, signal }),
+    [api, runId, entity, runStatus],
+  );
+  return (
+    <section className="section" aria-labelledby="invalid-title" data-testid="invalid-records">
+      <div className="section-head">
+        <h2 id="invalid-title">{t("run.invalid_title")}</h2>
+      </div>
+      <div className="filters filters-inline">
+        <Filter label={t("run.col.entity")} htmlFor={id}>
+          <select
+            id={id}
+            value={entity ?? ""}
+            onChange={(e) => setFilter("entity", e.target.value || undefined)}
+            data-testid="filter-entity"
+          >
+            <option value="">{t("run.all_entities")}</option>
+            {entities.map((e) => (
+              <option key={e} value={e}>
+                {label(e)}
+              </option>
+            ))}
+          </select>
+        </Filter>
+      </div>
+      {list.loading ? (
+        <Loading />
+      ) : list.error ? (
+        <ErrorState error={list.error} onRetry={list.reload} compact />
+      ) : list.items.length === 0 ? (
+        <p className="muted" data-testid="invalid-empty">
+          {t("run.invalid_empty")}
+        </p>
+      ) : (
+        <>
+          <ul className="invalid-list">
+            {list.items.map((record, index) => (
+              <InvalidRecordCard
+                // The same record id may be rejected in two entities; the position completes the key.
+                // biome-ignore lint/suspicious/noArrayIndexKey: the list is only appended to.
+                key={`${record.entity}:${String(record.record_id)}:${index}`}
+                record={record}
+              />
+            ))}
+          </ul>
+          <LoadMore
+            shown={list.items.length}
+            hasMore={list.hasMore}
+            loading={list.loadingMore}
+            error={list.moreError}
+            onMore={list.loadMore}
+            noun={tn("count.invalid", list.items.length)}
+          />
+        </>
+      )}
+    </section>
+  );
+}
+
+function InvalidRecordCard({ record }: { record: InvalidRecord }) {
+  const { t } = useI18n();
+  const label = useEntityLabel();
+  return (
+    <li
+      className="card invalid-record"
+      data-testid="invalid-record"
+      data-entity={record.entity}
+      data-record-id={record.record_id == null ? "" : String(record.record_id)}
+    >
+      <div className="invalid-head">
+        <Badge tone="warning">{label(record.entity)}</Badge>
+        <span className="mono">
+          {record.record_id == null ? t("run.no_record_id") : `#${String(record.record_id)}`}
+        </span>
+      </div>
+      <ul className="reasons">
+        {record.reasons.map((reason, index) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: reasons are a fixed list.
+          <li key={index} data-testid="invalid-reason">
+            {reasonText(reason)}
+          </li>
+        ))}
+      </ul>
+      {record.raw !== undefined ? (
+        <details>
+          <summary>{t("run.raw_record")}</summary>
+          <pre className="raw">{JSON.stringify(record.raw, null, 2)}</pre>
+        </details>
+      ) : null}
+    </li>
+  );
+}

@@ -1,0 +1,172 @@
+/**
+ * Sync runs, newest first, filterable by site, cursor-paged. While a run on screen is queued or running,
+ * the first page is fetched again every second and merged in, so statuses and counts change live.
+ */
+import { useId } from "react";
+import type { Run } from "../api/schemas";
+import { useApi, useI18n, useSites } from "../app/context";
+import { useLive, useNow, usePaged, useRefreshOnFocus } from "../app/hooks";
+import { navigate, useQueryFilters } from "../app/router";
+import { formatDateTime, formatDuration, formatNumber, formatRelative } from "../lib/format";
+import { href, type Route } from "../lib/router";
+import { hasActiveRun, mergeRuns, runDurationMs, runProgress, runTotals } from "../lib/runs";
+import { RunStatusBadge, TriggerLabel } from "../ui/badges";
+import {
+  Button,
+  EmptyState,
+  ErrorState,
+  Filter,
+  Loading,
+  LoadMore,
+  PageHeader,
+  SiteSelect,
+} from "../ui/components";
+
+export const RUNS_PAGE_SIZE = 25;
+
+export function RunsScreen({ route }: { route: Route }) {
+  const api = useApi();
+  const { t, tn } = useI18n();
+  const [query, setFilter] = useQueryFilters(route);
+  const siteId = query.site_id;
+  const ids = { site: useId() };
+  const list = usePaged(
+    (cursor, signal) => api.listRuns({ site_id: siteId }, { limit: RUNS_PAGE_SIZE, cursor, signal }),
+    [api, siteId],
+  );
+  const active = hasActiveRun(list.items);
+
+  const refreshFirstPage = async () => {
+    const fresh = await api.listRuns({ site_id: siteId }, { limit: RUNS_PAGE_SIZE });
+    list.setItems((current) => mergeRuns(current, fresh.items));
+  };
+  useLive(active, refreshFirstPage);
+  useRefreshOnFocus(() => void refreshFirstPage().catch(() => undefined));
+
+  return (
+    <>
+      <PageHeader
+        title={t("nav.runs")}
+        subtitle={t("runs.subtitle")}
+        actions={
+          <>
+            {active ? (
+              <span className="live-indicator" data-testid="live-indicator">
+                <span className="pulse" aria-hidden="true" />
+                {t("common.live")}
+              </span>
+            ) : null}
+            <Button icon="refresh" onClick={list.reload} data-testid="runs-refresh">
+              {t("common.refresh")}
+            </Button>
+          </>
+        }
+      />
+      <div className="filters card">
+        <Filter label={t("filters.site")} htmlFor={ids.site}>
+          <SiteSelect id={ids.site} value={siteId} onChange={(v) => setFilter("site_id", v)} />
+        </Filter>
+      </div>
+      {list.loading ? (
+        <Loading />
+      ) : list.error ? (
+        <ErrorState error={list.error} onRetry={list.reload} />
+      ) : list.items.length === 0 ? (
+        <EmptyState title={t("runs.empty")} hint={t("runs.empty_hint")}>
+          <a className="btn btn-secondary" href={href("sites")}>
+            {t("nav.sites")}
+          </a>
+        </EmptyState>
+      ) : (
+        <>
+          <div className="table-wrap card">
+            <table className="data-table responsive-table runs-table" data-testid="runs-table">
+              <thead>
+                <tr>
+                  <th scope="col">{t("runs.col.site")}</th>
+                  <th scope="col">{t("runs.col.status")}</th>
+                  <th scope="col">{t("runs.col.trigger")}</th>
+                  <th scope="col">{t("runs.col.started")}</th>
+                  <th scope="col" className="num">
+                    {t("runs.col.duration")}
+                  </th>
+                  <th scope="col">{t("runs.col.entities")}</th>
+                  <th scope="col" className="num">
+                    {t("runs.col.records")}
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.items.map((run) => (
+                  <RunRow key={run.run_id} run={run} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <LoadMore
+            shown={list.items.length}
+            hasMore={list.hasMore}
+            loading={list.loadingMore}
+            error={list.moreError}
+            onMore={list.loadMore}
+            noun={tn("count.runs", list.items.length)}
+          />
+        </>
+      )}
+    </>
+  );
+}
+
+function RunRow({ run }: { run: Run }) {
+  const { t, lang } = useI18n();
+  const { byId } = useSites();
+  const now = useNow(1000);
+  const { done, total, failed } = runProgress(run);
+  const totals = runTotals(run);
+  const open = () => navigate(href("run", { id: run.run_id }));
+  return (
+    <tr
+      data-testid="run-row"
+      data-run-id={run.run_id}
+      data-status={run.status}
+      className="clickable"
+      onClick={open}
+    >
+      <td data-label={t("runs.col.site")}>
+        <a
+          href={href("run", { id: run.run_id })}
+          className="strong"
+          onClick={(e) => e.stopPropagation()}
+          data-testid="run-open"
+        >
+          {byId.get(run.site_id)?.name ?? run.site_id}
+        </a>
+        <div className="muted small mono">{run.run_id}</div>
+      </td>
+      <td data-label={t("runs.col.status")}>
+        <RunStatusBadge status={run.status} />
+      </td>
+      <td data-label={t("runs.col.trigger")}>
+        <TriggerLabel trigger={run.trigger} />
+      </td>
+      <td data-label={t("runs.col.started")} title={formatDateTime(run.started_at, lang)}>
+        {formatRelative(run.started_at, now, lang)}
+      </td>
+      <td data-label={t("runs.col.duration")} className="num">
+        {formatDuration(runDurationMs(run, now), lang)}
+      </td>
+      <td data-label={t("runs.col.entities")}>
+        <span data-testid="run-entities-done">{`${done}/${total}`}</span>
+        {failed > 0 ? (
+          <span className="text-danger small">{` · ${t("runs.failed_n", { n: failed })}`}</span>
+        ) : null}
+      </td>
+      <td data-label={t("runs.col.records")} className="num">
+        {formatNumber(totals.fetched, lang)}
+        {totals.invalid > 0 ? (
+          <span className="text-warning small">{` · ${t("run.invalid_n", { n: totals.invalid })}`}</span>
+        ) : null}
+      </td>
+    </tr>
+  );
+}

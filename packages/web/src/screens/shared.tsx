@@ -1,0 +1,71 @@
+/** Pieces several screens share: text filters that follow the URL, the "deleted" toggle. */
+import { useEffect, useRef, useState } from "react";
+import { useI18n } from "../app/context";
+import { useDebounced } from "../app/hooks";
+import { formatDateTime } from "../lib/format";
+import { Badge } from "../ui/components";
+
+/**
+ * A text filter bound to the hash query: typing updates the field at once and the URL (hence the request)
+ * 300 ms after the last keystroke; Back or a link updates the field.
+ */
+export function useTextFilter(
+  query: Record<string, string>,
+  setFilter: (key: string, value: string | undefined) => void,
+  key: string,
+): [string, (value: string) => void] {
+  const external = query[key] ?? "";
+  const [value, setValue] = useState(external);
+  const debounced = useDebounced(value, 300);
+  const lastPushed = useRef(external);
+
+  useEffect(() => {
+    if (external !== lastPushed.current) {
+      lastPushed.current = external;
+      setValue(external);
+    }
+  }, [external]);
+
+  useEffect(() => {
+    const next = debounced.trim();
+    if (next === lastPushed.current) return;
+    lastPushed.current = next;
+    setFilter(key, next || undefined);
+  }, [debounced, key, setFilter]);
+
+  return [value, setValue];
+}
+
+export function DeletedToggle({
+  checked,
+  onChange,
+  id,
+}: {
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  id: string;
+}) {
+  const { t } = useI18n();
+  return (
+    <label className="check" htmlFor={id}>
+      <input
+        id={id}
+        type="checkbox"
+        checked={checked}
+        onChange={(e) => onChange(e.target.checked)}
+        data-testid="filter-include-deleted"
+      />
+      {t("filters.include_deleted")}
+    </label>
+  );
+}
+
+export function DeletedBadge({ at }: { at: string | null | undefined }) {
+  const { t, lang } = useI18n();
+  if (!at) return null;
+  return (
+    <Badge tone="danger" testId="deleted-badge">
+      {t("common.deleted_on", { date: formatDateTime(at, lang) })}
+    </Badge>
+  );
+}

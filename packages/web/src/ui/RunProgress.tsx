@@ -1,0 +1,97 @@
+/** A run's live progress: overall bar, then one line per entity with its counters and status. */
+import type { Run } from "../api/schemas";
+import { useI18n } from "../app/context";
+import { formatDuration, formatNumber } from "../lib/format";
+import { href } from "../lib/router";
+import { orderedEntities, runProgress } from "../lib/runs";
+import { isActiveRun } from "../lib/status";
+import { EntityStatusBadge, RunStatusBadge, TriggerLabel, useEntityLabel } from "./badges";
+
+export function RunProgress({
+  run,
+  siteName,
+  showHeader = true,
+}: {
+  run: Run;
+  siteName?: string;
+  showHeader?: boolean;
+}) {
+  const { t, lang } = useI18n();
+  const entityLabel = useEntityLabel();
+  const { done, total } = runProgress(run);
+  const active = isActiveRun(run.status);
+  const percent = total === 0 ? 0 : Math.round((done / total) * 100);
+  const entities = orderedEntities(run);
+  return (
+    <div
+      className="run-progress"
+      data-testid="run-progress"
+      data-run-id={run.run_id}
+      data-status={run.status}
+    >
+      {showHeader ? (
+        <div className="run-progress-header">
+          <div>
+            <a href={href("run", { id: run.run_id })} className="run-link" data-testid="run-link">
+              {siteName ?? run.site_id}
+            </a>
+            <span className="muted">
+              {" · "}
+              <TriggerLabel trigger={run.trigger} />
+            </span>
+          </div>
+          <RunStatusBadge status={run.status} />
+        </div>
+      ) : null}
+      <div
+        className={`progress${active ? " progress-active" : ""}`}
+        role="progressbar"
+        aria-valuemin={0}
+        aria-valuemax={total}
+        aria-valuenow={done}
+        aria-label={t("run.progress_label", { done, total })}
+      >
+        <span style={{ width: `${active && percent === 0 ? 4 : percent}%` }} />
+      </div>
+      {entities.length === 0 ? (
+        <p className="muted small">{t("run.no_entities_yet")}</p>
+      ) : (
+        <ul className="entity-lines">
+          {entities.map(([entity, result]) => (
+            <li key={entity} data-testid="entity-progress" data-entity={entity} data-status={result.status}>
+              <span className="entity-name">{entityLabel(entity)}</span>
+              <EntityStatusBadge status={result.status} />
+              <span className="entity-counts muted">
+                <span data-testid="entity-fetched" data-value={result.fetched}>
+                  {t("run.fetched_n", { n: formatNumber(result.fetched, lang) })}
+                </span>
+                {" · "}
+                <span data-testid="entity-written" data-value={result.written}>
+                  {t("run.written_n", { n: formatNumber(result.written, lang) })}
+                </span>
+                {" · "}
+                <span data-testid="entity-pages" data-value={result.pages}>
+                  {t("run.pages_n", { n: formatNumber(result.pages, lang) })}
+                </span>
+                {result.invalid > 0 ? (
+                  <>
+                    {" · "}
+                    <span className="text-warning">
+                      {t("run.invalid_n", { n: formatNumber(result.invalid, lang) })}
+                    </span>
+                  </>
+                ) : null}
+                {result.duration_ms != null ? ` · ${formatDuration(result.duration_ms, lang)}` : null}
+              </span>
+              {result.error ? (
+                <span className="entity-error text-danger" data-testid="entity-error">
+                  {result.error.message} <code>{result.error.code}</code>
+                </span>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

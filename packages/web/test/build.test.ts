@@ -1,0 +1,48 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createLogger } from "vite";
+import { afterAll, describe, expect, it } from "vitest";
+import { buildWeb, webBuildIsStale } from "../src/build";
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+describe("buildWeb", () => {
+  it("builds the app without a single warning, with relative asset URLs", async () => {
+    const outDir = await mkdtemp(path.join(tmpdir(), "web-build-"));
+    dirs.push(outDir);
+    const warnings: string[] = [];
+    const logger = createLogger("warn");
+    logger.warn = (message) => void warnings.push(message);
+    logger.warnOnce = (message) => void warnings.push(message);
+
+    // Rolldown prints some warnings (deprecations, for one) straight to stderr, past Vite's logger.
+    const stderr: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      stderr.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+
+    expect(await webBuildIsStale(outDir)).toBe(true);
+    let dist: string;
+    try {
+      dist = await buildWeb({ outDir, logger });
+    } finally {
+      process.stderr.write = write;
+    }
+
+    expect(dist).toBe(outDir);
+    expect(warnings).toEqual([]);
+    expect(stderr.join("")).toBe("");
+    const html = await readFile(path.join(dist, "index.html"), "utf8");
+    expect(html).toMatch(/<script type="module" crossorigin src="\.\/assets\/index-[\w-]+\.js"><\/script>/);
+    const assets = await readdir(path.join(dist, "assets"));
+    expect(assets.some((name) => name.endsWith(".css"))).toBe(true);
+    expect(await readdir(dist)).toContain("favicon.svg");
+    expect(await webBuildIsStale(outDir)).toBe(false);
+  });
+});

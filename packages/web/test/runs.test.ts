@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { EntityResult, Run } from "../src/api/schemas";
+import {
+  hasActiveRun,
+  mergeRuns,
+  orderedEntities,
+  reasonText,
+  runDurationMs,
+  runProgress,
+  runTotals,
+} from "../src/lib/runs";
+
+const result = (status: string, fetched = 0, extra: Record<string, unknown> = {}) =>
+  EntityResult.parse({ status, fetched, written: fetched, invalid: 0, ...extra });
+
+const run = (id: string, status: string, entities: Record<string, ReturnType<typeof result>> = {}) =>
+  Run.parse({
+    run_id: id,
+    site_id: "s",
+    trigger: "manual",
+    status,
+    started_at: "2025-03-01T12:00:00Z",
+    entities,
+  });
+
+describe("orderedEntities", () => {
+  it("lists entities in processing order, unknown ones last by name", () => {
+    const r = run("1", "running", {
+      stats: result("pending"),
+      zeta: result("pending"),
+      paintings: result("running"),
+      alpha: result("pending"),
+      users: result("pending"),
+    });
+    expect(orderedEntities(r).map(([name]) => name)).toEqual([
+      "paintings",
+      "users",
+      "stats",
+      "alpha",
+      "zeta",
+    ]);
+  });
+});
+
+describe("runProgress and runTotals", () => {
+  it("counts finished entities (succeeded, failed, skipped) and sums records", () => {
+    const r = run("1", "running", {
+      paintings: result("succeeded", 10, { invalid: 2 }),
+      users: result("failed"),
+      orders: result("skipped"),
+      settings: result("running", 4),
+      stats: result("pending"),
+    });
+    expect(runProgress(r)).toEqual({ done: 3, total: 5, failed: 1 });
+    expect(runTotals(r)).toEqual({ fetched: 14, written: 14, invalid: 2 });
+  });
+});
+
+describe("EntityResult", () => {
+  it("defaults missing counters to 0 so a pending entity renders", () => {
+    expect(EntityResult.parse({ status: "pending" })).toMatchObject({ fetched: 0, written: 0, pages: 0 });
+  });
+});
+
+describe("runDurationMs", () => {
+  it("measures to the finish, or to now while running, and gives up on unreadable dates", () => {
+    const now = new Date("2025-03-01T12:00:30Z");
+    expect(
+      runDurationMs({ started_at: "2025-03-01T12:00:00Z", finished_at: "2025-03-01T12:00:10Z" }, now),
+    ).toBe(10_000);
+    expect(runDurationMs({ started_at: "2025-03-01T12:00:00Z", finished_at: null }, now)).toBe(30_000);
+    expect(runDurationMs({ started_at: "soon", finished_at: null }, now)).toBeNull();
+  });
+});
+
+describe("mergeRuns", () => {
+  it("updates runs seen again, puts new ones on top and keeps older pages", () => {
+    const current = [run("3", "running"), run("2", "succeeded"), run("1", "failed")];
+    const fresh = [run("4", "queued"), run("3", "succeeded")];
+    const merged = mergeRuns(current, fresh);
+    expect(merged.map((r) => `${r.run_id}:${r.status}`)).toEqual([
+      "4:queued",
+      "3:succeeded",
+      "2:succeeded",
+      "1:failed",
+    ]);
+    expect(hasActiveRun(merged)).toBe(true);
+    expect(hasActiveRun(merged.slice(1))).toBe(false);
+  });
+});
+
+describe("reasonText", () => {
+  it("reads text reasons and {path, message} reasons", () => {
+    expect(reasonText("price: must be a number")).toBe("price: must be a number");
+    expect(reasonText({ path: ["items", 0, "price"], message: "required" })).toBe("items.0.price: required");
+    expect(reasonText({ field: "email", code: "invalid" })).toBe("email: invalid");
+    expect(reasonText({ other: 1 })).toBe('{"other":1}');
+  });
+});

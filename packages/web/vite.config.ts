@@ -1,0 +1,4 @@
+import { defineConfig } from "vite";
+import { webConfig } from "./src/viteConfig.ts";
+
+export default defineConfig(webConfig());
