@@ -4,8 +4,10 @@
  * site is saved; the resolved address is checked again at fetch time (DNS rebinding), redirects included.
  * Locally (`npm start`, tests) loopback Template URLs are allowed.
  */
+import dns from "node:dns";
 import { lookup } from "node:dns/promises";
-import { BlockList, isIP } from "node:net";
+import { BlockList, isIP, type LookupFunction } from "node:net";
+import { Agent, fetch as undiciFetch } from "undici";
 import { VisibleError } from "./error";
 
 const blocked = new BlockList();
@@ -99,3 +101,46 @@ export async function assertFetchAllowed(url: URL, production: boolean, resolve:
     throw refuse(`template_url host "${host}" resolves to a private or reserved address`);
   }
 }
+
+type LookupAll = (
+  hostname: string,
+  options: dns.LookupAllOptions,
+  callback: (err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void,
+) => void;
+
+const systemLookupAll: LookupAll = (hostname, options, callback) => dns.lookup(hostname, options, callback);
+
+/**
+ * A `lookup` for sockets that refuses to connect to a private or reserved address: the check happens on the
+ * very address the connection uses, so a name that resolves to a public address for the pre-check and to an
+ * internal one a moment later (DNS rebinding) is still refused.
+ */
+export const guardedLookup =
+  (resolveAll: LookupAll = systemLookupAll): LookupFunction =>
+  (hostname, options, callback) => {
+    resolveAll(hostname, { family: options.family, hints: options.hints, all: true }, (err, addresses) => {
+      if (err) return callback(err, "", 4);
+      const blocked = addresses.find((a) => isBlockedAddress(a.address));
+      const first = addresses[0];
+      if (blocked || !first) {
+        const error: NodeJS.ErrnoException = new Error(
+          `${hostname} resolves to a private or reserved address`,
+        );
+        error.code = "ETEMPLATEBLOCKED";
+        return callback(error, "", 4);
+      }
+      if (options.all)
+        return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, addresses);
+      callback(null, first.address, first.family);
+    });
+  };
+
+/** `fetch` for production Template calls: every connection goes through `guardedLookup`. */
+export const createGuardedFetch = (resolveAll?: LookupAll): typeof fetch => {
+  const agent = new Agent({ connect: { lookup: guardedLookup(resolveAll) } });
+  return ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+    undiciFetch(input as Parameters<typeof undiciFetch>[0], {
+      ...(init as Parameters<typeof undiciFetch>[1]),
+      dispatcher: agent,
+    })) as unknown as typeof fetch;
+};

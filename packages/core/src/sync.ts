@@ -20,7 +20,7 @@ import * as RunStore from "./run";
 import { type EntityResult, emptyResult, type LogEntry, type LogLevel, type Trigger } from "./run";
 import * as Settings from "./settings";
 import * as SiteStore from "./site";
-import { assertFetchAllowed } from "./ssrf";
+import { assertFetchAllowed, createGuardedFetch } from "./ssrf";
 import { statsItem } from "./stats";
 import { batchWrite, deletePartition, type Item, putRequest, queryAll } from "./store/db";
 import { Keys } from "./store/keys";
@@ -373,6 +373,7 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
       baseUrl: site.template_url,
       apiKey: await SiteStore.apiKey(ctx, site.id),
       assertUrlAllowed: (url) => assertFetchAllowed(url, ctx.production),
+      ...(ctx.production ? { fetch: guardedFetch() } : {}),
       onRetry: (e) =>
         log.add(
           "WARNING",
@@ -422,6 +423,13 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
     return outcome;
   }
 }
+
+let sharedGuardedFetch: typeof fetch | undefined;
+/** One guarded connection pool per process, created on first production use. */
+const guardedFetch = (): typeof fetch => {
+  sharedGuardedFetch ??= createGuardedFetch();
+  return sharedGuardedFetch;
+};
 
 async function finish(ctx: Ctx, msg: SyncMessage, log: RunLog, result: EntityResult): Promise<HandleOutcome> {
   await log.flush();
