@@ -39,7 +39,9 @@ export const createCtx = (o: CtxOptions): Ctx => ({
   db: documentClient(o.dynamo ?? new DynamoDBClient({})),
   table: o.table,
   keyRing: parseKeyRing(o.encryptionKeys),
-  sqs: o.sqs ?? new SQSClient({}),
+  // The queue URL is used as given; its host is not taken as the endpoint (local emulators use
+  // unresolvable hosts in queue URLs; in AWS the two agree anyway).
+  sqs: o.sqs ?? new SQSClient({ useQueueUrlAsEndpoint: false }),
   queueUrl: o.queueUrl,
   production: o.production ?? false,
   now: o.now ?? (() => new Date()),

@@ -5,8 +5,8 @@
  */
 
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { createTestQueues, createTestTable } from "../../../test/support/aws";
+import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import { createSqsClient, createTestQueues, createTestTable } from "../../../test/support/aws";
 import { type Ctx, createCtx } from "../src/context";
 import { generateKeyRingEntry } from "../src/crypto";
 import type { Entity } from "../src/entity";
@@ -28,7 +28,7 @@ export const FAST_CLIENT = { timeoutMs: 2_000, backoff: { baseMs: 5, maxMs: 20 }
 export async function createEngine(prefix: string): Promise<Engine> {
   const { tableName, client } = await createTestTable(prefix);
   const { queueUrl } = await createTestQueues(prefix);
-  const sqs = new SQSClient({});
+  const sqs = createSqsClient();
   const ctx = createCtx({
     table: tableName,
     encryptionKeys: generateKeyRingEntry(),
