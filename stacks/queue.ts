@@ -1,0 +1,91 @@
+import { secrets } from "./secrets";
+import {
+  CONSUMER_BATCH_SIZE,
+  CONSUMER_BATCH_WINDOW_SECONDS,
+  CONSUMER_MAX_CONCURRENCY,
+  CONSUMER_TIMEOUT_SECONDS,
+  DLQ_RETENTION_SECONDS,
+  SYNC_MAX_RECEIVES,
+  SYNC_QUEUE_RETENTION_SECONDS,
+  SYNC_QUEUE_VISIBILITY_TIMEOUT_SECONDS,
+} from "./settings";
+import { table } from "./storage";
+
+/** Messages that failed `SYNC_MAX_RECEIVES` times land here; an alarm fires as soon as one does. */
+export const syncDeadLetterQueue = new sst.aws.Queue("SyncDeadLetterQueue", {
+  transform: {
+    queue: (args) => {
+      args.messageRetentionSeconds = DLQ_RETENTION_SECONDS;
+      args.sqsManagedSseEnabled = true;
+    },
+  },
+});
+
+/** One message = one (site, entity, run) unit of work, sent by the scheduler, the webhook and the admin API. */
+export const syncQueue = new sst.aws.Queue("SyncQueue", {
+  visibilityTimeout: `${SYNC_QUEUE_VISIBILITY_TIMEOUT_SECONDS} seconds`,
+  dlq: { queue: syncDeadLetterQueue.arn, retry: SYNC_MAX_RECEIVES },
+  transform: {
+    queue: (args) => {
+      args.messageRetentionSeconds = SYNC_QUEUE_RETENTION_SECONDS;
+      args.sqsManagedSseEnabled = true;
+    },
+  },
+});
+
+/** What every backend function is linked to (read at run time through `Resource` from "sst"). */
+export const backendLinks = [table, syncQueue, ...secrets];
+
+export const syncConsumer = syncQueue.subscribe(
+  {
+    handler: "packages/functions/src/consumer.handler",
+    description: "Runs one sync unit of work per message (fetch, validate, diff, write)",
+    timeout: `${CONSUMER_TIMEOUT_SECONDS} seconds`,
+    memory: "1024 MB",
+    link: backendLinks,
+    // On the last allowed delivery the consumer records the failure in the run before SQS dead-letters it.
+    environment: { SYNC_MAX_RECEIVE_COUNT: String(SYNC_MAX_RECEIVES) },
+  },
+  {
+    batch: {
+      size: CONSUMER_BATCH_SIZE,
+      window: `${CONSUMER_BATCH_WINDOW_SECONDS} second`,
+      partialResponses: true,
+    },
+    transform: {
+      eventSourceMapping: (args) => {
+        args.scalingConfig = { maximumConcurrency: CONSUMER_MAX_CONCURRENCY };
+      },
+    },
+  },
+);
+
+/**
+ * Optional e-mail for alarms: set `DASHBOARD_ALARM_EMAIL` in the environment of `sst deploy`. The address
+ * must confirm the SNS subscription once. Without it the alarm still shows in CloudWatch, with no action.
+ */
+const alarmEmail = process.env.DASHBOARD_ALARM_EMAIL?.trim();
+export const alarmTopic = alarmEmail ? new sst.aws.SnsTopic("Alarms") : undefined;
+if (alarmTopic && alarmEmail) {
+  new aws.sns.TopicSubscription("AlarmsEmail", {
+    topic: alarmTopic.arn,
+    protocol: "email",
+    endpoint: alarmEmail,
+  });
+}
+
+/** Any message in the DLQ means a sync unit gave up: someone should look at the run it belongs to. */
+export const syncDeadLetterAlarm = new aws.cloudwatch.MetricAlarm("SyncDeadLetterAlarm", {
+  alarmDescription: $interpolate`Messages in the sync dead-letter queue (${$app.name} ${$app.stage}): a sync unit failed ${SYNC_MAX_RECEIVES} times. Inspect the run, fix the cause, then redrive.`,
+  namespace: "AWS/SQS",
+  metricName: "ApproximateNumberOfMessagesVisible",
+  dimensions: { QueueName: syncDeadLetterQueue.nodes.queue.name },
+  statistic: "Maximum",
+  period: 60,
+  evaluationPeriods: 1,
+  threshold: 0,
+  comparisonOperator: "GreaterThanThreshold",
+  treatMissingData: "notBreaching",
+  alarmActions: alarmTopic ? [alarmTopic.arn] : [],
+  okActions: alarmTopic ? [alarmTopic.arn] : [],
+});

@@ -1,0 +1,45 @@
+/**
+ * Sizing of the sync pipeline, in one place. Plain data with no SST globals, so `test/infra` can check the
+ * invariants between these numbers and the local runtime can mirror the same queue behaviour.
+ */
+
+/** The queue consumer's Lambda timeout. One message is one bounded unit of work (see DESIGN.md). */
+export const CONSUMER_TIMEOUT_SECONDS = 5 * 60;
+
+/**
+ * How long a received message stays hidden. It must exceed the consumer's timeout, or a message still being
+ * processed would be handed to a second consumer. Twice the timeout leaves room for a slow cold start and
+ * for the poller's own latency without delaying a failed message's next try by half an hour (AWS's 6x rule
+ * guards against throttled invocations, which the bounded `maximumConcurrency` below already prevents).
+ */
+export const SYNC_QUEUE_VISIBILITY_TIMEOUT_SECONDS = 2 * CONSUMER_TIMEOUT_SECONDS;
+
+/** Receives of one message before SQS moves it to the dead-letter queue (the redrive `maxReceiveCount`). */
+export const SYNC_MAX_RECEIVES = 4;
+
+/** Messages per consumer invocation, and how long the poller may wait to fill a batch. */
+export const CONSUMER_BATCH_SIZE = 10;
+export const CONSUMER_BATCH_WINDOW_SECONDS = 1;
+
+/** Upper bound on concurrent consumer invocations: protects the Template sites and the table from bursts. */
+export const CONSUMER_MAX_CONCURRENCY = 20;
+
+/** SQS keeps a message at most 14 days; the DLQ keeps it that long so an operator can inspect and redrive it. */
+export const DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60;
+
+/** The sync queue's own retention: shorter than the DLQ's, as AWS advises (the enqueue time is preserved). */
+export const SYNC_QUEUE_RETENTION_SECONDS = 4 * 24 * 60 * 60;
+
+/** How often every site is synced on schedule (EventBridge Scheduler rate expression). */
+export const SYNC_SCHEDULE = "rate(15 minutes)";
+
+/** Stages whose data must survive a mistaken `sst remove`: table deletion protection, retained resources. */
+export const PROTECTED_STAGES: readonly string[] = ["production"];
+
+export function isProtectedStage(stage: string): boolean {
+  return PROTECTED_STAGES.includes(stage);
+}
+
+/** Steady-state and burst request rates of the HTTP API stage, past which API Gateway answers 429. */
+export const API_THROTTLE_RATE_PER_SECOND = 50;
+export const API_THROTTLE_BURST = 100;
