@@ -14,6 +14,7 @@ import { VisibleError } from "@dashboard/core/error";
 import { z } from "@hono/zod-openapi";
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { routePath } from "hono/route";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { type HttpLogger, requestIdOf } from "./logging";
 
@@ -124,7 +125,7 @@ export const errorHandler =
     logger.error("unhandled error", {
       request_id: requestIdOf(c),
       method: c.req.method,
-      route: c.req.routePath,
+      route: routePath(c),
       error: {
         name: err.name,
         message: err.message.slice(0, 1_000),

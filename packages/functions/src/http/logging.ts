@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context, MiddlewareHandler } from "hono";
+import { routePath } from "hono/route";
 
 /** What the HTTP layer needs of a logger; Powertools' `Logger` is one, tests pass a collector. */
 export type HttpLogger = Pick<Logger, "info" | "warn" | "error">;
@@ -39,7 +40,7 @@ export const requestLogging =
     const line = {
       request_id: id,
       method: c.req.method,
-      route: c.req.routePath,
+      route: routePath(c),
       status,
       duration_ms: Math.round(performance.now() - started),
     };

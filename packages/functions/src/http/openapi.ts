@@ -1,7 +1,17 @@
 /** Small helpers for route definitions: JSON content, documented error responses, bearer security. */
-import type { OpenAPIHono, z } from "@hono/zod-openapi";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { ErrorBody } from "./errors";
 import type { RequestIdVariables } from "./logging";
+
+type OpenApiMethod = (this: z.ZodType, refId: string) => z.ZodType;
+
+/**
+ * A core schema, named as an OpenAPI component. zod 4 copies prototype methods onto each schema when it is
+ * built, so a schema core built before `@hono/zod-openapi` extended zod has no `.openapi` of its own (it
+ * depends on import order); the extended prototype's method works on any schema.
+ */
+export const named = <T extends z.ZodType>(schema: T, refId: string): T =>
+  (z.ZodType.prototype as unknown as { openapi: OpenApiMethod }).openapi.call(schema, refId) as T;
 
 export const SECURITY_SCHEME = "bearerAuth";
 /** Admin routes: `Authorization: Bearer <admin token>`. */

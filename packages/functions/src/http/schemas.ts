@@ -28,23 +28,23 @@ import {
 import { StatsHistory as CoreStatsHistory } from "@dashboard/core/stats";
 import { StartInput } from "@dashboard/core/sync";
 import { z } from "@hono/zod-openapi";
+import { named } from "./openapi";
 
 // ---- components (core schemas, named) ------------------------------------------------------------------
 
-export const Site = CoreSite.openapi("Site");
-export const CreateSite = CoreCreateSite.openapi("CreateSite");
-export const UpdateSite = CoreUpdateSite.openapi("UpdateSite");
-export const EntityResult = CoreEntityResult.openapi("EntityResult");
-export const LogEntry = CoreLogEntry.openapi("LogEntry");
-export const Run = CoreRun.openapi("Run");
-export const InvalidRecord = CoreInvalidRecord.openapi("InvalidRecord");
-export const Painting = CorePainting.openapi("Painting");
-export const User = CoreUser.openapi("User");
-export const Order = CoreOrder.openapi("Order");
-export const Exhibition = CoreExhibition.openapi("Exhibition");
-export const CustomRequest = CoreCustomRequest.openapi("CustomRequest");
-export const SiteSettings = CoreSiteSettings.openapi("SiteSettings");
-export const StatsHistory = CoreStatsHistory.openapi("StatsHistory");
+export const Site = named(CoreSite, "Site");
+export const CreateSite = named(CoreCreateSite, "CreateSite");
+export const UpdateSite = named(CoreUpdateSite, "UpdateSite");
+export const LogEntry = named(CoreLogEntry, "LogEntry");
+export const Run = named(CoreRun, "Run");
+export const InvalidRecord = named(CoreInvalidRecord, "InvalidRecord");
+export const Painting = named(CorePainting, "Painting");
+export const User = named(CoreUser, "User");
+export const Order = named(CoreOrder, "Order");
+export const Exhibition = named(CoreExhibition, "Exhibition");
+export const CustomRequest = named(CoreCustomRequest, "CustomRequest");
+export const SiteSettings = named(CoreSiteSettings, "SiteSettings");
+export const StatsHistory = named(CoreStatsHistory, "StatsHistory");
 
 // ---- query strings ------------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { errorHandler, notFoundHandler, payloadTooLarge } from "./errors";
 import { type HttpLogger, type RequestIdVariables, requestIdOf, requestLogging } from "./logging";
-import { json, publicErrors } from "./openapi";
+import { json, named, publicErrors } from "./openapi";
 
 export const WEBHOOK_PATH = "/api/sync/webhook/template";
 
@@ -41,7 +41,7 @@ export const webhookRoute = createRoute({
     headers: z.object({
       [Webhook.SIGNATURE_HEADER]: z.string().openapi({ example: "t=1735689600,v1=5257a869e7..." }),
     }),
-    body: { required: true, ...json(Webhook.WebhookBody.openapi("WebhookEvent"), "The event") },
+    body: { required: true, ...json(named(Webhook.WebhookBody, "WebhookEvent"), "The event") },
   },
   responses: {
     202: json(WebhookAccepted, "Accepted (also for a repeated event_id, which is ignored)"),
