@@ -9,7 +9,7 @@ import { generateKeyRingEntry } from "@dashboard/core/crypto";
 import { sign } from "@dashboard/core/webhook";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { interceptLocalhostDns } from "fauxqs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestQueues, createTestTable } from "../../../../test/support/aws";
 import { ADMIN_TOKEN } from "./client";
 
@@ -51,11 +51,11 @@ function apiGatewayEvent(
   };
 }
 
-const lambdaContext = (awsRequestId: string) =>
+const lambdaContext = (awsRequestId: string, remainingMs = 29_000) =>
   ({
     awsRequestId,
     functionName: "dashboard-api",
-    getRemainingTimeInMillis: () => 30_000,
+    getRemainingTimeInMillis: vi.fn(() => remainingMs),
   }) as unknown as Context;
 
 beforeAll(async () => {
@@ -153,5 +153,20 @@ describe("Lambda handlers behind API Gateway (HTTP API, payload 2.0)", () => {
       new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }),
     );
     expect((received.Messages ?? []).map((m) => JSON.parse(m.Body ?? "{}").entity)).toEqual(["settings"]);
+  });
+
+  it("never waits for a manual sync past the invocation's remaining time", { timeout: 15_000 }, async () => {
+    // 2 s left: less than the margin kept to answer, so `wait=25` must not wait at all.
+    const context = lambdaContext("req-sync", 2_000);
+    const res = await apiHandler(
+      apiGatewayEvent("POST", "/api/sync/template/atelier-lambda", {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        query: "wait=25",
+      }),
+      context,
+    );
+    expect(res.statusCode).toBe(202);
+    expect(JSON.parse(String(res.body))).toMatchObject({ status: "queued" });
+    expect(context.getRemainingTimeInMillis).toHaveBeenCalled();
   });
 });

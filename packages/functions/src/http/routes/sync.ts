@@ -3,6 +3,7 @@ import type { Ctx } from "@dashboard/core/context";
 import * as RunStore from "@dashboard/core/run";
 import * as Sync from "@dashboard/core/sync";
 import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { type ApiApp, BEARER, errors, json } from "../openapi";
 import {
   InvalidQuery,
@@ -71,6 +72,18 @@ export const runInvalidRoute = createRoute({
   responses: { 200: json(page(InvalidRecord), "A page of rejected records"), ...errors(400, 404) },
 });
 
+/** Time kept back, in Lambda, to answer 202 before the function's own timeout. */
+const ANSWER_MARGIN_MS = 3_000;
+
+/** `wait` in ms, cut to what the Lambda invocation has left (the local runtime has no such limit). */
+function waitBudgetMs(c: Context, waitSeconds: number): number {
+  const lambda = (c.env as { lambdaContext?: { getRemainingTimeInMillis?: () => number } } | undefined)
+    ?.lambdaContext;
+  const remaining = lambda?.getRemainingTimeInMillis?.();
+  const asked = waitSeconds * 1000;
+  return typeof remaining === "number" ? Math.min(asked, remaining - ANSWER_MARGIN_MS) : asked;
+}
+
 export function registerSyncRoutes(app: ApiApp, ctx: Ctx, waitOptions: WaitOptions = {}): void {
   app.openapi(manualSyncRoute, async (c) => {
     const { site_id } = c.req.valid("param");
@@ -80,7 +93,7 @@ export function registerSyncRoutes(app: ApiApp, ctx: Ctx, waitOptions: WaitOptio
     // A manual sync does not coalesce, so it always creates a run.
     const run = started.run;
     if (!run) throw new Error("a manual sync created no run");
-    const finished = await waitForRun(ctx, run.run_id, wait * 1000, waitOptions);
+    const finished = await waitForRun(ctx, run.run_id, waitBudgetMs(c, wait), waitOptions);
     if (finished) return c.json(summarise(finished), 200);
     const current = wait > 0 ? await RunStore.get(ctx, run.run_id) : run;
     return c.json(
