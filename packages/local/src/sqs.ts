@@ -3,6 +3,10 @@
  * visibility timeouts, long polling, batches and DLQ redrive) served on 127.0.0.1, and `ensureQueues`,
  * which creates the sync queue and its dead-letter queue the way `stacks/` does with SST's `dlq.retry`.
  */
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -11,6 +15,32 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { buildApp } from "fauxqs";
+
+/**
+ * fauxqs' SQS store, with `host` cleared so queue URLs are built from the request's Host header:
+ * `http://127.0.0.1:<port>/000000000000/<name>`. Its default, `http://sqs.<region>.localhost:<port>/…`,
+ * does not resolve here, and the SDK's SQS client sends each request to its queue URL's origin
+ * (`useQueueUrlAsEndpoint`) unless given an explicit `endpoint`, which a Lambda's client is not.
+ * The class is not in fauxqs' package exports, so it is loaded from the package's own files.
+ */
+type FauxqsStores = NonNullable<Parameters<typeof buildApp>[0]>["stores"];
+async function sqsStoreWithRequestHost(): Promise<NonNullable<FauxqsStores>["sqsStore"]> {
+  const candidates = (createRequire(import.meta.url).resolve.paths("fauxqs") ?? []).map((dir) =>
+    join(dir, "fauxqs", "dist", "sqs", "sqsStore.js"),
+  );
+  const file = candidates.find((candidate) => existsSync(candidate));
+  const module: { SqsStore?: new () => NonNullable<FauxqsStores>["sqsStore"] } | undefined = file
+    ? await import(pathToFileURL(file).href)
+    : undefined;
+  if (!module?.SqsStore) {
+    throw new Error(
+      "fauxqs' layout changed (dist/sqs/sqsStore.js not found); update packages/local/src/sqs.ts",
+    );
+  }
+  const store = new module.SqsStore();
+  store.host = "";
+  return store;
+}
 
 export interface StartSqsOptions {
   /** Port on 127.0.0.1; 0 or absent lets the OS choose a free one. */
@@ -27,8 +57,10 @@ export interface SqsServer {
 
 /** Starts fauxqs in this process, listening on 127.0.0.1 only. */
 export async function startSqs(options: StartSqsOptions = {}): Promise<SqsServer> {
-  // buildApp + our own listen, rather than fauxqs' startFauxqs, which binds 0.0.0.0.
-  const app = buildApp({ logger: false });
+  // buildApp + our own listen, rather than fauxqs' startFauxqs, which binds 0.0.0.0. The SNS and S3
+  // stores are left to fauxqs' defaults (each store is optional at run time).
+  const stores = { sqsStore: await sqsStoreWithRequestHost() } as NonNullable<FauxqsStores>;
+  const app = buildApp({ logger: false, stores });
   await app.listen({ port: options.port ?? 0, host: "127.0.0.1" });
   const address = app.server.address();
   if (!address || typeof address === "string") {
@@ -66,8 +98,9 @@ export interface Queues {
   dlqArn: string;
 }
 
+/** Matches "QueueNameExists" and the query-compatible "AWS.SimpleQueueService.QueueNameExists". */
 function isNamed(error: unknown, ...names: string[]): boolean {
-  return error instanceof Error && names.includes(error.name);
+  return error instanceof Error && names.includes(error.name.slice(error.name.lastIndexOf(".") + 1));
 }
 
 /** Creates the queue, or brings an existing one to these attributes; returns its URL. */
