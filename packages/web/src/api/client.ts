@@ -38,6 +38,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    /** The API's specific cause, when it gives one (`site_exists`, `invalid_cursor`...). */
+    readonly reason?: string,
   ) {
     super(message);
   }
@@ -161,6 +163,7 @@ export function createApi(options: ApiOptions) {
             envelope.data.error.code,
             envelope.data.error.message,
             envelope.data.error.details,
+            envelope.data.error.reason,
           )
         : new ApiError(
             response.status,

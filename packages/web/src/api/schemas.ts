@@ -15,7 +15,18 @@ const text = z.string().nullish();
 const id = z.union([z.string(), z.number()]);
 
 export const ErrorBody = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+  error: z.object({
+    code: z.string(),
+    /** The specific cause when the API gives one (`site_exists`, `invalid_cursor`, ...). */
+    reason: z.string().optional(),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
+});
+
+/** `details.issues` of a 400 `invalid_request`: which field failed and why (values are never echoed). */
+export const ValidationIssues = z.object({
+  issues: z.array(z.object({ location: z.string().optional(), path: z.string(), message: z.string() })),
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
@@ -65,10 +76,13 @@ export const httpUrl = z
     }
   }, "url");
 
+/** The API's site id rule: a slug of 2 to 64 lowercase letters, digits and inner dashes. */
 export const SiteSlug = z
   .string()
   .trim()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "slug");
+  .min(2, "slug")
+  .max(64, "slug")
+  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, "slug");
 
 export const SiteCreateInput = z.object({
   name: z.string().trim().min(1, "required").max(200, "too_long"),
@@ -216,7 +230,13 @@ export type Exhibition = z.infer<typeof Exhibition>;
 export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next_cursor: text });
 export type Page<T> = { items: T[]; next_cursor?: string | null | undefined };
 
-export const Setting = z.looseObject({ key: z.string(), value: z.unknown(), sync_timestamp: text });
+/** A setting; `masked` (value null) when the Template sent it masked or it looks like a secret. */
+export const Setting = z.looseObject({
+  key: z.string(),
+  value: z.unknown(),
+  masked: z.boolean().optional(),
+  sync_timestamp: text,
+});
 export type Setting = z.infer<typeof Setting>;
 
 export const SiteSettings = z.looseObject({

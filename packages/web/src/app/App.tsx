@@ -261,6 +261,21 @@ function Shell() {
     requestAnimationFrame(() => mainRef.current?.querySelector<HTMLElement>("[data-page-title]")?.focus());
   }, [screenKey]);
 
+  // The phone menu: focus goes into it when it opens, Escape closes it and focus returns to its button.
+  const menuButtonRef = useRef<HTMLButtonElement>(null);
+  const sidebarRef = useRef<HTMLElement>(null);
+  useEffect(() => {
+    if (!menuOpen) return;
+    sidebarRef.current?.querySelector<HTMLElement>("[aria-current='page'], .nav-link")?.focus();
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== "Escape") return;
+      setMenuOpen(false);
+      menuButtonRef.current?.focus();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [menuOpen]);
+
   useEffect(() => {
     const label = active ? t(`nav.${active}` as MessageKey) : t("notfound.title");
     document.title = `${label} · artworksdigital Dashboard`;
@@ -271,7 +286,7 @@ function Shell() {
       <button type="button" className="skip-link" onClick={() => mainRef.current?.focus()}>
         {t("shell.skip")}
       </button>
-      <aside className="sidebar" id="sidebar" aria-label={t("shell.navigation")}>
+      <aside className="sidebar" id="sidebar" aria-label={t("shell.navigation")} ref={sidebarRef}>
         <div className="sidebar-head">
           <Brand />
           <button
@@ -318,6 +333,7 @@ function Shell() {
         <header className="topbar">
           <button
             type="button"
+            ref={menuButtonRef}
             className="icon-btn menu-btn"
             onClick={() => setMenuOpen(true)}
             aria-label={t("shell.open_menu")}

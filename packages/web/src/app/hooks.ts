@@ -10,6 +10,7 @@
 import { type DependencyList, useCallback, useEffect, useRef, useState } from "react";
 import { isAbort } from "../api/client";
 import type { Page } from "../api/schemas";
+import { startPoller } from "../lib/poller";
 
 export interface AsyncState<T> {
   data: T | undefined;
@@ -159,48 +160,21 @@ export const LIVE_INTERVAL_MS = 1000;
 
 const isHidden = (): boolean => typeof document !== "undefined" && document.visibilityState === "hidden";
 
-export function useLive(
-  active: boolean,
-  tick: () => Promise<unknown> | undefined,
-  intervalMs = LIVE_INTERVAL_MS,
-): void {
+export function useLive(active: boolean, tick: () => unknown, intervalMs = LIVE_INTERVAL_MS): void {
   const tickRef = useRef(tick);
   tickRef.current = tick;
 
   useEffect(() => {
     if (!active) return;
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let inFlight = false;
-
-    const schedule = () => {
-      if (stopped || isHidden()) return;
-      clearTimeout(timer);
-      timer = setTimeout(step, intervalMs);
-    };
-    const step = async () => {
-      if (stopped || isHidden() || inFlight) return;
-      inFlight = true;
-      try {
-        await tickRef.current();
-      } catch {
-        // The screen shows its own error state; polling simply tries again.
-      } finally {
-        inFlight = false;
-        schedule();
-      }
-    };
-    const onVisibility = () => {
-      if (isHidden()) clearTimeout(timer);
-      else void step();
-    };
-
-    document.addEventListener("visibilitychange", onVisibility);
-    schedule();
+    const poller = startPoller(() => tickRef.current(), intervalMs, {
+      isHidden,
+      setTimer: (callback, ms) => setTimeout(callback, ms),
+      clearTimer: (timer) => clearTimeout(timer as ReturnType<typeof setTimeout>),
+    });
+    document.addEventListener("visibilitychange", poller.visibilityChanged);
     return () => {
-      stopped = true;
-      clearTimeout(timer);
-      document.removeEventListener("visibilitychange", onVisibility);
+      poller.stop();
+      document.removeEventListener("visibilitychange", poller.visibilityChanged);
     };
   }, [active, intervalMs]);
 }

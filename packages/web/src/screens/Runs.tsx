@@ -118,7 +118,7 @@ export function RunsScreen({ route }: { route: Route }) {
 }
 
 function RunRow({ run }: { run: Run }) {
-  const { t, lang } = useI18n();
+  const { t, tn, lang } = useI18n();
   const { byId } = useSites();
   const now = useNow(1000);
   const { done, total, failed } = runProgress(run);
@@ -164,7 +164,7 @@ function RunRow({ run }: { run: Run }) {
       <td data-label={t("runs.col.records")} className="num">
         {formatNumber(totals.fetched, lang)}
         {totals.invalid > 0 ? (
-          <span className="text-warning small">{` · ${t("run.invalid_n", { n: totals.invalid })}`}</span>
+          <span className="text-warning small">{` · ${tn("run.invalid", totals.invalid)}`}</span>
         ) : null}
       </td>
     </tr>

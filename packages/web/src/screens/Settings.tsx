@@ -135,7 +135,7 @@ export function SettingsScreen({ route }: { route: Route }) {
 
 function SettingRow({ setting }: { setting: Setting }) {
   const { t, lang } = useI18n();
-  const hidden = isSensitiveSetting(setting.key, setting.value);
+  const hidden = setting.masked === true || isSensitiveSetting(setting.key, setting.value);
   return (
     <tr data-testid="setting-row" data-key={setting.key} data-sensitive={hidden ? "true" : "false"}>
       <td data-label={t("settings.col.key")} className="mono strong">

@@ -5,7 +5,7 @@
  */
 import { type FormEvent, useCallback, useId, useMemo, useState } from "react";
 import { ApiError } from "../api/client";
-import { type Run, type Site, SiteCreateInput, SiteUpdateInput } from "../api/schemas";
+import { type Run, type Site, SiteCreateInput, SiteUpdateInput, ValidationIssues } from "../api/schemas";
 import { useApi, useI18n, useSession, useSites } from "../app/context";
 import { useLive, useNow } from "../app/hooks";
 import { formatDate, formatDateTime, formatRelative } from "../lib/format";
@@ -444,7 +444,9 @@ function SiteFormModal({
         onSaved(await api.updateSite(original.id, parsed.data));
       }
     } catch (error) {
+      const fieldErrors = serverFieldErrors(error);
       if (error instanceof ApiError && error.status === 409) setErrors({ id: t("sites.id_taken") });
+      else if (fieldErrors) setErrors(fieldErrors);
       else setServerError(error);
       setBusy(false);
     }
@@ -554,6 +556,21 @@ function SiteFormModal({
       </form>
     </Modal>
   );
+}
+
+const FIELDS: readonly FieldName[] = ["name", "template_url", "api_key", "id"];
+
+/** A 400 whose `details.issues` name form fields → the server's message under each field. */
+function serverFieldErrors(error: unknown): Partial<Record<FieldName, string>> | null {
+  if (!(error instanceof ApiError) || error.status !== 400) return null;
+  const parsed = ValidationIssues.safeParse(error.details);
+  if (!parsed.success) return null;
+  const out: Partial<Record<FieldName, string>> = {};
+  for (const issue of parsed.data.issues) {
+    const field = issue.path.split(".")[0] as FieldName;
+    if (FIELDS.includes(field) && !out[field]) out[field] = issue.message;
+  }
+  return Object.keys(out).length > 0 ? out : null;
 }
 
 function SecretModal({ secret, onClose }: { secret: Secret; onClose: () => void }) {

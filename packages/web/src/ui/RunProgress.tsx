@@ -1,7 +1,7 @@
 /** A run's live progress: overall bar, then one line per entity with its counters and status. */
 import type { Run } from "../api/schemas";
 import { useI18n } from "../app/context";
-import { formatDuration, formatNumber } from "../lib/format";
+import { formatDuration } from "../lib/format";
 import { href } from "../lib/router";
 import { orderedEntities, runProgress } from "../lib/runs";
 import { isActiveRun } from "../lib/status";
@@ -16,7 +16,7 @@ export function RunProgress({
   siteName?: string;
   showHeader?: boolean;
 }) {
-  const { t, lang } = useI18n();
+  const { t, tn, lang } = useI18n();
   const entityLabel = useEntityLabel();
   const { done, total } = runProgress(run);
   const active = isActiveRun(run.status);
@@ -63,22 +63,20 @@ export function RunProgress({
               <EntityStatusBadge status={result.status} />
               <span className="entity-counts muted">
                 <span data-testid="entity-fetched" data-value={result.fetched}>
-                  {t("run.fetched_n", { n: formatNumber(result.fetched, lang) })}
+                  {tn("run.fetched", result.fetched)}
                 </span>
                 {" · "}
                 <span data-testid="entity-written" data-value={result.written}>
-                  {t("run.written_n", { n: formatNumber(result.written, lang) })}
+                  {tn("run.written", result.written)}
                 </span>
                 {" · "}
                 <span data-testid="entity-pages" data-value={result.pages}>
-                  {t("run.pages_n", { n: formatNumber(result.pages, lang) })}
+                  {tn("run.pages", result.pages)}
                 </span>
                 {result.invalid > 0 ? (
                   <>
                     {" · "}
-                    <span className="text-warning">
-                      {t("run.invalid_n", { n: formatNumber(result.invalid, lang) })}
-                    </span>
+                    <span className="text-warning">{tn("run.invalid", result.invalid)}</span>
                   </>
                 ) : null}
                 {result.duration_ms != null ? ` · ${formatDuration(result.duration_ms, lang)}` : null}

@@ -114,7 +114,7 @@ export function errorTitleKey(error: unknown): MessageKey {
 }
 
 export function errorDetail(error: unknown): { message: string; code?: string } {
-  if (error instanceof ApiError) return { message: error.message, code: error.code };
+  if (error instanceof ApiError) return { message: error.message, code: error.reason ?? error.code };
   if (error instanceof Error) return { message: error.message };
   return { message: String(error) };
 }
