@@ -112,8 +112,8 @@ export async function createTestQueues(
 // Middleware
 
 /** Any SDK v3 client (a document client shares its base client's stack). */
-export interface AnyClient {
-  middlewareStack: MiddlewareStack<object, object>;
+export interface AnyClient<I extends object = object, O extends object = object> {
+  middlewareStack: MiddlewareStack<I, O>;
 }
 
 let middlewareSeq = 0;
@@ -148,7 +148,9 @@ export interface RequestCounter {
 }
 
 /** Counts the requests a client sends, by operation, via its middleware stack. */
-export function countingMiddleware(client: AnyClient): RequestCounter {
+export function countingMiddleware<I extends object, O extends object>(
+  client: AnyClient<I, O>,
+): RequestCounter {
   const commands = new Map<string, number>();
   const attempts = new Map<string, number>();
   const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
@@ -216,8 +218,9 @@ interface Rule {
 export interface FaultInjector {
   /**
    * The next `times` HTTP attempts of `operation` fail with a throttling error before reaching the
-   * server (so nothing is written), as DynamoDB answers; the SDK's own retry sees them as real ones
-   * (3 attempts by default, so `times >= 3` makes the command fail).
+   * server (so nothing is written), as DynamoDB answers; the SDK's own retry sees them as real ones,
+   * so `times` below the client's `maxAttempts` (4 by default for DynamoDB) is absorbed by the retry
+   * and `times >= maxAttempts` makes the command fail.
    */
   throttle(operation: string, options?: { times?: number; error?: ThrottleErrorName }): void;
   /**
@@ -235,7 +238,7 @@ export interface FaultInjector {
 }
 
 /** Fault injection at the SDK middleware, on a DynamoDB (or document) client. */
-export function injectFaults(client: AnyClient): FaultInjector {
+export function injectFaults<I extends object, O extends object>(client: AnyClient<I, O>): FaultInjector {
   const throttles: (Rule & { error: ThrottleErrorName })[] = [];
   const partials: (Rule & { count: number | undefined })[] = [];
   const injected = { throttled: 0, unprocessedRequests: 0 };
@@ -283,17 +286,18 @@ export function injectFaults(client: AnyClient): FaultInjector {
       injected.unprocessedRequests += withheld.length;
       const result =
         sent.length > 0
-          ? await next({ ...args, input: { ...input, RequestItems: group(sent) } })
-          : {
+          ? await next({ ...args, input: { ...input, RequestItems: group(sent) } as I })
+          : // Nothing left to send: answer as DynamoDB would, without a request.
+            ({
               output: { $metadata: { httpStatusCode: 200, attempts: 1, totalRetryDelay: 0 } },
               response: { statusCode: 200, headers: {}, body: undefined },
-            };
+            } as unknown as Awaited<ReturnType<typeof next>>);
       const output = result.output as { UnprocessedItems?: Record<string, unknown[]> };
       const unprocessed = group(withheld);
       for (const [table, requests] of Object.entries(output.UnprocessedItems ?? {})) {
         unprocessed[table] = [...requests, ...(unprocessed[table] ?? [])];
       }
-      return { ...result, output: { ...result.output, UnprocessedItems: unprocessed } };
+      return { ...result, output: { ...result.output, UnprocessedItems: unprocessed } as O };
     },
     { step: "initialize", priority: "low", name: partialName },
   );

@@ -80,7 +80,7 @@ describe("startDynamo", () => {
     const script = [
       'import { startDynamo } from "@dashboard/local/dynamo";',
       "const server = await startDynamo();",
-      "console.log(`PID ${server.pid}`);",
+      'console.log("PID " + server.pid);',
       "setInterval(() => {}, 1000);",
     ].join("\n");
     const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
