@@ -326,16 +326,28 @@ function InvalidRecords({
         </p>
       ) : (
         <>
-          <ul className="invalid-list">
-            {list.items.map((record, index) => (
-              <InvalidRecordCard
-                // The same record id may be rejected in two entities; the position completes the key.
-                // biome-ignore lint/suspicious/noArrayIndexKey: the list is only appended to.
-                key={`${record.entity}:${String(record.record_id)}:${index}`}
-                record={record}
-              />
-            ))}
-          </ul>
+          <div className="table-wrap card">
+            <table className="data-table responsive-table invalid-table" data-testid="invalid-table">
+              <thead>
+                <tr>
+                  <th scope="col">{t("run.col.entity")}</th>
+                  <th scope="col">{t("run.col.record")}</th>
+                  <th scope="col">{t("run.col.reasons")}</th>
+                  <th scope="col">{t("run.raw_record")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.items.map((record, index) => (
+                  <InvalidRecordRow
+                    // The same record id may be rejected in two entities; the position completes the key.
+                    // biome-ignore lint/suspicious/noArrayIndexKey: the list is only appended to.
+                    key={`${record.entity}:${String(record.record_id)}:${index}`}
+                    record={record}
+                  />
+                ))}
+              </tbody>
+            </table>
+          </div>
           <LoadMore
             shown={list.items.length}
             hasMore={list.hasMore}
@@ -350,36 +362,41 @@ function InvalidRecords({
   );
 }
 
-function InvalidRecordCard({ record }: { record: InvalidRecord }) {
+function InvalidRecordRow({ record }: { record: InvalidRecord }) {
   const { t } = useI18n();
   const label = useEntityLabel();
   return (
-    <li
-      className="card invalid-record"
+    <tr
       data-testid="invalid-record"
       data-entity={record.entity}
       data-record-id={record.record_id == null ? "" : String(record.record_id)}
     >
-      <div className="invalid-head">
+      <td data-label={t("run.col.entity")}>
         <Badge tone="warning">{label(record.entity)}</Badge>
-        <span className="mono">
-          {record.record_id == null ? t("run.no_record_id") : `#${String(record.record_id)}`}
-        </span>
-      </div>
-      <ul className="reasons">
-        {record.reasons.map((reason, index) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: reasons are a fixed list.
-          <li key={index} data-testid="invalid-reason">
-            {reasonText(reason)}
-          </li>
-        ))}
-      </ul>
-      {record.raw !== undefined ? (
-        <details>
-          <summary>{t("run.raw_record")}</summary>
-          <pre className="raw">{JSON.stringify(record.raw, null, 2)}</pre>
-        </details>
-      ) : null}
-    </li>
+      </td>
+      <td data-label={t("run.col.record")} className="mono">
+        {record.record_id == null ? t("run.no_record_id") : `#${String(record.record_id)}`}
+      </td>
+      <td data-label={t("run.col.reasons")}>
+        <ul className="reasons">
+          {record.reasons.map((reason, index) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: reasons are a fixed list.
+            <li key={index} data-testid="invalid-reason">
+              {reasonText(reason)}
+            </li>
+          ))}
+        </ul>
+      </td>
+      <td data-label={t("run.raw_record")} className="raw-cell">
+        {record.raw !== undefined ? (
+          <details>
+            <summary>{t("run.show_raw")}</summary>
+            <pre className="raw">{JSON.stringify(record.raw, null, 2)}</pre>
+          </details>
+        ) : (
+          "—"
+        )}
+      </td>
+    </tr>
   );
 }

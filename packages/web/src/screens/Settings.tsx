@@ -11,13 +11,14 @@ import { navigate, useQueryFilters } from "../app/router";
 import { formatDateTime, formatMoney } from "../lib/format";
 import { href, type Route } from "../lib/router";
 import { isSensitiveSetting } from "../lib/sensitive";
+import { resolveAssetUrl } from "../lib/urls";
 import { Badge, EmptyState, ErrorState, Filter, Loading, PageHeader, SiteSelect } from "../ui/components";
 import { Icon } from "../ui/icons";
 
 export function SettingsScreen({ route }: { route: Route }) {
   const api = useApi();
   const { t, lang } = useI18n();
-  const { sites, state: sitesState } = useSites();
+  const { sites, byId, state: sitesState } = useSites();
   const [query, setFilter] = useQueryFilters(route);
   const [keyFilter, setKeyFilter] = useState("");
   const ids = { site: useId(), key: useId() };
@@ -41,6 +42,7 @@ export function SettingsScreen({ route }: { route: Route }) {
   }, [settings.data, keyFilter]);
 
   const data = settings.data;
+  const logo = resolveAssetUrl(data?.site_logo, siteId ? byId.get(siteId)?.template_url : undefined);
   return (
     <>
       <PageHeader title={t("nav.settings")} subtitle={t("settings.subtitle")} />
@@ -80,13 +82,16 @@ export function SettingsScreen({ route }: { route: Route }) {
       ) : data ? (
         <>
           <section className="card settings-summary" data-testid="settings-summary">
-            {data.site_logo ? (
+            {logo ? (
               <img
                 className="site-logo"
-                src={data.site_logo}
+                src={logo}
                 alt=""
                 loading="lazy"
-                onError={(e) => (e.currentTarget.hidden = true)}
+                data-testid="settings-logo"
+                onError={(e) => {
+                  e.currentTarget.hidden = true;
+                }}
               />
             ) : null}
             <dl className="facts">
@@ -94,6 +99,12 @@ export function SettingsScreen({ route }: { route: Route }) {
                 <dt>{t("settings.site_name")}</dt>
                 <dd data-testid="settings-site-name">{data.site_name || "—"}</dd>
               </div>
+              {data.site_logo && !logo ? (
+                <div>
+                  <dt>{t("settings.logo")}</dt>
+                  <dd>{data.site_logo}</dd>
+                </div>
+              ) : null}
               <div>
                 <dt>{t("settings.stripe_publishable_key")}</dt>
                 <dd className="mono truncate">{data.stripe_publishable_key || "—"}</dd>

@@ -26,7 +26,7 @@ export function LineChart({
   formatAxis: (value: number) => string;
   testId: string;
 }) {
-  const { t, lang } = useI18n();
+  const { t, tn, lang } = useI18n();
   const gradientId = useId();
   const shown = useMemo(() => downsample(points, MAX_POINTS), [points]);
   const last = shown.at(-1);
@@ -110,7 +110,7 @@ export function LineChart({
       )}
       {points.length > 0 ? (
         <details className="chart-table">
-          <summary>{t("stats.show_data", { n: points.length })}</summary>
+          <summary>{tn("stats.show_data", points.length)}</summary>
           <div className="table-wrap">
             <table className="chart-data">
               <thead>
