@@ -10,7 +10,7 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -62,6 +62,11 @@ export interface StartDynamoOptions {
   startTimeoutMs?: number;
   /** Receives DynamoDB Local's own output, line by line. Ignored when absent. */
   onLog?: (line: string) => void;
+  /**
+   * Use the loopback launcher (default: whenever the Java runtime can compile it). `false` forces the
+   * plain-jar fallback used on a bare JRE.
+   */
+  loopbackLauncher?: boolean;
 }
 
 export interface DynamoServer {
@@ -193,13 +198,14 @@ function dynamoDbLocalDir(): string {
 
 function launcherFile(): string {
   const digest = createHash("sha256").update(LAUNCHER_SOURCE).digest("hex").slice(0, 12);
-  const dir = join(tmpdir(), `dashboard-dynamodb-local-${digest}`);
-  mkdirSync(dir, { recursive: true });
+  const dir = join(tmpdir(), `dashboard-dynamodb-local-${process.getuid?.() ?? "u"}-${digest}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, "DashboardDynamoDbLocal.java");
-  if (!existsSync(file)) {
-    // Write then rename, so a concurrent start never reads a half-written file.
+  // Reuse the file only if it is exactly ours; write-then-rename, so a concurrent start never reads a
+  // half-written file.
+  if (!existsSync(file) || readFileSync(file, "utf8") !== LAUNCHER_SOURCE) {
     const partial = `${file}.${process.pid}.${Date.now()}`;
-    writeFileSync(partial, LAUNCHER_SOURCE);
+    writeFileSync(partial, LAUNCHER_SOURCE, { mode: 0o600 });
     renameSync(partial, file);
   }
   return file;
@@ -257,7 +263,7 @@ export async function startDynamo(options: StartDynamoOptions = {}): Promise<Dyn
   const java = await probeJava();
   const home = dynamoDbLocalDir();
   const requestedPort = options.port ?? 0;
-  const loopbackOnly = java.hasCompiler;
+  const loopbackOnly = java.hasCompiler && options.loopbackLauncher !== false;
   const storage: string[] = [];
   if (options.dataDir) {
     const dataDir = resolve(options.dataDir);
@@ -335,7 +341,8 @@ export async function startDynamo(options: StartDynamoOptions = {}): Promise<Dyn
   spawnError.catch(() => {});
 
   const stop = async (): Promise<void> => {
-    if (exited) return;
+    // No pid: the spawn itself failed, there is no process to wait for.
+    if (exited || child.pid === undefined) return;
     if (loopbackOnly)
       child.stdin.end(); // the launcher's watchdog halts the JVM on EOF
     else child.kill("SIGTERM");

@@ -101,6 +101,19 @@ describe("startDynamo", () => {
     await eventually(() => !alive(pid), `JVM ${pid} to exit after its parent died`);
   });
 
+  it("falls back to the plain jar where Java cannot compile the launcher", async () => {
+    const server = await startDynamo({ loopbackLauncher: false });
+    try {
+      expect(server.loopbackOnly).toBe(false);
+      const client = clientFor(server.endpoint);
+      await ensureTable(client, "fallback");
+      client.destroy();
+    } finally {
+      await server.stop();
+    }
+    expect(alive(server.pid)).toBe(false);
+  });
+
   it("says exactly what to install when Java is missing", async () => {
     const previous = process.env.JAVA_HOME;
     process.env.JAVA_HOME = join(tmpdir(), "no-java-here");
