@@ -26,12 +26,16 @@ export function useTextFilter(
     }
   }, [external]);
 
+  // Runs when the *debounced text* changes only: a route change (say, "clear filters") must not push back a
+  // value the field no longer shows.
+  const setFilterRef = useRef(setFilter);
+  setFilterRef.current = setFilter;
   useEffect(() => {
     const next = debounced.trim();
     if (next === lastPushed.current) return;
     lastPushed.current = next;
-    setFilter(key, next || undefined);
-  }, [debounced, key, setFilter]);
+    setFilterRef.current(key, next || undefined);
+  }, [debounced, key]);
 
   return [value, setValue];
 }
