@@ -1,0 +1,499 @@
+/**
+ * The local runtime: the deployed topology of DESIGN.md on one machine (decision 10).
+ *
+ *   DynamoDB Local (data in DATA_DIR)      ← the one table, created from core's TABLE as stacks/ does
+ *   fauxqs                                  ← the sync queue and its DLQ, with the real RedrivePolicy
+ *   poller → consumer handler               ← real SQSEvent batches; only what succeeded is deleted
+ *   timer  → scheduler handler              ← a real "Scheduled Event" every SYNC_INTERVAL_SECONDS
+ *   one HTTP server on 127.0.0.1            ← webhook app, API app, UI (packages/web/dist)
+ *   demo Template sites (template-sim)      ← registered and synced at start
+ *
+ * The handlers are the Lambda modules themselves, configured the way AWS configures them: SST resource
+ * links in the environment (`linkResources`) set BEFORE the modules are imported, so they read
+ * `Resource.Table.name` and friends exactly as in a deployed function. A process holds one runtime: the
+ * handler modules are configured once, at import.
+ */
+import { spawn } from "node:child_process";
+import { join, resolve } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { Ctx } from "@dashboard/core/context";
+import type { Sizes } from "@dashboard/template-sim";
+import type { Context, ScheduledEvent, SQSEvent } from "aws-lambda";
+import {
+  CONSUMER_BATCH_SIZE,
+  CONSUMER_TIMEOUT_SECONDS,
+  SYNC_MAX_RECEIVES,
+  SYNC_QUEUE_VISIBILITY_TIMEOUT_SECONDS,
+} from "../../../stacks/settings";
+import { type DemoSite, demoSpecs, startDemoSites } from "./demo";
+import { type DynamoServer, ensureTable, JAVA_INSTALL_HINT, LocalServiceError, startDynamo } from "./dynamo";
+import { LocalRuntimeError } from "./errors";
+import { createRouter, type FetchApp, type LocalHttpServer, listen, type WebState } from "./http";
+import { LOCAL_REGION } from "./lambda-context";
+import { type Poller, type PollerError, startPoller } from "./poller";
+import { type ProgressReporter, startProgress } from "./progress";
+import { recoverInterruptedRuns } from "./recover";
+import { LOCAL_CREDENTIALS, linkResources } from "./resources";
+import { type Schedule, startSchedule } from "./schedule";
+import { type AdminTokenSource, loadSecrets } from "./secrets";
+import { ensureQueues, type Queues, type SqsServer, startSqs } from "./sqs";
+
+export const DEFAULTS = {
+  port: 3000,
+  dataDir: ".local",
+  demoSites: 3,
+  syncIntervalSeconds: 900,
+  tableName: "dashboard-local",
+  queueName: "dashboard-local-sync",
+} as const;
+
+export interface ConsumerOptions {
+  /** Messages per invocation, 1..10. Default: the deployed batch size (10). */
+  batchSize?: number;
+  /** The queue's visibility timeout. Default: the deployed one (twice the consumer timeout). */
+  visibilityTimeoutSeconds?: number;
+  /** Receives before the DLQ; the consumer reads the same value (SYNC_MAX_RECEIVE_COUNT). Default 4. */
+  maxReceiveCount?: number;
+  /** The consumer's Lambda timeout. Default: the deployed one (300 s). */
+  timeoutSeconds?: number;
+  /** Batches handled at once. Default 2. */
+  concurrency?: number;
+  /** Long-poll wait, 0..20 s. Default 20. */
+  waitTimeSeconds?: number;
+}
+
+export interface LocalOptions {
+  /** Port on 127.0.0.1; 0 picks a free one. Default 3000. */
+  port?: number;
+  /** Where DynamoDB Local's data and the local secrets live. Default `.local`. */
+  dataDir?: string;
+  /** Simulated Template sites registered and synced at start. Default 3. */
+  demoSites?: number;
+  /** Overrides the demo sites' table sizes (tests keep them small). */
+  demoSizes?: Partial<Sizes>;
+  /** The schedule's period. Default 900. */
+  syncIntervalSeconds?: number;
+  /** The admin token; default: the one kept in `dataDir/admin-token`, generated on first start. */
+  adminToken?: string;
+  /** Use this DynamoDB (e.g. the test run's) instead of starting DynamoDB Local. */
+  dynamoEndpoint?: string;
+  /** Use this SQS endpoint instead of starting fauxqs. */
+  sqsEndpoint?: string;
+  region?: string;
+  /** Default `dashboard-local`, or a unique name when `dynamoEndpoint` is given. */
+  tableName?: string;
+  /** Default `dashboard-local-sync` (DLQ: `<name>-dlq`), or unique when `sqsEndpoint` is given. */
+  queueName?: string;
+  consumer?: ConsumerOptions;
+  /**
+   * The UI: "auto" (default) serves packages/web/dist, built first when missing or older than its sources
+   * (the API is served meanwhile); `{ distDir }` serves that directory as it is; false serves no UI.
+   */
+  web?: "auto" | { distDir: string } | false;
+  /** Print sync progress lines. Default true. */
+  progress?: boolean;
+  /** Where status and progress lines go. Default console.log. */
+  print?: (line: string) => void;
+}
+
+export interface LocalRuntime {
+  /** `http://127.0.0.1:<port>`: the UI at `/`, the API at `/api`. */
+  url: string;
+  port: number;
+  adminToken: string;
+  adminTokenSource: AdminTokenSource;
+  adminTokenFile?: string;
+  dataDir: string;
+  tableName: string;
+  queues: Queues;
+  dynamoEndpoint: string;
+  sqsEndpoint: string;
+  region: string;
+  maxReceiveCount: number;
+  /** The core context the handlers use (same clients, same table and queue). */
+  ctx: Ctx;
+  demoSites: DemoSite[];
+  poller: Poller;
+  schedule: Schedule;
+  /** Resolves when the UI is ready (or failed, or is not served). */
+  webReady: Promise<WebState>;
+  /** Runs the scheduler now, as the timer would. */
+  tick(): Promise<unknown>;
+  /** Resolves when no message is queued or being handled (bounded by `timeoutMs`, default 60 s). */
+  idle(timeoutMs?: number): Promise<void>;
+  /** Stops everything, in order; idempotent. */
+  stop(): Promise<void>;
+}
+
+type Handler<E> = (event: E, context: Context) => Promise<unknown>;
+
+let claimed = false;
+
+const uniqueSuffix = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
+function checkInteger(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new LocalRuntimeError(
+      "invalid_config",
+      `${name} must be an integer in ${min}..${max}, got ${value}`,
+    );
+  }
+  return value;
+}
+
+/** Fails fast, with the install hint, when there is no `java` to start DynamoDB Local with. */
+async function assertJavaPresent(): Promise<void> {
+  const home = process.env.JAVA_HOME;
+  const command = home ? join(home, "bin", "java") : "java";
+  await new Promise<void>((resolvePromise, reject) => {
+    const child = spawn(command, ["-version"], { stdio: "ignore" });
+    child.once("error", (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === "ENOENT" || error.code === "EACCES"
+          ? new LocalServiceError("java_not_found", `Java was not found (${command}). ${JAVA_INSTALL_HINT}`)
+          : error,
+      );
+    });
+    // Whatever it says about its version, startDynamo() checks it properly.
+    child.once("exit", () => resolvePromise());
+  });
+}
+
+/** Sets an environment variable unless the person running the runtime chose a value. */
+const defaultEnv = (name: string, value: string) => {
+  if (process.env[name] === undefined) process.env[name] = value;
+};
+
+async function queueIsEmpty(sqs: SQSClient, queueUrl: string): Promise<boolean> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+      ],
+    }),
+  );
+  return (
+    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+      Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
+      Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0) ===
+    0
+  );
+}
+
+/** Prints when messages land in the DLQ (AWS raises an alarm; locally the console says it). */
+function watchDeadLetters(sqs: SQSClient, dlqUrl: string, print: (line: string) => void) {
+  let last = 0;
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    sqs
+      .send(
+        new GetQueueAttributesCommand({
+          QueueUrl: dlqUrl,
+          AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        }),
+      )
+      .then(({ Attributes }) => {
+        // Visible, or held invisible by someone inspecting the DLQ.
+        const count =
+          Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+          Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+        if (count > last) {
+          print(
+            `[dlq] ${count} message(s) in the dead-letter queue: a sync kept failing; its run says why (GET /api/sync/runs).`,
+          );
+        }
+        last = count;
+      })
+      .catch(() => {})
+      .finally(() => {
+        busy = false;
+      });
+  }, 2_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** Poller problems, one line each, at most one per phase every 10 s. */
+function pollerReporter(print: (line: string) => void) {
+  const lastAt = new Map<string, number>();
+  return (failure: PollerError) => {
+    const now = Date.now();
+    if (now - (lastAt.get(failure.phase) ?? 0) < 10_000) return;
+    lastAt.set(failure.phase, now);
+    const error = failure.error as Error | undefined;
+    const count = failure.messageIds.length;
+    if (failure.phase === "invoke" && error?.name === "FullBatchFailureError") {
+      print(
+        `[consumer] a batch of ${count} message(s) failed; SQS will deliver them again (the runs' logs say why)`,
+      );
+    } else {
+      print(
+        `[consumer] ${failure.phase} failed${count ? ` for ${count} message(s)` : ""}: ${error?.message ?? String(error)}`,
+      );
+    }
+  };
+}
+
+/** Starts the whole local Dashboard. On failure, whatever was started is stopped before the error is thrown. */
+export async function startLocal(options: LocalOptions = {}): Promise<LocalRuntime> {
+  if (claimed) {
+    throw new LocalRuntimeError(
+      "already_started",
+      "A local runtime was already started in this process; its Lambda handlers are configured once, at import.",
+    );
+  }
+  const print = options.print ?? ((line: string) => console.log(line));
+  const port = checkInteger("port", options.port ?? DEFAULTS.port, 0, 65_535);
+  const demoCount = checkInteger("demo sites", options.demoSites ?? DEFAULTS.demoSites, 0, 20);
+  const interval = options.syncIntervalSeconds ?? DEFAULTS.syncIntervalSeconds;
+  if (!(interval > 0) || !Number.isFinite(interval)) {
+    throw new LocalRuntimeError(
+      "invalid_config",
+      `the sync interval must be a positive number of seconds, got ${interval}`,
+    );
+  }
+  const consumer = options.consumer ?? {};
+  const maxReceiveCount = checkInteger(
+    "maxReceiveCount",
+    consumer.maxReceiveCount ?? SYNC_MAX_RECEIVES,
+    1,
+    1000,
+  );
+  const timeoutSeconds = consumer.timeoutSeconds ?? CONSUMER_TIMEOUT_SECONDS;
+  const visibility = checkInteger(
+    "visibilityTimeoutSeconds",
+    consumer.visibilityTimeoutSeconds ?? SYNC_QUEUE_VISIBILITY_TIMEOUT_SECONDS,
+    0,
+    43_200,
+  );
+  const specs = demoSpecs(demoCount, options.demoSizes);
+  const dataDir = resolve(options.dataDir ?? DEFAULTS.dataDir);
+  const region = options.region ?? LOCAL_REGION;
+  claimed = true;
+  let linked = false;
+
+  // Everything started so far, stopped in reverse order if a later step fails.
+  const undo: (() => Promise<unknown>)[] = [];
+  const unwind = async () => {
+    for (const step of undo.reverse()) await step().catch(() => {});
+  };
+
+  try {
+    const secrets = await loadSecrets(dataDir, options.adminToken);
+    if (!options.dynamoEndpoint) await assertJavaPresent();
+
+    // The UI build runs alongside: the API does not wait for it.
+    let webState: WebState = { kind: "disabled" };
+    let webReady: Promise<WebState> = Promise.resolve(webState);
+    const web = options.web ?? "auto";
+    if (web !== false && web !== "auto") webState = { kind: "ready", dir: resolve(web.distDir) };
+    if (web === "auto") {
+      webState = { kind: "building" };
+      webReady = (async (): Promise<WebState> => {
+        const { buildWeb, webBuildIsStale, webDist } = await import("@dashboard/web/build");
+        if (await webBuildIsStale()) {
+          print("[web] building the UI (first start, or its sources changed)…");
+          const started = Date.now();
+          await buildWeb();
+          print(`[web] UI built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        }
+        return { kind: "ready", dir: webDist };
+      })().then(
+        (state) => {
+          webState = state;
+          return state;
+        },
+        (error: unknown) => {
+          const message = (error as Error).message?.split("\n")[0] ?? String(error);
+          print(`[web] the UI could not be built: ${message}`);
+          webState = { kind: "failed", message };
+          return webState;
+        },
+      );
+      // Stopping while Vite writes dist would leave it half written: wait for the build (it is short).
+      undo.push(() => webReady);
+    } else {
+      webReady = Promise.resolve(webState);
+    }
+
+    const [dynamo, sqsServer] = await Promise.all([
+      options.dynamoEndpoint
+        ? undefined
+        : startDynamo({ dataDir: join(dataDir, "dynamodb") }).then((server: DynamoServer) => {
+            undo.push(() => server.stop());
+            return server;
+          }),
+      options.sqsEndpoint
+        ? undefined
+        : startSqs().then((server: SqsServer) => {
+            undo.push(() => server.stop());
+            return server;
+          }),
+    ]);
+    const dynamoEndpoint = options.dynamoEndpoint ?? (dynamo as DynamoServer).endpoint;
+    const sqsEndpoint = options.sqsEndpoint ?? (sqsServer as SqsServer).endpoint;
+    const tableName =
+      options.tableName ??
+      (options.dynamoEndpoint ? `${DEFAULTS.tableName}-${uniqueSuffix()}` : DEFAULTS.tableName);
+    const queueName =
+      options.queueName ??
+      (options.sqsEndpoint ? `${DEFAULTS.queueName}-${uniqueSuffix()}` : DEFAULTS.queueName);
+
+    const dynamoClient = new DynamoDBClient({
+      endpoint: dynamoEndpoint,
+      region,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const sqs = new SQSClient({ endpoint: sqsEndpoint, region, credentials: LOCAL_CREDENTIALS });
+    undo.push(async () => {
+      dynamoClient.destroy();
+      sqs.destroy();
+    });
+    const table = await ensureTable(dynamoClient, tableName);
+    const queues = await ensureQueues(sqs, {
+      name: queueName,
+      dlqName: `${queueName}-dlq`,
+      maxReceiveCount,
+      visibilityTimeoutSeconds: visibility,
+    });
+    if (secrets.encryptionKeysCreated && !table.created) {
+      print(
+        `[secrets] ${join(dataDir, "encryption-keys")} was missing and has been created: API keys stored before cannot be decrypted any more; set them again (PATCH /api/sites/{id}). Demo sites are updated automatically.`,
+      );
+    }
+
+    // What a deployed function finds in its environment, then the function modules themselves.
+    linkResources({
+      tableName,
+      queueUrl: queues.queueUrl,
+      dlqUrl: queues.dlqUrl,
+      adminTokens: secrets.adminToken,
+      encryptionKeys: secrets.encryptionKeys,
+      dynamoEndpoint,
+      sqsEndpoint,
+      region,
+    });
+    linked = true;
+    process.env.SYNC_MAX_RECEIVE_COUNT = String(maxReceiveCount);
+    // Loopback Template URLs (the demo sites) are allowed locally, whatever the shell says.
+    process.env.DASHBOARD_ENV = "local";
+    // The console is for people (progress lines say how syncs go): the handlers' JSON logs show errors
+    // only, and EMF metrics not at all, unless asked for.
+    defaultEnv("POWERTOOLS_LOG_LEVEL", "ERROR");
+    defaultEnv("POWERTOOLS_METRICS_DISABLED", "true");
+    const [{ ctx }, apiModule, webhookModule, consumerModule, schedulerModule] = await Promise.all([
+      import("@dashboard/functions/shared/ctx"),
+      import("@dashboard/functions/api"),
+      import("@dashboard/functions/webhook"),
+      import("@dashboard/functions/consumer"),
+      import("@dashboard/functions/scheduler"),
+    ]);
+
+    // Runs cut short by the last stop lost their messages with the in-memory queue.
+    if (await queueIsEmpty(sqs, queues.queueUrl)) {
+      const recovered = await recoverInterruptedRuns(ctx);
+      if (recovered.length > 0) {
+        print(
+          `[sync] ${recovered.length} run(s) interrupted by the last stop marked as failed (code "interrupted")`,
+        );
+      }
+    }
+
+    const poller = startPoller({
+      sqs,
+      queueUrl: queues.queueUrl,
+      queueArn: queues.queueArn,
+      handler: consumerModule.handler as unknown as Handler<SQSEvent>,
+      batchSize: checkInteger("batchSize", consumer.batchSize ?? CONSUMER_BATCH_SIZE, 1, 10),
+      waitTimeSeconds: checkInteger("waitTimeSeconds", consumer.waitTimeSeconds ?? 20, 0, 20),
+      concurrency: checkInteger("concurrency", consumer.concurrency ?? 2, 1, 20),
+      timeoutMs: timeoutSeconds * 1000,
+      functionName: "SyncConsumer",
+      onError: pollerReporter(print),
+    });
+    undo.push(() => poller.stop());
+
+    const schedule = startSchedule({
+      intervalSeconds: interval,
+      handler: schedulerModule.handler as unknown as Handler<ScheduledEvent>,
+      functionName: "SyncScheduler",
+      timeoutMs: 60_000,
+      region,
+      onError: (error) =>
+        print(`[schedule] the scheduled sync failed: ${(error as Error).message ?? String(error)}`),
+    });
+    undo.push(() => schedule.stop());
+
+    const startedAt = new Date();
+    const demo = await startDemoSites(ctx, specs);
+    undo.push(() => demo.close());
+
+    const router = createRouter({
+      api: apiModule.app as unknown as FetchApp,
+      webhook: webhookModule.app as unknown as FetchApp,
+      web: () => webState,
+    });
+    const http: LocalHttpServer = await listen(router, port);
+    undo.push(() => http.close());
+
+    let progress: ProgressReporter | undefined;
+    if (options.progress !== false) {
+      progress = startProgress(ctx, { print, since: startedAt });
+      undo.push(() => (progress as ProgressReporter).stop());
+    }
+    const stopDlqWatch = watchDeadLetters(sqs, queues.dlqUrl, print);
+
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> => {
+      stopping ??= (async () => {
+        stopDlqWatch();
+        // No new work first (timer, HTTP), then let the consumer finish what it holds, then the rest.
+        await schedule.stop();
+        await http.close();
+        await poller.stop();
+        await progress?.poll();
+        await progress?.stop();
+        await demo.close();
+        dynamoClient.destroy();
+        sqs.destroy();
+        await Promise.allSettled([sqsServer?.stop(), dynamo?.stop()]);
+        await webReady;
+      })();
+      return stopping;
+    };
+
+    return {
+      url: http.url,
+      port: http.port,
+      adminToken: secrets.adminToken,
+      adminTokenSource: secrets.adminTokenSource,
+      ...(secrets.adminTokenFile ? { adminTokenFile: secrets.adminTokenFile } : {}),
+      dataDir,
+      tableName,
+      queues,
+      dynamoEndpoint,
+      sqsEndpoint,
+      region,
+      maxReceiveCount,
+      ctx,
+      demoSites: demo.sites,
+      poller,
+      schedule,
+      webReady,
+      tick: () => schedule.tick(),
+      idle: (timeoutMs = 60_000) => poller.idle({ timeoutMs }),
+      stop,
+    };
+  } catch (error) {
+    await unwind();
+    // Before the handlers were configured, another attempt in this process is still possible.
+    if (!linked) claimed = false;
+    throw error;
+  }
+}
