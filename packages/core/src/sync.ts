@@ -532,7 +532,11 @@ async function syncRecords(ctx: Ctx, job: EntityJob, entity: RecordEntity): Prom
   const label = LABEL[entity];
   const schema = RECORD_SCHEMAS[entity];
   const syncTimestamp = isoNow(ctx.now());
-  const counters = msg.continuation ? { ...msg.continuation.counters } : freshCounters(ctx.now());
+  // `inserted` counts this invocation's inserts only: the stored index read below already holds the
+  // records earlier invocations of the scan inserted (carrying it over counted them twice in the site's counts).
+  const counters = msg.continuation
+    ? { ...msg.continuation.counters, inserted: 0 }
+    : freshCounters(ctx.now());
   const stored = await Records.index(ctx, site.id, entity);
   const seen = msg.continuation ? await loadSeen(ctx, msg, msg.continuation.seq) : new Set<number | string>();
   const newlySeen: (number | string)[] = [];
