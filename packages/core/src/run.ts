@@ -250,7 +250,11 @@ export function outcome(entities: Run["entities"]): { status: RunStatus; success
   return { status: blemished ? "partial" : "succeeded", success };
 }
 
-async function finaliseIfDone(ctx: Ctx, runId: string): Promise<Run | undefined> {
+/**
+ * Finalises the run when every entity has reported (once: a conditional write). Safe to call again, e.g.
+ * by a redelivered message whose first delivery died between recording its result and this step.
+ */
+export async function finaliseIfDone(ctx: Ctx, runId: string): Promise<Run | undefined> {
   const run = await get(ctx, runId);
   const results = Object.values(run.entities);
   if (!results.every((r) => isTerminal(r.status))) return undefined;

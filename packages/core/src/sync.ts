@@ -335,7 +335,11 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
     throw e;
   }
   const current = run.entities[msg.entity];
-  if (!current || RunStore.isTerminal(current.status)) return { kind: "ignored", reason: "duplicate" };
+  if (!current) return { kind: "ignored", reason: "duplicate" };
+  if (RunStore.isTerminal(current.status)) {
+    await settleFinished(ctx, msg, run);
+    return { kind: "ignored", reason: "duplicate" };
+  }
 
   const lease = await acquireLease(ctx, msg);
   if (!lease.held) {
@@ -362,8 +366,10 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
   if (lease.seq !== expectedSeq) return { kind: "ignored", reason: "stale" };
 
   await releasePending(ctx, msg.site_id, msg.entity, msg.run_id);
-  if (!(await RunStore.startEntity(ctx, msg.run_id, msg.entity)))
+  if (!(await RunStore.startEntity(ctx, msg.run_id, msg.entity))) {
+    await settleFinished(ctx, msg, run);
     return { kind: "ignored", reason: "duplicate" };
+  }
 
   const log = new RunLog(ctx, msg, opts);
   try {
@@ -393,8 +399,9 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
       return { kind: "continued", seq, offset: step.offset };
     }
     await log.flush();
-    const done = await RunStore.completeEntity(ctx, msg.run_id, msg.entity, step.result);
+    // The site's counts first: once the result is recorded, a redelivery no longer knows them.
     await SiteStore.recordEntitySync(ctx, site.id, msg.entity, step.liveCount);
+    const done = await RunStore.completeEntity(ctx, msg.run_id, msg.entity, step.result);
     await cleanupSeen(ctx, msg);
     await releaseLease(ctx, msg);
     return { kind: "completed", result: step.result, run: done.run };
@@ -430,6 +437,17 @@ const guardedFetch = (): typeof fetch => {
   sharedGuardedFetch ??= createGuardedFetch();
   return sharedGuardedFetch;
 };
+
+/**
+ * A delivery for an entity that already finished. Its first delivery may have died after recording the
+ * result and before the rest: finalise the run, drop the scan checkpoints and release this run's lease
+ * (each step is idempotent; without this the run stayed "running" and the lease blocked the next sync).
+ */
+async function settleFinished(ctx: Ctx, msg: SyncMessage, run: RunStore.Run): Promise<void> {
+  if (run.status === "queued" || run.status === "running") await RunStore.finaliseIfDone(ctx, msg.run_id);
+  await cleanupSeen(ctx, msg);
+  await releaseLease(ctx, msg);
+}
 
 async function finish(ctx: Ctx, msg: SyncMessage, log: RunLog, result: EntityResult): Promise<HandleOutcome> {
   await log.flush();
