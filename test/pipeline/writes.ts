@@ -15,7 +15,7 @@ export interface AcceptedWrites {
 
 let seq = 0;
 
-export function acceptedWrites(client: AnyClient): AcceptedWrites {
+export function acceptedWrites<I extends object, O extends object>(client: AnyClient<I, O>): AcceptedWrites {
   const counts = new Map<string, number>();
   const name = `pipeline-accepted-writes-${++seq}`;
   const writes = new Set<string>(WRITE_OPERATIONS);
