@@ -219,7 +219,13 @@ export async function startScheduled(ctx: Ctx): Promise<{ runs: number; messages
 /** A lease outlives the longest invocation (the consumer's timeout is 5 minutes). */
 export const LEASE_SECONDS = 6 * 60;
 
-type LeaseResult = { held: true; seq: number } | { held: false; owner: string };
+/**
+ * `seq` is the step the scan of this run is at; `next` the continuation message that hands the scan to step
+ * `seq` and `sent` the last step whose continuation is known to be on the queue (see `resendContinuation`).
+ */
+type LeaseResult =
+  | { held: true; seq: number; sent: number; next?: Continuation }
+  | { held: false; owner: string };
 
 async function acquireLease(ctx: Ctx, msg: SyncMessage): Promise<LeaseResult> {
   const now = epochSeconds(ctx.now());
@@ -244,10 +250,14 @@ async function acquireLease(ctx: Ctx, msg: SyncMessage): Promise<LeaseResult> {
       }),
     );
     const old = out.Attributes;
+    if (old && old.owner === msg.run_id) {
+      const seq = Number(old.seq ?? 0);
+      const next = Continuation.safeParse(old.next);
+      return { held: true, seq, sent: Number(old.sent ?? 0), ...(next.success ? { next: next.data } : {}) };
+    }
     // A lease taken over from another (expired) run starts its sequence again.
-    const seq = old && old.owner === msg.run_id ? Number(old.seq ?? 0) : 0;
-    if (old && old.owner !== msg.run_id) await setLeaseSeq(ctx, msg, 0);
-    return { held: true, seq };
+    if (old) await resetLease(ctx, msg, 0);
+    return { held: true, seq: 0, sent: 0 };
   } catch (e) {
     if ((e as Error).name !== "ConditionalCheckFailedException") throw e;
     const current = await ctx.db.send(
@@ -257,14 +267,15 @@ async function acquireLease(ctx: Ctx, msg: SyncMessage): Promise<LeaseResult> {
   }
 }
 
-async function setLeaseSeq(ctx: Ctx, msg: SyncMessage, seq: number) {
+/** Starts the lease's sequence at `seq`, forgetting a previous owner's continuation. */
+async function resetLease(ctx: Ctx, msg: SyncMessage, seq: number) {
   await ctx.db.send(
     new UpdateCommand({
       TableName: ctx.table,
       Key: Keys.lease(msg.site_id, msg.entity),
-      UpdateExpression: "SET seq = :seq, expires_at = :exp",
+      UpdateExpression: "SET seq = :seq, sent = :seq, expires_at = :exp REMOVE #next",
       ConditionExpression: "#owner = :run",
-      ExpressionAttributeNames: { "#owner": "owner" },
+      ExpressionAttributeNames: { "#owner": "owner", "#next": "next" },
       ExpressionAttributeValues: {
         ":seq": seq,
         ":run": msg.run_id,
@@ -272,6 +283,68 @@ async function setLeaseSeq(ctx: Ctx, msg: SyncMessage, seq: number) {
       },
     }),
   );
+}
+
+/**
+ * Hands the scan from step `from` to `next.seq`, keeping the continuation in the lease before it is sent.
+ * A compare-and-set on the step: of two deliveries of one message working at once, only one goes on.
+ */
+async function advanceLease(ctx: Ctx, msg: SyncMessage, from: number, next: Continuation): Promise<boolean> {
+  try {
+    await ctx.db.send(
+      new UpdateCommand({
+        TableName: ctx.table,
+        Key: Keys.lease(msg.site_id, msg.entity),
+        UpdateExpression: "SET seq = :seq, #next = :next, expires_at = :exp",
+        ConditionExpression: "#owner = :run AND seq = :from",
+        ExpressionAttributeNames: { "#owner": "owner", "#next": "next" },
+        ExpressionAttributeValues: {
+          ":seq": next.seq,
+          ":next": next,
+          ":from": from,
+          ":run": msg.run_id,
+          ":exp": epochSeconds(ctx.now()) + LEASE_SECONDS,
+        },
+      }),
+    );
+    return true;
+  } catch (e) {
+    if ((e as Error).name === "ConditionalCheckFailedException") return false;
+    throw e;
+  }
+}
+
+/** Notes that the continuation of step `seq` is on the queue. */
+async function markSent(ctx: Ctx, msg: SyncMessage, seq: number) {
+  await ctx.db
+    .send(
+      new UpdateCommand({
+        TableName: ctx.table,
+        Key: Keys.lease(msg.site_id, msg.entity),
+        UpdateExpression: "SET sent = :seq",
+        ConditionExpression: "#owner = :run AND seq = :seq",
+        ExpressionAttributeNames: { "#owner": "owner" },
+        ExpressionAttributeValues: { ":seq": seq, ":run": msg.run_id },
+      }),
+    )
+    .catch((e: Error) => {
+      if (e.name !== "ConditionalCheckFailedException") throw e;
+    });
+}
+
+/**
+ * A delivery behind the lease (the scan was already handed on past it). When the invocation that handed
+ * the scan on died before its continuation was known to be sent, the lease still holds that continuation:
+ * send it (at worst a duplicate, which the compare-and-set of `advanceLease` stops at its next step).
+ */
+async function resendContinuation(
+  ctx: Ctx,
+  msg: SyncMessage,
+  lease: { seq: number; sent: number; next?: Continuation },
+) {
+  if (!lease.next || lease.next.seq !== lease.seq || lease.sent >= lease.seq) return;
+  await enqueue(ctx, [{ body: { ...msg, continuation: lease.next, lease_waits: 0 } }]);
+  await markSent(ctx, msg, lease.seq);
 }
 
 async function releaseLease(ctx: Ctx, msg: SyncMessage) {
@@ -363,7 +436,10 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
     return { kind: "deferred", owner: lease.owner };
   }
   const expectedSeq = msg.continuation?.seq ?? 0;
-  if (lease.seq !== expectedSeq) return { kind: "ignored", reason: "stale" };
+  if (lease.seq !== expectedSeq) {
+    if (lease.seq > expectedSeq) await resendContinuation(ctx, msg, lease);
+    return { kind: "ignored", reason: "stale" };
+  }
 
   await releasePending(ctx, msg.site_id, msg.entity, msg.run_id);
   if (!(await RunStore.startEntity(ctx, msg.run_id, msg.entity))) {
@@ -388,15 +464,17 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
     });
     const step = await syncEntity(ctx, { msg, site, client, log, opts });
     if (step.kind === "continue") {
-      const seq = expectedSeq + 1;
-      await saveSeen(ctx, msg, seq, step.newlySeen);
-      await setLeaseSeq(ctx, msg, seq);
+      const next: Continuation = { seq: expectedSeq + 1, offset: step.offset, counters: step.counters };
+      await saveSeen(ctx, msg, next.seq, step.newlySeen);
+      // The lease keeps the continuation before it is sent: if this invocation dies before sending it, a
+      // redelivery of this message finds the scan handed on and sends it (a crash here used to leave the
+      // entity running forever). Another delivery of this message that got here first: stop quietly.
+      if (!(await advanceLease(ctx, msg, expectedSeq, next))) return { kind: "ignored", reason: "stale" };
       await RunStore.progress(ctx, msg.run_id, msg.entity, resultOf(step.counters, "running"));
       await log.flush();
-      await enqueue(ctx, [
-        { body: { ...msg, continuation: { seq, offset: step.offset, counters: step.counters } } },
-      ]);
-      return { kind: "continued", seq, offset: step.offset };
+      await enqueue(ctx, [{ body: { ...msg, continuation: next } }]);
+      await markSent(ctx, msg, next.seq);
+      return { kind: "continued", seq: next.seq, offset: step.offset };
     }
     await log.flush();
     // The site's counts first: once the result is recorded, a redelivery no longer knows them.
