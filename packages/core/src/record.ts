@@ -88,6 +88,8 @@ export function toItem(
   templateUrl: string,
   syncTimestamp: string,
   hash: string,
+  /** The run that writes it (see `StoredState.changedBy`). */
+  changedBy?: string,
 ): Item {
   const data: Record<string, unknown> = {
     ...record,
@@ -105,6 +107,7 @@ export function toItem(
     site_id: siteId,
     record_id: record.id,
     hash,
+    changed_by: changedBy,
     search: searchText(entity, record),
     f_status: lower(record.status),
     f_category: lower(record.category),
@@ -116,6 +119,11 @@ export function toItem(
 export interface StoredState {
   hash: string;
   deleted: boolean;
+  /**
+   * The run that last wrote or deleted the record: a redelivered message of that run finds its earlier
+   * delivery's work done and still counts it as the run's own.
+   */
+  changedBy?: string;
 }
 
 /** Every stored record id of a (site, entity) with its hash: what a sync compares against. */
@@ -128,13 +136,14 @@ export async function index(
   for await (const items of queryAll(ctx, {
     KeyConditionExpression: "pk = :pk",
     ExpressionAttributeValues: { ":pk": Keys.recordPartition(siteId, entity) },
-    ProjectionExpression: "sk, #h, deleted_at",
+    ProjectionExpression: "sk, #h, deleted_at, changed_by",
     ExpressionAttributeNames: { "#h": "hash" },
   })) {
     for (const item of items) {
       map.set(recordIdFromSortKey(String(item.sk)), {
         hash: String(item.hash),
         deleted: item.deleted_at !== undefined,
+        ...(typeof item.changed_by === "string" ? { changedBy: item.changed_by } : {}),
       });
     }
   }
@@ -152,6 +161,8 @@ export async function markDeleted(
   entity: RecordEntity | "settings",
   ids: (number | string)[],
   at: string,
+  /** The run that deletes them (see `StoredState.changedBy`). */
+  changedBy?: string,
 ): Promise<void> {
   let next = 0;
   const worker = async () => {
@@ -162,10 +173,10 @@ export async function markDeleted(
           new UpdateCommand({
             TableName: ctx.table,
             Key: Keys.record(siteId, entity, id),
-            UpdateExpression: "SET deleted_at = :at, #d.deleted_at = :at",
+            UpdateExpression: `SET deleted_at = :at, #d.deleted_at = :at${changedBy ? ", changed_by = :by" : ""}`,
             ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(deleted_at)",
             ExpressionAttributeNames: { "#d": "data" },
-            ExpressionAttributeValues: { ":at": at },
+            ExpressionAttributeValues: changedBy ? { ":at": at, ":by": changedBy } : { ":at": at },
           }),
         )
         .catch((e: Error) => {

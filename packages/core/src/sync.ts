@@ -672,12 +672,14 @@ async function syncRecords(ctx: Ctx, job: EntityJob, entity: RecordEntity): Prom
       const hash = Records.recordHash(record, site.template_url);
       const before = stored.get(record.id);
       if (before && !before.deleted && before.hash === hash) {
-        counters.unchanged++;
+        // Written by an earlier delivery of this run (one that died before reporting): still this run's write.
+        if (before.changedBy === msg.run_id) counters.written++;
+        else counters.unchanged++;
         continue;
       }
       if (!before || before.deleted) counters.inserted++;
       counters.written++;
-      items.push(Records.toItem(site.id, entity, record, site.template_url, syncTimestamp, hash));
+      items.push(Records.toItem(site.id, entity, record, site.template_url, syncTimestamp, hash, msg.run_id));
     }
     if (quarantined.length) await RunStore.quarantine(ctx, msg.run_id, quarantined);
     await writes.push(items);
@@ -731,9 +733,13 @@ async function syncRecords(ctx: Ctx, job: EntityJob, entity: RecordEntity): Prom
       );
     } else {
       deletedIds = candidates;
-      await Records.markDeleted(ctx, site.id, entity, deletedIds, syncTimestamp);
+      await Records.markDeleted(ctx, site.id, entity, deletedIds, syncTimestamp, msg.run_id);
     }
   }
+  // Deleted by an earlier delivery of this run that died before reporting: still this run's deletions.
+  const deletedBefore = [...stored].filter(
+    ([id, s]) => s.deleted && s.changedBy === msg.run_id && !seen.has(id),
+  ).length;
   if (counters.duplicates > 0) log.add("INFO", `${counters.duplicates} doublon(s) ignoré(s) entre les pages`);
   if (counters.invalid > MAX_INVALID_WARNINGS) {
     log.add(
@@ -744,12 +750,12 @@ async function syncRecords(ctx: Ctx, job: EntityJob, entity: RecordEntity): Prom
   if (counters.fetched === 0) log.add("WARNING", "Aucune donnée reçue");
   const liveBefore = [...stored.values()].filter((s) => !s.deleted).length;
   const result: EntityResult = {
-    ...resultOf(counters, "succeeded", deletedIds.length),
+    ...resultOf(counters, "succeeded", deletedIds.length + deletedBefore),
     duration_ms: ctx.now().getTime() - counters.started_ms,
   };
   log.add(
     "SUCCESS",
-    `${counters.valid}/${distinct} ${label.many} ${label.synced} (${counters.written} écrites, ${counters.unchanged} inchangées, ${deletedIds.length} supprimées${counters.invalid ? `, ${counters.invalid} rejetées` : ""})`,
+    `${counters.valid}/${distinct} ${label.many} ${label.synced} (${counters.written} écrites, ${counters.unchanged} inchangées, ${deletedIds.length + deletedBefore} supprimées${counters.invalid ? `, ${counters.invalid} rejetées` : ""})`,
   );
   return { kind: "done", result, liveCount: liveBefore + counters.inserted - deletedIds.length };
 }
