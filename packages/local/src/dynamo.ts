@@ -295,7 +295,9 @@ export async function startDynamo(options: StartDynamoOptions = {}): Promise<Dyn
     args = [libraryPath, "-jar", join(home, "DynamoDBLocal.jar"), ...common, "-port", String(fixedPort)];
   }
 
-  const child = spawn(java.command, args, { cwd: home, stdio: ["pipe", "pipe", "pipe"] });
+  // Its own process group: a terminal's Ctrl-C goes to the Node process, which then drains its work and
+  // stops the JVM itself (the JVM would otherwise die at once, under the consumer's feet).
+  const child = spawn(java.command, args, { cwd: home, stdio: ["pipe", "pipe", "pipe"], detached: true });
   trackChild(child);
   const recent: string[] = [];
   let announcedPort: number | undefined;
