@@ -229,7 +229,7 @@ describe("progress lines", () => {
     };
     delete running.finished_at;
     expect(runningLine("demo-1", running, Date.parse("2026-01-01T10:00:42Z"))).toBe(
-      "[sync] demo-1: running for 42 s, 4/5 entities done (users 800 read)",
+      "[sync] demo-1: running for 42 s, 4/5 entities done (1 running: users 800 read)",
     );
   });
 });

@@ -92,6 +92,15 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // In AWS every invocation has its own runtime: a handler's stray rejection ends that invocation, not the
+  // service. Here all handlers share this process, so one is reported instead of taking everything down.
+  process.on("unhandledRejection", (reason) => {
+    const e = reason as Error | undefined;
+    err(
+      `[runtime] an unhandled error in a handler (the invocation failed, the runtime keeps going): ${e?.message ?? String(reason)}`,
+    );
+    if (process.env.DEBUG && e?.stack) err(e.stack);
+  });
 
   out("artworksdigital Dashboard · local runtime");
   out(

@@ -1,9 +1,9 @@
 /**
  * Sync progress on the console of `npm start`: a line when a run starts, one when it ends (its status,
- * duration and per-entity counts), a line for each entity that failed (with its error code and message),
+ * duration and per-entity counts), a line for the entities that failed (one per error code and message),
  * and, for a long run, a progress line at most every `heartbeatMs`. It polls the runs like the UI does (core
- * `Run.list`, newest first) and prints nothing while nothing happens. Runs that finished before it started
- * are not reported.
+ * `Run.list`, newest first) and prints nothing while nothing happens. Runs started before `since` are not
+ * reported.
  */
 import type { Ctx } from "@dashboard/core/context";
 import { ALL_ENTITIES, type Entity } from "@dashboard/core/entity";
@@ -19,7 +19,7 @@ export interface ProgressOptions {
   heartbeatMs?: number;
   /** Runs looked at per poll (newest first), default 50. */
   window?: number;
-  /** Runs started before this and already finished at the first poll are history, not reported. Default: now. */
+  /** Runs started before this are history, not reported. Default: now. */
   since?: Date;
 }
 
@@ -71,11 +71,13 @@ export function finishedLine(label: string, run: RunStore.Run): string {
 export function runningLine(label: string, run: RunStore.Run, now: number): string {
   const results = resultsOf(run);
   const done = results.filter(([, r]) => RunStore.isTerminal(r.status)).length;
-  const active = results
-    .filter(([, r]) => r.status === "running")
+  const active = results.filter(([, r]) => r.status === "running");
+  const reading = active
+    .filter(([, r]) => r.fetched > 0)
     .map(([e, r]) => `${e} ${r.fetched} read`)
     .join(", ");
-  return `[sync] ${label}: running for ${seconds(now - Date.parse(run.started_at))}, ${done}/${results.length} entities done${active ? ` (${active})` : ""}`;
+  const detail = active.length ? ` (${active.length} running${reading ? `: ${reading}` : ""})` : "";
+  return `[sync] ${label}: running for ${seconds(now - Date.parse(run.started_at))}, ${done}/${results.length} entities done${detail}`;
 }
 
 export function startProgress(ctx: Ctx, options: ProgressOptions = {}): ProgressReporter {
@@ -86,7 +88,6 @@ export function startProgress(ctx: Ctx, options: ProgressOptions = {}): Progress
   /** run_id → what was printed so far. */
   const known = new Map<string, { started: boolean; lastBeat: number; failedReported: Set<Entity> }>();
   const names = new Map<string, string>();
-  let first = true;
 
   const label = async (siteId: string): Promise<string> => {
     let name = names.get(siteId);
@@ -107,11 +108,8 @@ export function startProgress(ctx: Ctx, options: ProgressOptions = {}): Progress
     for (const run of [...items].reverse()) {
       let state = known.get(run.run_id);
       if (!state) {
-        // On the first poll, what already finished is history, not news.
-        if (first && FINISHED.has(run.status) && run.started_at < since) {
-          known.set(run.run_id, { started: true, lastBeat: now, failedReported: new Set() });
-          continue;
-        }
+        // Runs from before (finished, or recovered as interrupted at start-up) are history, not news.
+        if (run.started_at < since) continue;
         state = { started: false, lastBeat: now, failedReported: new Set() };
         known.set(run.run_id, state);
       }
@@ -123,13 +121,15 @@ export function startProgress(ctx: Ctx, options: ProgressOptions = {}): Progress
           `[sync] ${name}: ${run.trigger} sync started, ${count} ${count === 1 ? "entity" : "entities"} (${run.run_id})`,
         );
       }
+      // Newly failed entities, one line per distinct reason.
+      const reasons = new Map<string, Entity[]>();
       for (const [entity, result] of resultsOf(run)) {
-        if (result.status === "failed" && !state.failedReported.has(entity)) {
-          state.failedReported.add(entity);
-          const why = result.error ? `${result.error.code}: ${result.error.message}` : "no detail";
-          print(`[sync] ${name}: ${entity} failed (${why})`);
-        }
+        if (result.status !== "failed" || state.failedReported.has(entity)) continue;
+        state.failedReported.add(entity);
+        const why = result.error ? `${result.error.code}: ${result.error.message}` : "no detail";
+        reasons.set(why, [...(reasons.get(why) ?? []), entity]);
       }
+      for (const [why, entities] of reasons) print(`[sync] ${name}: ${entities.join(", ")} failed (${why})`);
       if (FINISHED.has(run.status)) {
         if (state.lastBeat !== Number.POSITIVE_INFINITY) {
           print(finishedLine(name, run));
@@ -140,7 +140,6 @@ export function startProgress(ctx: Ctx, options: ProgressOptions = {}): Progress
         print(runningLine(name, run, now));
       }
     }
-    first = false;
     // Forget runs that left the window: they can no longer change what is printed.
     if (known.size > window * 4) {
       const visible = new Set(items.map((run) => run.run_id));
