@@ -57,7 +57,10 @@ export interface ConsumerOptions {
   maxReceiveCount?: number;
   /** The consumer's Lambda timeout. Default: the deployed one (300 s). */
   timeoutSeconds?: number;
-  /** Batches handled at once. Default 2. */
+  /**
+   * Batches handled at once (concurrent invocations). Default 4: enough that one site's slow entity does
+   * not hold every other site's messages back at start, few enough for a laptop (AWS allows 20).
+   */
   concurrency?: number;
   /** Long-poll wait, 0..20 s. Default 20. */
   waitTimeSeconds?: number;
@@ -412,7 +415,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       handler: consumerModule.handler as unknown as Handler<SQSEvent>,
       batchSize: checkInteger("batchSize", consumer.batchSize ?? CONSUMER_BATCH_SIZE, 1, 10),
       waitTimeSeconds: checkInteger("waitTimeSeconds", consumer.waitTimeSeconds ?? 20, 0, 20),
-      concurrency: checkInteger("concurrency", consumer.concurrency ?? 2, 1, 20),
+      concurrency: checkInteger("concurrency", consumer.concurrency ?? 4, 1, 20),
       timeoutMs: timeoutSeconds * 1000,
       functionName: "SyncConsumer",
       onError: pollerReporter(print),
