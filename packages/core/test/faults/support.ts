@@ -355,14 +355,28 @@ type WriteRequest = { PutRequest?: { Item?: Record<string, unknown> }; DeleteReq
 const writeRequestsOf = (input: Record<string, unknown>): [string, WriteRequest[]][] =>
   Object.entries((input.RequestItems ?? {}) as Record<string, WriteRequest[]>);
 
+/**
+ * An item attribute as a plain value: middleware inside the SDK's retry loop sees the request marshalled
+ * (`{"S": "record"}`) while the caller and the outer middleware see plain values.
+ */
+export const attribute = (item: Record<string, unknown> | undefined, name: string): unknown => {
+  const value = item?.[name];
+  if (value !== null && typeof value === "object") {
+    const v = value as { S?: string; N?: string };
+    return v.S ?? (v.N === undefined ? value : Number(v.N));
+  }
+  return value;
+};
+
 /** True for a BatchWriteItem that carries synced records (not run bookkeeping such as logs). */
 export const isRecordWrite = (call: DynamoCall): boolean =>
   call.command === "BatchWriteItemCommand" &&
   writeRequestsOf(call.input).some(([, requests]) =>
-    requests.some((r) => r.PutRequest?.Item?.type === "record"),
+    requests.some((r) => attribute(r.PutRequest?.Item, "type") === "record"),
   );
 
-const itemKey = (item: Record<string, unknown>) => `${String(item.pk)}|${String(item.sk)}`;
+const itemKey = (item: Record<string, unknown>) =>
+  `${String(attribute(item, "pk"))}|${String(attribute(item, "sk"))}`;
 
 /**
  * Counts, per record key, the puts DynamoDB really applied (what a request carried minus what it left
@@ -382,7 +396,7 @@ export function countRecordPuts(client: unknown): { puts: Map<string, number>; s
     for (const [, requests] of writeRequestsOf(call.input)) {
       for (const r of requests) {
         const item = r.PutRequest?.Item;
-        if (item?.type !== "record") continue;
+        if (!item || attribute(item, "type") !== "record") continue;
         const key = itemKey(item);
         if (!left.has(key)) puts.set(key, (puts.get(key) ?? 0) + 1);
       }
@@ -453,6 +467,20 @@ export function crashAt(
     throw new InjectedCrash(`injected crash after ${call.command}`);
   });
   return { fired: () => fired, stop };
+}
+
+/** Counts the calls that `match` and succeeded (their effect took place). */
+export function countSuccesses(
+  client: unknown,
+  match: (call: DynamoCall) => boolean,
+): { count: () => number; stop: () => void } {
+  let count = 0;
+  const stop = addMiddleware(client, "initialize", async (call, next) => {
+    const result = await next();
+    if (match(call)) count++;
+    return result;
+  });
+  return { count: () => count, stop };
 }
 
 /** Makes SQS SendMessageBatch calls that `match` fail before anything is sent. */
