@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import type { SyncMessage } from "@dashboard/core/sync";
+import { listen } from "@dashboard/local/http";
+import { startLocal } from "@dashboard/local/runtime";
 import { ensureSorted, type Sim, startSim } from "@dashboard/template-sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSqsClient } from "../support/aws";
@@ -373,6 +375,18 @@ describe("npm start's runtime, end to end", () => {
     const traversal = await rawGet(t.runtime.url, "/..%2f..%2f..%2fetc%2fpasswd");
     expect(traversal.status).toBe(404);
     expect(traversal.body).not.toContain("root:");
+  });
+
+  it("refuses a second runtime in the process, and a port already taken", async () => {
+    await expect(startLocal({ port: 0, dataDir: t.dataDir, web: false, demoSites: 0 })).rejects.toMatchObject(
+      {
+        code: "already_started",
+      },
+    );
+    await expect(listen(() => new Response("x"), t.runtime.port)).rejects.toMatchObject({
+      code: "port_in_use",
+      message: expect.stringContaining("PORT="),
+    });
   });
 
   it("keeps the secrets in the data directory, for the owner only", async () => {
