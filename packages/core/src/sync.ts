@@ -255,9 +255,13 @@ async function acquireLease(ctx: Ctx, msg: SyncMessage): Promise<LeaseResult> {
       const next = Continuation.safeParse(old.next);
       return { held: true, seq, sent: Number(old.sent ?? 0), ...(next.success ? { next: next.data } : {}) };
     }
-    // A lease taken over from another (expired) run starts its sequence again.
-    if (old) await resetLease(ctx, msg, 0);
-    return { held: true, seq: 0, sent: 0 };
+    // A lease that was free, or taken over from another (expired) run: the scan goes on at this message's
+    // step. A continuation must not be left behind: its run's lease may have expired while the message
+    // waited (a consumer that died is redelivered after the visibility timeout, longer than the lease), and
+    // another run may have taken the lease and released it; ignoring the message left the entity running.
+    const seq = msg.continuation?.seq ?? 0;
+    if (old || seq > 0) await resetLease(ctx, msg, seq);
+    return { held: true, seq, sent: seq };
   } catch (e) {
     if ((e as Error).name !== "ConditionalCheckFailedException") throw e;
     const current = await ctx.db.send(
