@@ -4,6 +4,12 @@
  * redelivers; the redelivered and continuation messages must finish the job with no record lost or
  * duplicated, deletions still right, the run's counts right, and the run finalised exactly once.
  */
+
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+} from "@aws-sdk/client-sqs";
 import { type Sim, startSim } from "@dashboard/template-sim";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as RunStore from "../../src/run";
@@ -21,6 +27,7 @@ import {
   crashAt,
   type DynamoCall,
   differences,
+  FAST_CLIENT,
   InjectedCrash,
   isRecordWrite,
   storedRecords,
@@ -206,5 +213,64 @@ describe("a consumer that dies half-way through an entity", () => {
           ++marks === 2,
       ),
     );
+  });
+
+  it("a continuation redelivered after its lease expired and another run took and released it: the scan still ends", async () => {
+    // Production timing: a consumer dies on a continuation; SQS shows the message again after the
+    // visibility timeout (10 min), later than the lease lasts (6 min); meanwhile the schedule's run of the
+    // same entity took the expired lease, finished and released it.
+    const plan = await compare(engine.ctx, siteId, sim, "paintings");
+    const started = await Sync.start(engine.ctx, { siteId, trigger: "manual", entities: ["paintings"] });
+    const receive = async () => {
+      const out = await engine.ctx.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: engine.ctx.queueUrl,
+          MaxNumberOfMessages: 1,
+          VisibilityTimeout: 600,
+        }),
+      );
+      const m = out.Messages?.[0];
+      if (!m) throw new Error("no message");
+      return { body: Sync.parseMessage(m.Body ?? ""), handle: m.ReceiptHandle ?? "" };
+    };
+    const first = await receive();
+    const outcome = await Sync.handle(engine.ctx, first.body, {
+      remainingMs: () => 300_000,
+      maxPagesPerInvocation: 1,
+      client: FAST_CLIENT,
+    });
+    expect(outcome.kind).toBe("continued");
+    await engine.ctx.sqs.send(
+      new DeleteMessageCommand({ QueueUrl: engine.ctx.queueUrl, ReceiptHandle: first.handle }),
+    );
+    // The continuation is received by a consumer that dies: it stays invisible for now.
+    const lost = await receive();
+    expect(lost.body.continuation?.seq).toBe(1);
+
+    // Seven minutes later (the lease has expired), another run syncs the same entity to the end.
+    const later = { ...engine.ctx, now: () => new Date(Date.now() + 7 * 60_000) };
+    const other = await Sync.start(later, { siteId, trigger: "schedule", entities: ["paintings"] });
+    await consume(later, { maxPagesPerInvocation: 1, waitForInFlight: false });
+    expect((await RunStore.get(engine.ctx, other.run?.run_id ?? "")).status).toMatch(/^(succeeded|partial)$/);
+
+    // Then the first run's continuation comes back.
+    await engine.ctx.sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: engine.ctx.queueUrl,
+        ReceiptHandle: lost.handle,
+        VisibilityTimeout: 0,
+      }),
+    );
+    const consumed = await consume(engine.ctx, { maxPagesPerInvocation: 1 });
+    expect(consumed.deliveries.map((d) => d.outcome?.kind)).not.toContain("ignored");
+    const run = await RunStore.get(engine.ctx, started.run?.run_id ?? "", { withLog: true });
+    expect(run.status, JSON.stringify(run.entities)).toMatch(/^(succeeded|partial)$/);
+    expect(run.entities.paintings).toMatchObject({
+      status: "succeeded",
+      fetched: sim.served("paintings").length,
+    });
+    // The other run did the writing and deleting; this one found the store up to date.
+    expect(plan.toWrite.length).toBeGreaterThan(0);
+    expect(await differences(engine.ctx, siteId, sim, { entities: ["paintings"] })).toEqual([]);
   });
 });

@@ -64,6 +64,8 @@ export interface ConsumeOptions extends Partial<Sync.HandleOptions> {
   onDelivery?: (delivery: Delivery) => void | Promise<void>;
   /** Stop (and throw) after this many deliveries: a livelock guard, default 5,000. */
   maxDeliveries?: number;
+  /** Also wait for messages received elsewhere and still invisible, default true. */
+  waitForInFlight?: boolean;
 }
 
 export interface Consumed {
@@ -102,8 +104,8 @@ function redrivePolicy(ctx: Ctx): Promise<QueueInfo> {
   return info;
 }
 
-/** Messages on a queue, visible, in flight or delayed. */
-async function queueDepth(ctx: Ctx, queueUrl: string): Promise<number> {
+/** Messages on a queue: visible, delayed and (unless told otherwise) in flight. */
+async function queueDepth(ctx: Ctx, queueUrl: string, inFlight = true): Promise<number> {
   const out = await ctx.sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
@@ -117,7 +119,7 @@ async function queueDepth(ctx: Ctx, queueUrl: string): Promise<number> {
   const a = out.Attributes ?? {};
   return (
     Number(a.ApproximateNumberOfMessages ?? 0) +
-    Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) +
+    (inFlight ? Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) : 0) +
     Number(a.ApproximateNumberOfMessagesDelayed ?? 0)
   );
 }
@@ -147,7 +149,7 @@ async function takeDeadLetters(ctx: Ctx, dlqUrl: string | undefined): Promise<Sy
  * the redrive limit, as the consumer Lambda is.
  */
 export async function consume(ctx: Ctx, opts: ConsumeOptions = {}): Promise<Consumed> {
-  const { pollers = 1, onDelivery, maxDeliveries = 5_000, ...handle } = opts;
+  const { pollers = 1, onDelivery, maxDeliveries = 5_000, waitForInFlight = true, ...handle } = opts;
   const { maxReceiveCount, dlqUrl } = await redrivePolicy(ctx);
   const deliveries: Delivery[] = [];
   let busy = 0;
@@ -216,7 +218,7 @@ export async function consume(ctx: Ctx, opts: ConsumeOptions = {}): Promise<Cons
         continue;
       }
       // Nothing received: done when no poller is busy and nothing is in flight or delayed.
-      if (busy === 0 && (await queueDepth(ctx, ctx.queueUrl)) === 0 && busy === 0) {
+      if (busy === 0 && (await queueDepth(ctx, ctx.queueUrl, waitForInFlight)) === 0 && busy === 0) {
         if (++idle >= 2) return;
       }
       await sleep(25);
