@@ -24,7 +24,6 @@ import {
   type GlobalSecondaryIndex,
   type KeySchemaElement,
   type TableDescription,
-  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { TABLE } from "@dashboard/core/store/table";
@@ -434,7 +433,8 @@ async function waitUntilActive(
     if (Date.now() > deadline) {
       throw new LocalServiceError(
         "table_not_active",
-        `Table ${tableName} is not ACTIVE after ${timeoutMs} ms (status ${table?.TableStatus ?? "missing"}).`,
+        `Table ${tableName} is not ACTIVE after ${timeoutMs} ms (table ${table?.TableStatus ?? "missing"}, ` +
+          `indexes ${JSON.stringify((table?.GlobalSecondaryIndexes ?? []).map((i) => `${i.IndexName}:${i.IndexStatus}`))}).`,
       );
     }
     await delay(pause);
@@ -445,15 +445,15 @@ async function waitUntilActive(
 export interface EnsureTableResult {
   /** True when this call created the table. */
   created: boolean;
-  /** Global secondary indexes this call added to an existing table. */
-  addedIndexes: string[];
 }
 
 /**
- * Creates the table described by `TABLE` if it is missing (on-demand, both GSIs projecting ALL), adds a
- * GSI an older table lacks, waits until everything is ACTIVE and enables TTL on `expires_at` where the
- * server supports it. Idempotent and safe to call concurrently. A table whose key schema differs is an
- * error, never silently reshaped.
+ * Creates the table described by `TABLE` if it is missing (on-demand, both GSIs projecting ALL), waits
+ * until it is ACTIVE and enables TTL on `expires_at` where the server supports it. Idempotent and safe
+ * to call concurrently. An existing table whose keys or indexes differ from `TABLE` is an error
+ * (`table_schema_mismatch`), never silently reshaped: adding an index to a live table is a deliberate
+ * migration, and DynamoDB Local does not reliably finish one (an index added with UpdateTable can stay
+ * CREATING indefinitely once a few tables with TTL exist).
  */
 export async function ensureTable(
   client: DynamoDBClient,
@@ -463,8 +463,7 @@ export async function ensureTable(
   const timeoutMs = options.timeoutMs ?? 60_000;
   const primary = keySchema(TABLE.partitionKey, TABLE.sortKey);
   let created = false;
-  let existing = await describe(client, tableName);
-  if (!existing) {
+  if (!(await describe(client, tableName))) {
     try {
       await client.send(
         new CreateTableCommand({
@@ -485,49 +484,29 @@ export async function ensureTable(
       if (!isNamed(error, "ResourceInUseException")) throw error;
     }
   }
-  existing = await waitUntilActive(client, tableName, timeoutMs);
-  if (!sameKeys(existing.KeySchema, primary)) {
-    throw new LocalServiceError(
+  const existing = await waitUntilActive(client, tableName, timeoutMs);
+  const mismatch = (what: string) =>
+    new LocalServiceError(
       "table_schema_mismatch",
-      `Table ${tableName} exists with key schema ${JSON.stringify(existing.KeySchema)}, expected ${JSON.stringify(primary)}.`,
+      `Table ${tableName} does not match TABLE (packages/core/src/store/table.ts): ${what}. ` +
+        "Delete the table (locally: the data dir) and start again, or migrate it.",
     );
+  if (!sameKeys(existing.KeySchema, primary)) {
+    throw mismatch(`key schema ${JSON.stringify(existing.KeySchema)}, expected ${JSON.stringify(primary)}`);
   }
-
-  const addedIndexes: string[] = [];
   for (const wanted of indexDefinitions()) {
     const found = existing.GlobalSecondaryIndexes?.find((i) => i.IndexName === wanted.IndexName);
-    if (found) {
-      if (!sameKeys(found.KeySchema, wanted.KeySchema ?? [])) {
-        throw new LocalServiceError(
-          "table_schema_mismatch",
-          `Index ${wanted.IndexName} of ${tableName} has key schema ${JSON.stringify(found.KeySchema)}.`,
-        );
-      }
-      continue;
+    if (!found) throw mismatch(`index ${wanted.IndexName} is missing`);
+    if (!sameKeys(found.KeySchema, wanted.KeySchema ?? [])) {
+      throw mismatch(`index ${wanted.IndexName} has key schema ${JSON.stringify(found.KeySchema)}`);
     }
-    const names = (wanted.KeySchema ?? []).map((k) => k.AttributeName ?? "");
-    await client.send(
-      new UpdateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: attributeDefinitions(names),
-        GlobalSecondaryIndexUpdates: [
-          {
-            Create: {
-              IndexName: wanted.IndexName,
-              KeySchema: wanted.KeySchema,
-              Projection: wanted.Projection,
-            },
-          },
-        ],
-      }),
-    );
-    addedIndexes.push(wanted.IndexName ?? "");
-    // One index at a time, as DynamoDB requires.
-    existing = await waitUntilActive(client, tableName, timeoutMs);
+    if (found.Projection?.ProjectionType !== "ALL") {
+      throw mismatch(`index ${wanted.IndexName} projects ${found.Projection?.ProjectionType}, expected ALL`);
+    }
   }
 
   await enableTtl(client, tableName);
-  return { created, addedIndexes };
+  return { created };
 }
 
 async function enableTtl(client: DynamoDBClient, tableName: string): Promise<void> {
