@@ -17,6 +17,7 @@ import {
   compare,
   consume,
   differences,
+  redeliver,
   startProxy,
   storedRecords,
 } from "./support";
@@ -115,6 +116,16 @@ describe("Template failures", () => {
     expect(await differences(engine.ctx, "ferme", down)).toEqual([]);
     const site = await SiteStore.get(engine.ctx, "ferme");
     expect(site.last_run).toMatchObject({ run_id: run.run_id, status: "failed" });
+
+    // Redriving the dead letters (docs/operations.md) changes nothing: the run already recorded the
+    // failure. What recovers the site is a new sync once the Template is back.
+    for (const body of consumed.deadLettered) await redeliver(engine.ctx, body);
+    const redriven = await consume(engine.ctx);
+    expect(redriven.deliveries.map((d) => d.outcome)).toEqual([
+      { kind: "ignored", reason: "duplicate" },
+      { kind: "ignored", reason: "duplicate" },
+    ]);
+    expect(await RunStore.get(engine.ctx, run.run_id, { withLog: true })).toEqual(run);
   });
 
   it("a Template slower than the timeout: timeout after the retries, nothing deleted; a hung request is abandoned and retried", async () => {
