@@ -13,6 +13,7 @@ import {
   IMMUTABLE,
   REVALIDATE,
   resolveInside,
+  startingHandler,
   type WebState,
 } from "@dashboard/local/http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -132,6 +133,19 @@ describe("static files", () => {
     expect(cacheControlOf("/assets/react-Db-_YT-E.js")).toBe(IMMUTABLE);
     expect(cacheControlOf("/assets/logo.svg")).toBe(REVALIDATE);
     expect(cacheControlOf("/index-Dj761lLW.js")).toBe(REVALIDATE);
+  });
+});
+
+describe("while starting", () => {
+  it("answers 503, in the API's error shape under /api and with a page that reloads elsewhere", async () => {
+    const api = await startingHandler(new Request("http://127.0.0.1/api/health"));
+    expect(api.status).toBe(503);
+    expect(api.headers.get("retry-after")).toBe("2");
+    expect(await api.json()).toEqual({ error: { code: "starting", message: expect.any(String) } });
+    const page = await startingHandler(new Request("http://127.0.0.1/"));
+    expect(page.status).toBe(503);
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(await page.text()).toContain('http-equiv="refresh"');
   });
 });
 

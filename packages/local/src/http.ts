@@ -212,6 +212,29 @@ export function createStaticHandler(web: () => WebState): FetchHandler {
   };
 }
 
+const STARTING_PAGE = `<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><meta http-equiv="refresh" content="2"><title>artworksdigital Dashboard</title></head>
+<body style="font-family: system-ui, sans-serif; margin: 3rem">
+<p>Le Dashboard démarre… cette page se recharge toute seule.</p>
+<p>The Dashboard is starting… this page reloads by itself.</p>
+</body></html>
+`;
+
+/** What the port answers while the services start: 503, in the API's error shape under /api. */
+export const startingHandler: FetchHandler = (request) => {
+  const headers = { ...BASE_HEADERS, "Cache-Control": "no-store", "Retry-After": "2" };
+  if (isApiPath(new URL(request.url).pathname)) {
+    return Response.json(
+      { error: { code: "starting", message: "The Dashboard is starting; try again in a few seconds" } },
+      { status: 503, headers },
+    );
+  }
+  return new Response(STARTING_PAGE, {
+    status: 503,
+    headers: { ...headers, "Content-Type": `text/html${TEXT}` },
+  });
+};
+
 // ---------------------------------------------------------------------------------------------------------
 // Server
 

@@ -29,7 +29,15 @@ import {
 import { type DemoSite, demoSpecs, startDemoSites } from "./demo";
 import { type DynamoServer, ensureTable, JAVA_INSTALL_HINT, LocalServiceError, startDynamo } from "./dynamo";
 import { LocalRuntimeError } from "./errors";
-import { createRouter, type FetchApp, type LocalHttpServer, listen, type WebState } from "./http";
+import {
+  createRouter,
+  type FetchApp,
+  type FetchHandler,
+  type LocalHttpServer,
+  listen,
+  startingHandler,
+  type WebState,
+} from "./http";
 import { LOCAL_REGION } from "./lambda-context";
 import { type Poller, type PollerError, startPoller } from "./poller";
 import { type ProgressReporter, startProgress } from "./progress";
@@ -289,6 +297,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
 
   try {
     const secrets = await loadSecrets(dataDir, options.adminToken);
+    // The port first: a port already taken is said at once, not after the JVM's start. Until everything
+    // is ready it answers 503 ("starting").
+    let route: FetchHandler = startingHandler;
+    const http: LocalHttpServer = await listen((request) => route(request), port);
+    undo.push(() => http.close());
     if (!options.dynamoEndpoint) await assertJavaPresent();
 
     // The UI build runs alongside: the API does not wait for it.
@@ -437,13 +450,11 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     const demo = await startDemoSites(ctx, specs);
     undo.push(() => demo.close());
 
-    const router = createRouter({
+    route = createRouter({
       api: apiModule.app as unknown as FetchApp,
       webhook: webhookModule.app as unknown as FetchApp,
       web: () => webState,
     });
-    const http: LocalHttpServer = await listen(router, port);
-    undo.push(() => http.close());
 
     let progress: ProgressReporter | undefined;
     if (options.progress !== false) {
