@@ -628,6 +628,22 @@ const recordIdOf = (raw: unknown): number | undefined => {
 };
 
 async function syncRecords(ctx: Ctx, job: EntityJob, entity: RecordEntity): Promise<Step> {
+  const writes = new WriteQueue(ctx, job.opts.writeConcurrency ?? 4);
+  try {
+    return await scanRecords(ctx, job, entity, writes);
+  } catch (error) {
+    // This delivery's writes end before it reports the failure: a redelivery never races them.
+    await writes.settle();
+    throw error;
+  }
+}
+
+async function scanRecords(
+  ctx: Ctx,
+  job: EntityJob,
+  entity: RecordEntity,
+  writes: WriteQueue,
+): Promise<Step> {
   const { msg, site, client, log, opts } = job;
   const label = LABEL[entity];
   const schema = RECORD_SCHEMAS[entity];
@@ -640,7 +656,6 @@ async function syncRecords(ctx: Ctx, job: EntityJob, entity: RecordEntity): Prom
   const stored = await Records.index(ctx, site.id, entity);
   const seen = msg.continuation ? await loadSeen(ctx, msg, msg.continuation.seq) : new Set<number | string>();
   const newlySeen: (number | string)[] = [];
-  const writes = new WriteQueue(ctx, opts.writeConcurrency ?? 4);
   let invalidWarnings = 0;
   let lastProgress = Date.now();
   if (!msg.continuation) log.add("INFO", `Synchronisation des ${label.many} depuis ${site.template_url}`);
@@ -850,18 +865,32 @@ async function syncStats(ctx: Ctx, job: EntityJob): Promise<Step> {
 class WriteQueue {
   #inflight: Promise<number>[] = [];
   #sent = 0;
+  #failure: { error: unknown } | undefined;
   constructor(
     private readonly ctx: Ctx,
     private readonly concurrency: number,
   ) {}
 
   async push(items: Item[]): Promise<void> {
+    if (this.#failure) throw this.#failure.error;
     if (items.length === 0) return;
-    this.#inflight.push(Records.writeItems(this.ctx, items, this.concurrency));
+    const pending = Records.writeItems(this.ctx, items, this.concurrency);
+    // A batch that fails while an older one is awaited is noted here (it is awaited later, or settled):
+    // never an unhandled rejection, which would bring the whole consumer process down.
+    pending.catch((error: unknown) => {
+      this.#failure ??= { error };
+    });
+    this.#inflight.push(pending);
     // Bound memory: wait when more than two pages' writes are outstanding.
     while (this.#inflight.length > 2) {
       this.#sent += await (this.#inflight.shift() as Promise<number>);
     }
+  }
+
+  /** After a failure: waits for every write still in flight, so none outlives this delivery. */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.#inflight);
+    this.#inflight = [];
   }
 
   async drain(): Promise<number> {

@@ -52,13 +52,22 @@ export async function batchWrite(
     }
   };
   let next = 0;
+  let failure: { error: unknown } | undefined;
+  // After a failure no new chunk starts, and the call rejects only once the chunks in flight have ended:
+  // nothing keeps writing behind the caller's back (a redelivered message would race those writes).
   const workers = Array.from({ length: Math.min(concurrency, chunks.length) }, async () => {
-    while (next < chunks.length) {
+    while (!failure && next < chunks.length) {
       const chunk = chunks[next++];
-      if (chunk) await writeChunk(chunk);
+      if (!chunk) continue;
+      try {
+        await writeChunk(chunk);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   });
   await Promise.all(workers);
+  if (failure) throw failure.error;
   return sent;
 }
 
