@@ -17,9 +17,11 @@ import {
   consume,
   countRecordPuts,
   type DynamoCall,
+  delayAt,
   differences,
   isRecordWrite,
   leaveUnprocessed,
+  refuseAt,
   throttle,
 } from "./support";
 
@@ -185,6 +187,65 @@ describe("DynamoDB under pressure", () => {
       expect(result.run.entities.paintings).toMatchObject({ written: 0, deleted: 0 });
     } finally {
       stopAgain();
+    }
+  });
+});
+
+describe("DynamoDB failing while writes are in flight", () => {
+  let engine: Engine;
+  let bigSim: Sim;
+  const siteId = "stockage-en-vol";
+
+  beforeAll(async () => {
+    engine = await createEngine("faults-dynamo-inflight");
+    bigSim = await startSim({ apiKey: API_KEY, seed: 37, sizes: { paintings: 1_000, users: 5, orders: 5 } });
+    await SiteStore.create(engine.ctx, {
+      id: siteId,
+      name: "En vol",
+      template_url: bigSim.url,
+      api_key: API_KEY,
+    });
+  });
+  afterAll(async () => {
+    await bigSim?.close();
+  });
+
+  it("a record batch refused while an earlier page's writes are still in flight: the delivery fails cleanly, the redelivery finishes", async () => {
+    // Page 1's eight batches are slow; the first batch of page 2 is refused at once, while the engine is
+    // still waiting on page 1 (two pages of writes in flight, the third one waited for).
+    let batches = 0;
+    const order = new WeakMap<object, number>();
+    const numberOf = (call: DynamoCall) => {
+      if (!isRecordWrite(call)) return 0;
+      if (!order.has(call.input)) order.set(call.input, ++batches);
+      return order.get(call.input) ?? 0;
+    };
+    let refused = 0;
+    const stopDelay = delayAt(engine.dynamo, 1_500, (call) => {
+      const n = numberOf(call);
+      return n >= 1 && n <= 8;
+    });
+    const stopRefuse = refuseAt(engine.dynamo, (call) => numberOf(call) === 9 && ++refused === 1);
+    const { puts, stop } = countRecordPuts(engine.dynamo);
+    try {
+      const plans = { paintings: await compare(engine.ctx, siteId, bigSim, "paintings") };
+      const started = await Sync.start(engine.ctx, { siteId, trigger: "manual", entities: ["paintings"] });
+      const consumed = await consume(engine.ctx);
+      const run = await RunStore.get(engine.ctx, started.run?.run_id ?? "", { withLog: true });
+      expect(refused).toBe(1);
+      expect(consumed.deliveries.map((d) => d.receiveCount)).toEqual([1, 2]);
+      expect(run.entities.paintings).toMatchObject({
+        status: "succeeded",
+        written: plans.paintings.toWrite.length,
+        deleted: 0,
+      });
+      expect([...puts.values()].every((n) => n === 1)).toBe(true);
+      expect(puts.size).toBe(plans.paintings.toWrite.length);
+      expect(await differences(engine.ctx, siteId, bigSim, { entities: ["paintings"] })).toEqual([]);
+    } finally {
+      stopDelay();
+      stopRefuse();
+      stop();
     }
   });
 });

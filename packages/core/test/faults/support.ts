@@ -445,6 +445,27 @@ export function leaveUnprocessed(client: unknown, pick: (call: DynamoCall) => nu
   });
 }
 
+/** Slows the DynamoDB calls that `match` by `ms` (a slow partition, a congested network). */
+export function delayAt(client: unknown, ms: number, match: (call: DynamoCall) => boolean): () => void {
+  return addMiddleware(client, "initialize", async (call, next) => {
+    if (match(call)) await sleep(ms);
+    return next();
+  });
+}
+
+/** Fails the DynamoDB calls that `match` at once, with a throttling error the SDK does not retry here. */
+export function refuseAt(client: unknown, match: (call: DynamoCall) => boolean): () => void {
+  return addMiddleware(client, "initialize", async (call, next) => {
+    if (match(call)) {
+      throw new ProvisionedThroughputExceededException({
+        message: "The level of configured provisioned throughput for the table was exceeded (injected)",
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
+    return next();
+  });
+}
+
 /** The error a crash injector throws: a consumer that dies at that point. */
 export class InjectedCrash extends Error {
   override readonly name = "InjectedCrash";
