@@ -36,17 +36,6 @@ export const FAST_CLIENT = {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A port nothing listens on: bound, then released. */
-export async function closedPort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 // ---- the consumer ---------------------------------------------------------------------------------------
 
 /** One delivery of one message to the handler, and what came of it. */
@@ -304,42 +293,46 @@ export async function startProxy(target: string, route: (req: ProxyRequest) => P
 
 // ---- fault injection on the SDK clients --------------------------------------------------------------------
 
-/** A DynamoDB call as the Dashboard made it (document form: plain values, before marshalling). */
+/**
+ * A call as the Dashboard made it: the operation (`BatchWriteItemCommand`, `SendMessageBatchCommand`...) and
+ * its input, in plain values at the `initialize` step, marshalled (`{"S": "..."}`) inside the retry loop.
+ */
 export interface DynamoCall {
   command: string;
   input: Record<string, unknown>;
 }
 
-type AnyClient = {
-  middlewareStack: {
-    add: (...args: never[]) => unknown;
-    remove: (name: string) => boolean;
-  };
-};
+type Next = () => Promise<{ output: Record<string, unknown> }>;
+
+/** The part of an SDK client's middleware stack used here (any v3 client; a document client shares its base's). */
+interface Stack {
+  add(
+    middleware: (
+      next: (args: { input: Record<string, unknown> }) => ReturnType<Next>,
+      context: { commandName?: string },
+    ) => (args: { input: Record<string, unknown> }) => Promise<unknown>,
+    options: Record<string, unknown>,
+  ): void;
+  remove(name: string): boolean;
+}
+
+/** An AWS SDK v3 client, as far as fault injection is concerned. */
+export type SdkClient = { middlewareStack: object };
 
 let middlewareNames = 0;
 
 /**
  * Adds a middleware to a client's stack; returns a function that removes it.
- * `initialize` sees every call once, in document form; `retry` sees every attempt, inside the SDK's retry
- * loop, so an error thrown there is retried by the SDK when it is retryable.
+ * `initialize` sees every call once; `retry` sees every attempt, inside the SDK's retry loop, so an error
+ * thrown there is retried by the SDK when it is retryable.
  */
 function addMiddleware(
-  client: unknown,
+  client: SdkClient,
   where: "initialize" | "retry",
-  fn: (call: DynamoCall, next: () => Promise<{ output: Record<string, unknown> }>) => Promise<unknown>,
+  fn: (call: DynamoCall, next: Next) => Promise<unknown>,
 ): () => void {
   const name = `faultInjection${++middlewareNames}`;
-  const stack = (client as AnyClient).middlewareStack as unknown as {
-    add: (
-      mw: (
-        next: (args: { input: Record<string, unknown> }) => Promise<{ output: Record<string, unknown> }>,
-        context: { commandName?: string },
-      ) => (args: { input: Record<string, unknown> }) => Promise<unknown>,
-      options: Record<string, unknown>,
-    ) => void;
-    remove: (name: string) => boolean;
-  };
+  const stack = client.middlewareStack as Stack;
   stack.add(
     (next, context) => async (args) =>
       fn({ command: String(context.commandName ?? ""), input: args.input }, () => next(args)),
@@ -384,7 +377,7 @@ const itemKey = (item: Record<string, unknown>) =>
  * Counts, per record key, the puts DynamoDB really applied (what a request carried minus what it left
  * unprocessed), whatever other middleware does to the request.
  */
-export function countRecordPuts(client: unknown): { puts: Map<string, number>; stop: () => void } {
+export function countRecordPuts(client: SdkClient): { puts: Map<string, number>; stop: () => void } {
   const puts = new Map<string, number>();
   const stop = addMiddleware(client, "retry", async (call, next) => {
     const result = await next();
@@ -412,7 +405,7 @@ export function countRecordPuts(client: unknown): { puts: Map<string, number>; s
  * Throttles DynamoDB calls the way the service does (`ProvisionedThroughputExceededException`, HTTP 400),
  * inside the SDK's retry loop: `shouldThrottle` is asked once per attempt.
  */
-export function throttle(client: unknown, shouldThrottle: (call: DynamoCall) => boolean): () => void {
+export function throttle(client: SdkClient, shouldThrottle: (call: DynamoCall) => boolean): () => void {
   return addMiddleware(client, "retry", async (call, next) => {
     if (shouldThrottle(call)) {
       throw new ProvisionedThroughputExceededException({
@@ -428,7 +421,7 @@ export function throttle(client: unknown, shouldThrottle: (call: DynamoCall) => 
  * Makes BatchWriteItem leave items unprocessed, as DynamoDB does under load: `pick` chooses, per request,
  * how many of its items are held back; those are not sent and come back in `UnprocessedItems`.
  */
-export function leaveUnprocessed(client: unknown, pick: (call: DynamoCall) => number): () => void {
+export function leaveUnprocessed(client: SdkClient, pick: (call: DynamoCall) => number): () => void {
   return addMiddleware(client, "initialize", async (call, next) => {
     if (call.command !== "BatchWriteItemCommand") return next();
     const entries = writeRequestsOf(call.input);
@@ -446,7 +439,7 @@ export function leaveUnprocessed(client: unknown, pick: (call: DynamoCall) => nu
 }
 
 /** Slows the DynamoDB calls that `match` by `ms` (a slow partition, a congested network). */
-export function delayAt(client: unknown, ms: number, match: (call: DynamoCall) => boolean): () => void {
+export function delayAt(client: SdkClient, ms: number, match: (call: DynamoCall) => boolean): () => void {
   return addMiddleware(client, "initialize", async (call, next) => {
     if (match(call)) await sleep(ms);
     return next();
@@ -454,7 +447,7 @@ export function delayAt(client: unknown, ms: number, match: (call: DynamoCall) =
 }
 
 /** Fails the DynamoDB calls that `match` at once, with a throttling error the SDK does not retry here. */
-export function refuseAt(client: unknown, match: (call: DynamoCall) => boolean): () => void {
+export function refuseAt(client: SdkClient, match: (call: DynamoCall) => boolean): () => void {
   return addMiddleware(client, "initialize", async (call, next) => {
     if (match(call)) {
       throw new ProvisionedThroughputExceededException({
@@ -476,7 +469,7 @@ export class InjectedCrash extends Error {
  * itself takes effect (after) or never happens (before), then the invocation throws.
  */
 export function crashAt(
-  client: unknown,
+  client: SdkClient,
   when: "before" | "after",
   match: (call: DynamoCall) => boolean,
   times = 1,
@@ -494,7 +487,7 @@ export function crashAt(
 
 /** Counts the calls that `match` and succeeded (their effect took place). */
 export function countSuccesses(
-  client: unknown,
+  client: SdkClient,
   match: (call: DynamoCall) => boolean,
 ): { count: () => number; stop: () => void } {
   let count = 0;
@@ -504,24 +497,6 @@ export function countSuccesses(
     return result;
   });
   return { count: () => count, stop };
-}
-
-/** Makes SQS SendMessageBatch calls that `match` fail before anything is sent. */
-export function failSqsSend(
-  client: unknown,
-  match: (bodies: Sync.SyncMessage[]) => boolean,
-  times = 1,
-): { fired: () => number; stop: () => void } {
-  let fired = 0;
-  const stop = addMiddleware(client, "initialize", async (call, next) => {
-    if (call.command !== "SendMessageBatchCommand" || fired >= times) return next();
-    const entries = (call.input.Entries ?? []) as { MessageBody?: string }[];
-    const bodies = entries.map((e) => Sync.parseMessage(e.MessageBody ?? ""));
-    if (!match(bodies)) return next();
-    fired++;
-    throw new InjectedCrash("injected crash before SendMessageBatch");
-  });
-  return { fired: () => fired, stop };
 }
 
 // ---- stored data versus the source -------------------------------------------------------------------------
@@ -630,17 +605,4 @@ export async function differences(
   const diffs: string[] = [];
   for (const entity of entities) diffs.push(...(await compare(ctx, siteId, sim, entity, templateUrl)).diffs);
   return diffs;
-}
-
-/** Waits until `check` holds, polling; for state that settles asynchronously (never for timing claims). */
-export async function eventually(
-  check: () => Promise<boolean>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
 }
