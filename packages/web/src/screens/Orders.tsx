@@ -229,7 +229,9 @@ function OrderRows({ order, open, onToggle }: { order: Order; open: boolean; onT
           </button>
         </td>
         <td data-label={t("orders.col.customer")} className="strong">
-          {order.customer_name || "—"} <DeletedBadge at={order.deleted_at} />
+          <span>
+            {order.customer_name || "—"} <DeletedBadge at={order.deleted_at} />
+          </span>
         </td>
         <td data-label={t("orders.col.email")}>
           {order.email ? <a href={`mailto:${order.email}`}>{order.email}</a> : "—"}

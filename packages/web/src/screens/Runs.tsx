@@ -132,16 +132,19 @@ function RunRow({ run }: { run: Run }) {
       className="clickable"
       onClick={open}
     >
+      {/* One wrapper per cell: on phones a cell is a flex row, label then value. */}
       <td data-label={t("runs.col.site")}>
-        <a
-          href={href("run", { id: run.run_id })}
-          className="strong"
-          onClick={(e) => e.stopPropagation()}
-          data-testid="run-open"
-        >
-          {byId.get(run.site_id)?.name ?? run.site_id}
-        </a>
-        <div className="muted small mono">{run.run_id}</div>
+        <div>
+          <a
+            href={href("run", { id: run.run_id })}
+            className="strong"
+            onClick={(e) => e.stopPropagation()}
+            data-testid="run-open"
+          >
+            {byId.get(run.site_id)?.name ?? run.site_id}
+          </a>
+          <div className="muted small mono break">{run.run_id}</div>
+        </div>
       </td>
       <td data-label={t("runs.col.status")}>
         <RunStatusBadge status={run.status} />
@@ -156,16 +159,20 @@ function RunRow({ run }: { run: Run }) {
         {formatDuration(runDurationMs(run, now), lang)}
       </td>
       <td data-label={t("runs.col.entities")}>
-        <span data-testid="run-entities-done">{`${done}/${total}`}</span>
-        {failed > 0 ? (
-          <span className="text-danger small">{` · ${t("runs.failed_n", { n: failed })}`}</span>
-        ) : null}
+        <span>
+          <span data-testid="run-entities-done">{`${done}/${total}`}</span>
+          {failed > 0 ? (
+            <span className="text-danger small">{` · ${t("runs.failed_n", { n: failed })}`}</span>
+          ) : null}
+        </span>
       </td>
       <td data-label={t("runs.col.records")} className="num">
-        {formatNumber(totals.fetched, lang)}
-        {totals.invalid > 0 ? (
-          <span className="text-warning small">{` · ${tn("run.invalid", totals.invalid)}`}</span>
-        ) : null}
+        <span>
+          {formatNumber(totals.fetched, lang)}
+          {totals.invalid > 0 ? (
+            <span className="text-warning small">{` · ${tn("run.invalid", totals.invalid)}`}</span>
+          ) : null}
+        </span>
       </td>
     </tr>
   );

@@ -163,10 +163,12 @@ export function StatsScreen({ route }: { route: Route }) {
                       {(latest.data ?? []).map(({ site, latest: figures, error }) => (
                         <tr key={site.id} data-testid="stats-site-row" data-site-id={site.id}>
                           <th scope="row" data-label={t("runs.col.site")}>
-                            <a href={href("stats", {}, { ...query, site_id: site.id })}>{site.name}</a>
-                            {error ? (
-                              <span className="text-danger small"> · {t("stats.site_error")}</span>
-                            ) : null}
+                            <span>
+                              <a href={href("stats", {}, { ...query, site_id: site.id })}>{site.name}</a>
+                              {error ? (
+                                <span className="text-danger small"> · {t("stats.site_error")}</span>
+                              ) : null}
+                            </span>
                           </th>
                           <td className="num" data-label={t("stats.revenue")}>
                             {figures ? formatMoney(figures[STAT_KEYS.revenue], lang) : "—"}

@@ -168,7 +168,9 @@ export function UsersScreen({ route }: { route: Route }) {
                     className={user.deleted_at ? "is-deleted" : undefined}
                   >
                     <td data-label={t("users.col.name")} className="strong">
-                      {user.name || "—"} <DeletedBadge at={user.deleted_at} />
+                      <span>
+                        {user.name || "—"} <DeletedBadge at={user.deleted_at} />
+                      </span>
                     </td>
                     <td data-label={t("users.col.email")}>
                       {user.email ? <a href={`mailto:${user.email}`}>{user.email}</a> : "—"}
