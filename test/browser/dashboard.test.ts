@@ -484,13 +484,26 @@ describe("Dashboard UI in chromium, on the local runtime", () => {
     sim.faults.clear("paintings");
   });
 
-  it("lays the data screens out for a phone without horizontal scrolling", async () => {
+  it("lays every screen out for a phone without horizontal scrolling", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
+    const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    // Table rows become label/value cards on a phone: no value may stick out of its cell (clipped by the card).
+    const overflowingCells = () =>
+      page.evaluate(() =>
+        Array.from(document.querySelectorAll("main td, main th"))
+          .filter((cell) => cell.scrollWidth > cell.clientWidth + 1)
+          .map((cell) => `${cell.getAttribute("data-label") ?? cell.tagName}: ${cell.textContent?.trim()}`),
+      );
     try {
       for (const [nav, ready] of [
         ["overview", "site-health-card"],
+        ["runs", "run-row"],
+        ["stats", "stats-totals"],
         ["paintings", "painting-card"],
+        ["users", "user-row"],
         ["orders", "order-row"],
+        ["exhibitions", "exhibition-card"],
+        ["settings", "filter-site"],
         ["sites", "site-row"],
       ] as const) {
         await byTestId("menu-toggle").click();
@@ -498,13 +511,27 @@ describe("Dashboard UI in chromium, on the local runtime", () => {
         if (nav === "overview") await screenshot(page, "17-phone-menu", { fullPage: false });
         await open(nav, ready);
         await expect.poll(() => byTestId("menu-toggle").getAttribute("aria-expanded")).toBe("false");
-        await expect
-          .poll(() => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth))
-          .toBe(true);
+        await expect.poll(fits).toBe(true);
+        expect(await overflowingCells()).toEqual([]);
         await screenshot(page, `17-phone-${nav}`, { fullPage: false });
       }
+      // A run with long error messages and log lines.
+      await page
+        .locator(`[data-testid="site-row"][data-site-id="${BAD_SITE_ID}"] a[href^="#/runs/"]`)
+        .click();
+      await byTestId("run-detail").waitFor();
+      await expect.poll(fits).toBe(true);
+      expect(await overflowingCells()).toEqual([]);
+      await screenshot(page, "17-phone-run-failed", { fullPage: false });
     } finally {
       await page.setViewportSize({ width: 1366, height: 900 });
     }
+  });
+
+  it("signs out and forgets the token", async () => {
+    await byTestId("signout").click();
+    await byTestId("signin-signed-out").waitFor();
+    expect(await page.evaluate((key) => sessionStorage.getItem(key), TOKEN_KEY)).toBeNull();
+    expect(await byTestId("nav-overview").count()).toBe(0);
   });
 });
