@@ -130,18 +130,28 @@ export interface Started {
 
 /** Creates a run for a site and enqueues one message per entity. */
 export async function start(ctx: Ctx, input: StartInput): Promise<Started> {
-  const { siteId, trigger, coalesce, entities: asked } = StartInput.parse(input);
-  const site = await SiteStore.get(ctx, siteId);
+  const parsed = StartInput.parse(input);
+  return startFor(ctx, await SiteStore.get(ctx, parsed.siteId), parsed);
+}
+
+/**
+ * `start` for a site already read (the scheduler lists every site first). The entities' pending markers are
+ * claimed in parallel: one round trip instead of seven per site.
+ */
+async function startFor(
+  ctx: Ctx,
+  site: SiteStore.Site,
+  { trigger, coalesce, entities: asked }: z.output<typeof StartInput>,
+): Promise<Started> {
   const wanted = [...new Set(asked ?? ALL_ENTITIES)].sort(
     (a, b) => ALL_ENTITIES.indexOf(a) - ALL_ENTITIES.indexOf(b),
   );
   const runId = createId("run");
-  const entities: Entity[] = [];
-  const coalesced: Entity[] = [];
-  for (const entity of wanted) {
-    if (!coalesce || (await claimPending(ctx, site.id, entity, runId))) entities.push(entity);
-    else coalesced.push(entity);
-  }
+  const claimed = await Promise.all(
+    wanted.map((entity) => !coalesce || claimPending(ctx, site.id, entity, runId)),
+  );
+  const entities = wanted.filter((_, i) => claimed[i]);
+  const coalesced = wanted.filter((_, i) => !claimed[i]);
   if (entities.length === 0) return { entities, coalesced };
   const run = await RunStore.create(ctx, { siteId: site.id, trigger, entities, runId });
   await enqueue(
@@ -205,7 +215,11 @@ export async function startScheduled(ctx: Ctx): Promise<{ runs: number; messages
       while (next < enabled.length) {
         const site = enabled[next++];
         if (!site) continue;
-        const started = await start(ctx, { siteId: site.id, trigger: "schedule", coalesce: true });
+        const started = await startFor(
+          ctx,
+          site,
+          StartInput.parse({ siteId: site.id, trigger: "schedule", coalesce: true }),
+        );
         if (started.run) runs++;
         messages += started.entities.length;
       }
