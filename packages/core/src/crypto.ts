@@ -6,7 +6,7 @@
  * copied to another site or field does not decrypt.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import { VisibleError } from "./error";
 
 export interface KeyRing {

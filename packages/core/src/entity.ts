@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** Everything the Dashboard syncs from a Template, in the order a full run processes it. */
 export const Entity = z.enum([

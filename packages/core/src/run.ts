@@ -4,7 +4,7 @@
  * whichever entity finishes last, through conditional writes. Log lines follow the seed's format.
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import type { Ctx } from "./context";
 import { Entity, REQUIRED_ENTITIES } from "./entity";
 import { VisibleError } from "./error";

@@ -3,7 +3,7 @@
  * like it (schema.ts `isSensitiveSetting`) is stored as masked, with no value, and a `***MASKED***` coming
  * from the Template never overwrites a value already stored.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { Ctx } from "./context";
 import { VisibleError } from "./error";
 import * as Records from "./record";

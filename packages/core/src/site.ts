@@ -3,7 +3,7 @@
  * (crypto.ts) and never leave core in clear except to the Template client and the signature check.
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import type { Ctx } from "./context";
 import { decrypt, encrypt, randomToken } from "./crypto";
 import { ALL_ENTITIES, Entity, RECORD_ENTITIES } from "./entity";

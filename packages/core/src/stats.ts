@@ -1,7 +1,7 @@
 /**
  * Stats history: every sync of `/api/export/stats` appends one item, so the UI can chart a site over time.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { Ctx } from "./context";
 import { VisibleError } from "./error";
 import { type Item, queryAll } from "./store/db";

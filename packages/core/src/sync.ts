@@ -11,7 +11,7 @@
 
 import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import type { Ctx } from "./context";
 import { ALL_ENTITIES, Entity, isOptional, type RecordEntity } from "./entity";
 import { VisibleError } from "./error";

@@ -9,7 +9,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import type { Ctx } from "./context";
 import { ALL_ENTITIES, type Entity } from "./entity";
 import { VisibleError } from "./error";

@@ -9,7 +9,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "zod";
 import type { Ctx } from "../context";
 import { VisibleError } from "../error";
 import { TABLE } from "./table";

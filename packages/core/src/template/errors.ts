@@ -9,7 +9,7 @@
  * Messages are written for an admin and never contain the API key: the client redacts it, even when a
  * Template echoes it back in its error text.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const TemplateErrorCode = z.enum([
   // TemplateConnectionError

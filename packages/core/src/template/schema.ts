@@ -10,7 +10,7 @@
  *   site_name "Site Artiste", role "user", items []);
  * - fields the Template adds later are kept (loose objects), never rejected.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 export const MASKED = "***MASKED***";
 export const DEFAULT_SITE_NAME = "Site Artiste";
