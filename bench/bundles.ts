@@ -1,0 +1,102 @@
+/**
+ * Each Lambda bundled the way SST v3 bundles a Node.js function (esbuild: one ESM file, platform node,
+ * minified, `module` before `main`, the createRequire banner SST adds, nothing external), and the time a
+ * fresh Node 24 process takes to import it with the function's linked environment (module scope only:
+ * clients, configuration and the API's OpenAPI document are built there; no request is made).
+ */
+import { spawn } from "node:child_process";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { build } from "esbuild";
+import { percentile, round } from "./stats";
+
+export const FUNCTIONS = ["api", "webhook", "scheduler", "consumer"] as const;
+export type FunctionName = (typeof FUNCTIONS)[number];
+
+const ROOT = join(import.meta.dirname, "..");
+
+/** SST's banner for ESM functions: lets bundled CommonJS code `require` Node's built-ins. */
+const SST_BANNER = [
+  `import { createRequire as topLevelCreateRequire } from 'module';`,
+  `const require = topLevelCreateRequire(import.meta.url);`,
+  `import { fileURLToPath as topLevelFileUrlToPath, URL as topLevelURL } from "url"`,
+  `const __filename = topLevelFileUrlToPath(import.meta.url)`,
+  `const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))`,
+].join("\n");
+
+export async function bundle(
+  name: FunctionName,
+  outDir: string,
+  external: string[] = [],
+): Promise<{ file: string; bytes: number }> {
+  const file = join(outDir, `${name}${external.length ? "-external" : ""}.mjs`);
+  await build({
+    entryPoints: [join(ROOT, `packages/functions/src/${name}.ts`)],
+    outfile: file,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node24",
+    minify: true,
+    mainFields: ["module", "main"],
+    banner: { js: SST_BANNER },
+    external,
+    logLevel: "error",
+  });
+  return { file, bytes: statSync(file).size };
+}
+
+/** Milliseconds a fresh Node process spends importing `file` (measured inside it, Node's own start excluded). */
+export function importTime(file: string, env: Record<string, string>): Promise<number> {
+  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t)); process.exit(0);`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      env: { PATH: process.env.PATH ?? "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      err += c.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const ms = Number(out);
+      if (code !== 0 || !Number.isFinite(ms))
+        reject(new Error(`importing ${file} failed (${code}): ${err.slice(0, 2000)}`));
+      else resolve(ms);
+    });
+  });
+}
+
+export interface BundleFigures {
+  bytes: number;
+  init_ms: number;
+  /** The same bundle with `@aws-sdk/*` left to the nodejs24.x runtime, which ships SDK v3 (for comparison). */
+  bytes_aws_sdk_external: number;
+}
+
+/** Size and median init time (of `runs` fresh processes) of every function. */
+export async function measureBundles(
+  outDir: string,
+  env: Record<string, string>,
+  runs = 7,
+): Promise<Record<FunctionName, BundleFigures>> {
+  const out = {} as Record<FunctionName, BundleFigures>;
+  for (const name of FUNCTIONS) {
+    const { file, bytes } = await bundle(name, outDir);
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) times.push(await importTime(file, env));
+    const external = await bundle(name, outDir, ["@aws-sdk/*"]);
+    out[name] = {
+      bytes,
+      init_ms: round(percentile(times, 50) ?? 0, 1),
+      bytes_aws_sdk_external: external.bytes,
+    };
+  }
+  return out;
+}

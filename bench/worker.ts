@@ -1,0 +1,154 @@
+/**
+ * A bench child process: a Lambda-like process linked to one stage's resources (SST links and SDK endpoints
+ * in its environment, set before any handler module loads), running one job (see protocol.ts). Built by
+ * esbuild into one file and run with plain Node 24, so what it measures is the handlers' own code.
+ */
+import { resourceUsage } from "node:process";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { startPoller } from "@dashboard/local/poller";
+import { startSchedule } from "@dashboard/local/schedule";
+import { serve } from "@hono/node-server";
+import { CONSUMER_BATCH_SIZE, CONSUMER_TIMEOUT_SECONDS } from "../stacks/settings";
+import { ownCpuSeconds } from "./cpu";
+import { fetchOnly, type JobOutcome, naive, writeOnly } from "./jobs";
+import { type FromChild, Job, type Snapshot, ToChild } from "./protocol";
+import { countWrites } from "./writes";
+
+const send = (message: FromChild) =>
+  new Promise<void>((resolve) => {
+    if (!process.send) throw new Error("bench worker: started without an IPC channel");
+    process.send(message, () => resolve());
+  });
+
+const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+const maxRssMb = () => mb(resourceUsage().maxRSS * 1024);
+
+async function linkedCtx() {
+  const { ctx } = await import("@dashboard/functions/shared/ctx");
+  return { ctx, writes: countWrites(ctx.db) };
+}
+
+/** Serves until the parent says stop; answers snapshots meanwhile. */
+function serveUntilStopped(snapshot: (reset: boolean) => Snapshot, stop: () => Promise<void>): void {
+  process.on("message", (raw) => {
+    const message = ToChild.parse(raw);
+    if (message.type === "snapshot") {
+      void send({ type: "snapshot", snapshot: snapshot(message.reset) });
+      return;
+    }
+    void stop().then(async () => {
+      await send({ type: "snapshot", snapshot: snapshot(false) });
+      process.exit(0);
+    });
+  });
+}
+
+async function consume(job: Extract<Job, { mode: "consume" }>) {
+  const { ctx, writes } = await linkedCtx();
+  const { handler } = await import("@dashboard/functions/consumer");
+  let invocations = 0;
+  const poller = startPoller({
+    sqs: new SQSClient({}),
+    queueUrl: ctx.queueUrl,
+    queueArn: job.queueArn,
+    handler: async (event, context) => {
+      invocations++;
+      return handler(event, context);
+    },
+    batchSize: CONSUMER_BATCH_SIZE,
+    timeoutMs: CONSUMER_TIMEOUT_SECONDS * 1000,
+    concurrency: job.concurrency,
+  });
+  serveUntilStopped(
+    (reset) => {
+      const snapshot: Snapshot = {
+        max_rss_mb: maxRssMb(),
+        rss_mb: mb(process.memoryUsage.rss()),
+        writes: writes.counts(),
+        operations: writes.operations(),
+        invocations,
+      };
+      if (reset) {
+        writes.reset();
+        invocations = 0;
+      }
+      return snapshot;
+    },
+    () => poller.stop(),
+  );
+  await send({ type: "ready" });
+}
+
+async function http() {
+  const { WEBHOOK_PATH } = await import("@dashboard/functions/http/webhook-app");
+  const api = (await import("@dashboard/functions/api")).app;
+  const webhook = (await import("@dashboard/functions/webhook")).app;
+  const server = serve({
+    fetch: (request) => (new URL(request.url).pathname === WEBHOOK_PATH ? webhook : api).fetch(request),
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  serveUntilStopped(
+    () => ({
+      max_rss_mb: maxRssMb(),
+      rss_mb: mb(process.memoryUsage.rss()),
+      writes: { record: 0, stats: 0, bookkeeping: 0 },
+      operations: {},
+      invocations: 0,
+    }),
+    () => new Promise<void>((resolve) => server.close(() => resolve())),
+  );
+  await send({ type: "ready", port });
+}
+
+async function once(run: () => Promise<JobOutcome & { messages?: number }>) {
+  await send({ type: "ready" });
+  const outcome = await run();
+  await send({ type: "result", result: { ...outcome, max_rss_mb: maxRssMb() } });
+  process.exit(0);
+}
+
+async function schedule() {
+  const { handler } = await import("@dashboard/functions/scheduler");
+  const timer = startSchedule({ intervalSeconds: 3600, handler });
+  const started = performance.now();
+  const cpu = ownCpuSeconds();
+  const result = (await timer.tick()) as { runs: number; messages: number };
+  const seconds = (performance.now() - started) / 1000;
+  const cpu_s = ownCpuSeconds() - cpu;
+  await timer.stop();
+  return { seconds, cpu_s, records: result.runs, requests: 0, pages: 0, messages: result.messages };
+}
+
+async function main() {
+  // The bench process went away (killed, crashed): never outlive it.
+  process.on("disconnect", () => process.exit(1));
+  const job = Job.parse(JSON.parse(process.env.BENCH_JOB ?? "null"));
+  switch (job.mode) {
+    case "consume":
+      return consume(job);
+    case "http":
+      return http();
+    case "schedule":
+      return once(schedule);
+    case "naive":
+      return once(async () => naive((await linkedCtx()).ctx, job.siteId));
+    case "fetch":
+      return once(async () => fetchOnly((await linkedCtx()).ctx, job.siteId));
+    case "write":
+      return once(async () =>
+        writeOnly((await linkedCtx()).ctx, job.siteId, job.targetSiteId, job.concurrency),
+      );
+  }
+}
+
+main().catch(async (error: unknown) => {
+  await send({
+    type: "error",
+    message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+  });
+  process.exit(1);
+});
