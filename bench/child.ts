@@ -41,6 +41,8 @@ export interface ChildOptions {
   logFile: string;
   /** Directory for a V8 CPU profile of the child (`--cpu-prof`); none when absent. */
   cpuProfileDir?: string;
+  /** Extra Node/V8 flags for the child (e.g. a Lambda's NODE_OPTIONS). */
+  nodeFlags?: string[];
 }
 
 type Message = FromChild;
@@ -75,7 +77,10 @@ export class Child {
       if (v !== undefined && !CONFLICTING.includes(k)) env[k] = v;
     Object.assign(env, o.env, { BENCH_JOB: JSON.stringify(o.job), NODE_ENV: "production" });
     const log = openSync(o.logFile, "a");
-    const execArgv = o.cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", o.cpuProfileDir] : [];
+    const execArgv = [
+      ...(o.nodeFlags ?? []),
+      ...(o.cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", o.cpuProfileDir] : []),
+    ];
     const child = new Child(
       fork(o.workerFile, [], { env, execArgv, stdio: ["ignore", log, log, "ipc"], serialization: "json" }),
     );

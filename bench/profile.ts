@@ -81,10 +81,16 @@ export function totals(rows: readonly SelfTime[], key: (r: SelfTime) => string):
   return [...sums].sort((a, b) => b[1] - a[1]);
 }
 
+/** The source map of the bundle most frames come from: next to the profile, or next to the bundle. */
 function loadMap(profileFile: string, profile: CpuProfile) {
-  const bundle = profile.nodes.map((n) => n.callFrame.url).find((u) => u.endsWith("/worker.mjs"));
+  const counts = new Map<string, number>();
+  for (const n of profile.nodes) {
+    const url = n.callFrame.url;
+    if (url.startsWith("file://") && url.endsWith(".mjs")) counts.set(url, (counts.get(url) ?? 0) + 1);
+  }
+  const bundle = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
   if (!bundle) return undefined;
-  const local = join(dirname(profileFile), "worker.mjs.map");
+  const local = join(dirname(profileFile), `${basename(fileURLToPath(bundle))}.map`);
   const original = `${fileURLToPath(bundle)}.map`;
   const file = existsSync(local) ? local : existsSync(original) ? original : undefined;
   if (!file) return undefined;

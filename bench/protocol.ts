@@ -50,7 +50,11 @@ export const Snapshot = z.object({
   writes: WriteCounts,
   /** DynamoDB commands sent, by operation. */
   operations: z.record(z.string(), z.number().int()),
+  /** DynamoDB requests in flight, averaged over time, and the share of time with none. */
+  occupancy: z.object({ mean_in_flight: z.number(), idle_share: z.number() }),
   invocations: z.number().int(),
+  /** Peaks since the last reset: V8 heap used and reserved, and memory outside the heap (buffers). */
+  memory: z.object({ heap_used_mb: z.number(), heap_total_mb: z.number(), external_mb: z.number() }),
 });
 export type Snapshot = z.infer<typeof Snapshot>;
 

@@ -35,7 +35,7 @@ export const SCENARIOS = [
   "large",
 ] as const;
 
-const usage = `usage: npm run bench -- [--size small|default] [--out FILE] [--only ${SCENARIOS.join(",")}] [--cpu-prof DIR]`;
+const usage = `usage: npm run bench -- [--size small|default] [--out FILE] [--only ${SCENARIOS.join(",")}] [--cpu-prof DIR] [--node-flags="FLAGS"]`;
 
 function options() {
   const { values } = parseArgs({
@@ -44,6 +44,7 @@ function options() {
       out: { type: "string" },
       only: { type: "string" },
       "cpu-prof": { type: "string" },
+      "node-flags": { type: "string", default: "" },
       help: { type: "boolean", default: false },
     },
   });
@@ -56,7 +57,14 @@ function options() {
   const only = values.only ? values.only.split(",").map((s) => s.trim()) : [...SCENARIOS];
   const unknown = only.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(", ")}\n${usage}`);
-  return { size: values.size, out: values.out, only: new Set(only), cpuProfileDir: values["cpu-prof"] };
+  const nodeFlags = (values["node-flags"] ?? "").split(/\s+/).filter(Boolean);
+  return {
+    size: values.size,
+    out: values.out,
+    only: new Set(only),
+    cpuProfileDir: values["cpu-prof"],
+    nodeFlags,
+  };
 }
 
 const machine = () => {
@@ -101,6 +109,7 @@ async function main() {
     workerFile,
     logFile,
     scale: opts.size === "small" ? 0.1 : 1,
+    nodeFlags: opts.nodeFlags,
     log,
     ...(opts.cpuProfileDir ? { cpuProfileDir: resolve(opts.cpuProfileDir) } : {}),
   };

@@ -67,6 +67,8 @@ export interface WriteCounter {
   counts(): WriteCounts;
   /** Every command sent, by operation ("BatchWriteItem", "Query", …). */
   operations(): Record<string, number>;
+  /** Requests in flight, averaged over time since the last reset, and the share of that time with none. */
+  occupancy(): { mean_in_flight: number; idle_share: number };
   reset(): void;
 }
 
@@ -74,6 +76,18 @@ export interface WriteCounter {
 export function countWrites(client: DynamoDBDocumentClient): WriteCounter {
   let counts: WriteCounts = { record: 0, stats: 0, bookkeeping: 0 };
   let operations = new Map<string, number>();
+  // Occupancy: the integral of requests in flight over time, and the time with none.
+  let inFlight = 0;
+  let since = performance.now();
+  let last = since;
+  let area = 0;
+  let idle = 0;
+  const tick = () => {
+    const now = performance.now();
+    area += inFlight * (now - last);
+    if (inFlight === 0) idle += now - last;
+    last = now;
+  };
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const name = String(context.commandName ?? "");
@@ -81,16 +95,35 @@ export function countWrites(client: DynamoDBDocumentClient): WriteCounter {
       if (kind) counts[kind] += 1;
       const operation = name.replace(/Command$/, "");
       operations.set(operation, (operations.get(operation) ?? 0) + 1);
-      return next(args);
+      tick();
+      inFlight++;
+      try {
+        return await next(args);
+      } finally {
+        tick();
+        inFlight--;
+      }
     },
     { step: "initialize", priority: "high", name: "benchCountWrites" },
   );
   return {
     counts: () => ({ ...counts }),
     operations: () => Object.fromEntries(operations),
+    occupancy: () => {
+      tick();
+      const span = last - since || 1;
+      return {
+        mean_in_flight: Math.round((area / span) * 10) / 10,
+        idle_share: Math.round((idle / span) * 100) / 100,
+      };
+    },
     reset: () => {
       counts = { record: 0, stats: 0, bookkeeping: 0 };
       operations = new Map();
+      tick();
+      since = last;
+      area = 0;
+      idle = 0;
     },
   };
 }
