@@ -140,9 +140,11 @@ describe("npm start's runtime, end to end", () => {
       ),
     );
     expect(line).toMatch(/written/);
-    expect(
-      t.lines.some((l) => /^\[sync\] Galerie des Quais \(demo-2\): manual sync started, 7 entities/.test(l)),
-    ).toBe(true);
+    // One poll prints several runs' lines with awaits in between: wait for demo-2's line rather than
+    // expecting it in the same instant as demo-1's.
+    await waitFor("the start line of demo-2's first sync", async () =>
+      t.lines.find((l) => /^\[sync\] Galerie des Quais \(demo-2\): manual sync started, 7 entities/.test(l)),
+    );
     // Nothing secret on the console: no API key, no webhook secret, no admin token.
     const consoleText = t.lines.join("\n");
     expect(consoleText).not.toMatch(/whsec_|demo_[A-Za-z0-9_-]{8}/);
