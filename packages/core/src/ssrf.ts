@@ -6,8 +6,8 @@
  */
 import dns from "node:dns";
 import { lookup } from "node:dns/promises";
-import { Agent as HttpAgent, request as httpRequest } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type * as Http from "node:http";
+import type * as Https from "node:https";
 import { BlockList, isIP, type LookupFunction } from "node:net";
 import { Readable } from "node:stream";
 import { VisibleError } from "./error";
@@ -147,9 +147,14 @@ const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
  * Connections are kept alive and reused, each one checked when it was opened.
  */
 export const lookupFetch = (lookup: LookupFunction): typeof fetch => {
+  // Taken from Node's CommonJS side: an ES `import` of node:http builds its ES facade by reading every
+  // export, and the lazy `WebSocket` getter among them loads Node's bundled undici (about 20 ms of every
+  // cold start, measured in the consumer's init; docs/performance.md).
+  const http = process.getBuiltinModule("node:http") as typeof Http;
+  const https = process.getBuiltinModule("node:https") as typeof Https;
   const agents = {
-    "http:": new HttpAgent({ keepAlive: true }),
-    "https:": new HttpsAgent({ keepAlive: true }),
+    "http:": new http.Agent({ keepAlive: true }),
+    "https:": new https.Agent({ keepAlive: true }),
   };
   const fetchWith = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const url = new URL(input instanceof Request ? input.url : input);
@@ -161,7 +166,7 @@ export const lookupFetch = (lookup: LookupFunction): typeof fetch => {
       return Promise.reject(new TypeError("guarded fetch: only GET and HEAD, without a body"));
     }
     return new Promise<Response>((resolve, reject) => {
-      const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+      const send = url.protocol === "https:" ? https.request : http.request;
       const request = send(
         url,
         {
