@@ -17,12 +17,16 @@ export default $config({
     };
   },
   async run() {
+    const { FUNCTION_BUNDLING } = await import("./stacks/settings");
     // Defaults for every Lambda function, set before any stack creates one.
     $transform(sst.aws.Function, (args) => {
       args.runtime ??= "nodejs24.x";
       args.architecture ??= "arm64";
       args.logging ??= { format: "json", retention: "1 month" };
-      args.nodejs ??= { minify: true };
+      args.nodejs ??= {
+        ...FUNCTION_BUNDLING,
+        esbuild: { external: [...FUNCTION_BUNDLING.esbuild.external] },
+      };
       // Deployed code runs in production mode: core turns on its SSRF checks of Template URLs then.
       args.environment = $output(args.environment ?? {}).apply((environment) => ({
         ...environment,

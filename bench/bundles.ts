@@ -1,14 +1,18 @@
 /**
  * Each Lambda bundled the way SST v3 bundles a Node.js function (esbuild: one ESM file, platform node,
- * minified, `module` before `main`, the createRequire banner SST adds, nothing external), and the time a
- * fresh Node 24 process takes to import it with the function's linked environment (module scope only:
- * clients, configuration and the API's OpenAPI document are built there; no request is made).
+ * minified, `module` before `main`, the createRequire banner SST adds) with the project's own settings
+ * (`FUNCTION_BUNDLING` of stacks/settings.ts: the AWS SDK left to the runtime, the esbuild plugins), and the
+ * time a fresh Node 24 process takes to import it with the function's linked environment (module scope only:
+ * clients, configuration and the API's OpenAPI document are built there; no request is made). The SDK the
+ * runtime provides is loaded from the project's node_modules, as Lambda loads it from its own.
  */
 import { spawn } from "node:child_process";
-import { statSync } from "node:fs";
+import { existsSync, statSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
+import plugins from "../stacks/esbuild-plugins.mjs";
+import { FUNCTION_BUNDLING } from "../stacks/settings";
 import { percentile, round } from "./stats";
 
 export const FUNCTIONS = ["api", "webhook", "scheduler", "consumer"] as const;
@@ -25,26 +29,32 @@ const SST_BANNER = [
   `const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))`,
 ].join("\n");
 
+/** `deployed`: the settings SST deploys with; otherwise everything inside (the AWS SDK too), for comparison. */
 export async function bundle(
   name: FunctionName,
   outDir: string,
-  external: string[] = [],
-): Promise<{ file: string; bytes: number }> {
-  const file = join(outDir, `${name}${external.length ? "-external" : ""}.mjs`);
-  await build({
+  { deployed = true }: { deployed?: boolean } = {},
+): Promise<{ file: string; bytes: number; inputs: string[] }> {
+  const file = join(outDir, `${name}${deployed ? "" : "-sdk-inside"}.mjs`);
+  // Bare imports of what stays external resolve from here, as the runtime's own node_modules serve them on AWS.
+  const modules = join(outDir, "node_modules");
+  if (!existsSync(modules)) symlinkSync(join(ROOT, "node_modules"), modules, "dir");
+  const { metafile } = await build({
     entryPoints: [join(ROOT, `packages/functions/src/${name}.ts`)],
     outfile: file,
     bundle: true,
     platform: "node",
     format: "esm",
     target: "node24",
-    minify: true,
+    minify: FUNCTION_BUNDLING.minify,
     mainFields: ["module", "main"],
     banner: { js: SST_BANNER },
-    external,
+    external: deployed ? [...FUNCTION_BUNDLING.esbuild.external] : [],
+    plugins: deployed ? plugins : [],
+    metafile: true,
     logLevel: "error",
   });
-  return { file, bytes: statSync(file).size };
+  return { file, bytes: statSync(file).size, inputs: Object.keys(metafile.inputs) };
 }
 
 /** Milliseconds a fresh Node process spends importing `file` (measured inside it, Node's own start excluded). */
@@ -76,8 +86,8 @@ export function importTime(file: string, env: Record<string, string>): Promise<n
 export interface BundleFigures {
   bytes: number;
   init_ms: number;
-  /** The same bundle with `@aws-sdk/*` left to the nodejs24.x runtime, which ships SDK v3 (for comparison). */
-  bytes_aws_sdk_external: number;
+  /** The same function with everything inside it (the AWS SDK, every zod locale), for comparison. */
+  bytes_all_inside: number;
 }
 
 /** Size and median init time (of `runs` fresh processes) of every function. */
@@ -91,11 +101,11 @@ export async function measureBundles(
     const { file, bytes } = await bundle(name, outDir);
     const times: number[] = [];
     for (let i = 0; i < runs; i++) times.push(await importTime(file, env));
-    const external = await bundle(name, outDir, ["@aws-sdk/*"]);
+    const inside = await bundle(name, outDir, { deployed: false });
     out[name] = {
       bytes,
       init_ms: round(percentile(times, 50) ?? 0, 1),
-      bytes_aws_sdk_external: external.bytes,
+      bytes_all_inside: inside.bytes,
     };
   }
   return out;

@@ -37,7 +37,7 @@ describe("checkTargets", () => {
       webhook_to_visible_ms: { n: 1, p50: 1, p95: 1999, max: 1999, site_records: 1 },
       read_api_ms: { items_in_table: 1, n: 1, p50: 1, p99: 50, max: 50 },
       fanout: { sites: 1000, messages: 7000, seconds: 2.99, runs: 1000 },
-      bundles: { api: { bytes: 400 * 1024, init_ms: 150.1, bytes_aws_sdk_external: 1 } },
+      bundles: { api: { bytes: 400 * 1024, init_ms: 150.1, bytes_all_inside: 1 } },
       large_entity: {
         records: 100_000,
         peak_rss_mb: 256,

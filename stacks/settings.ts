@@ -43,3 +43,16 @@ export function isProtectedStage(stage: string): boolean {
 /** Steady-state and burst request rates of the HTTP API stage, past which API Gateway answers 429. */
 export const API_THROTTLE_RATE_PER_SECOND = 50;
 export const API_THROTTLE_BURST = 100;
+
+/**
+ * How SST bundles every function (`nodejs` of `sst.aws.Function`, applied in sst.config.ts; `npm run bench`
+ * bundles with the same settings). The AWS SDK v3 is left to the `nodejs24.x` runtime, which ships it and
+ * resolves it for ES modules too (the runtime searches NODE_PATH): the DynamoDB and SQS clients with their
+ * Smithy core are about 370 KB minified, which alone would nearly fill the 400 KB budget of a bundle (see
+ * docs/performance.md). `plugins` is relative to sst.config.ts.
+ */
+export const FUNCTION_BUNDLING = {
+  minify: true,
+  esbuild: { external: ["@aws-sdk/*", "@smithy/*"] },
+  plugins: "stacks/esbuild-plugins.mjs",
+} as const;
