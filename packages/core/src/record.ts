@@ -8,7 +8,7 @@ import * as z from "zod";
 import type { Ctx } from "./context";
 import type { RecordEntity } from "./entity";
 import { VisibleError } from "./error";
-import { batchWrite, type Item, listPage, type Page, putRequest, queryAll } from "./store/db";
+import { type Item, listPage, type Page, queryAll } from "./store/db";
 import { Keys, recordIdFromSortKey } from "./store/keys";
 import {
   TemplateCustomRequest,
@@ -149,10 +149,6 @@ export async function index(
   }
   return map;
 }
-
-/** Writes items in batches; returns the number of write requests sent. */
-export const writeItems = (ctx: Ctx, items: Item[], concurrency?: number): Promise<number> =>
-  batchWrite(ctx, items.map(putRequest), { concurrency });
 
 /** Marks records as gone from the Template (kept, with `deleted_at`). */
 export async function markDeleted(

@@ -22,7 +22,15 @@ import * as Settings from "./settings";
 import * as SiteStore from "./site";
 import { assertFetchAllowed, createGuardedFetch } from "./ssrf";
 import { statsItem } from "./stats";
-import { batchWrite, deletePartition, type Item, putRequest, queryAll } from "./store/db";
+import {
+  BATCH_WRITE_SIZE,
+  batchWrite,
+  deletePartition,
+  type Item,
+  putRequest,
+  queryAll,
+  writeBatch,
+} from "./store/db";
 import { Keys } from "./store/keys";
 import { TemplateClient, type TemplateClientOptions } from "./template/client";
 import { isTemplateError, TemplateError, TemplateNotFoundError } from "./template/errors";
@@ -399,7 +407,7 @@ export interface HandleOptions {
   maxReceiveCount?: number;
   /** Template client tuning (timeouts, retries); tests shorten them. */
   client?: Partial<Omit<TemplateClientOptions, "baseUrl" | "apiKey">>;
-  /** Records per write request batch in flight, default 4 requests of 25. */
+  /** BatchWriteItem requests (of 25 records) in flight per entity, default 4; bounds the memory writes hold. */
   writeConcurrency?: number;
   /** Structured logs for the handler's logger; never receives a secret. */
   onLog?: (entry: LogEntry & { run_id: string; site_id: string }) => void;
@@ -875,44 +883,73 @@ async function syncStats(ctx: Ctx, job: EntityJob): Promise<Step> {
 
 // ---- helpers ----------------------------------------------------------------------------------------------
 
-/** Keeps a few write batches in flight while the next page is fetched and validated. */
-class WriteQueue {
-  #inflight: Promise<number>[] = [];
+/**
+ * Writes a scan's items in requests of 25 while the next page is fetched and validated. At most
+ * `concurrency` requests are in flight and fewer than 25 items wait for the next page: what the writes hold
+ * stays bounded (`concurrency` × 25 items) whatever the size of the entity or of a page.
+ */
+export class WriteQueue {
+  #waiting: Item[] = [];
+  readonly #inflight = new Set<Promise<void>>();
   #sent = 0;
   #failure: { error: unknown } | undefined;
   constructor(
     private readonly ctx: Ctx,
     private readonly concurrency: number,
-  ) {}
+  ) {
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new RangeError("WriteQueue: concurrency must be a positive integer");
+  }
 
+  /** Requests in flight now (at most `concurrency`). */
+  get inFlight(): number {
+    return this.#inflight.size;
+  }
+
+  /** Items accepted and not yet in a request (fewer than 25 between calls). */
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
+  /** Queues items; resolves once every full request of 25 they make is in flight. */
   async push(items: Item[]): Promise<void> {
+    for (const item of items) this.#waiting.push(item);
+    while (this.#waiting.length >= BATCH_WRITE_SIZE) await this.#send(BATCH_WRITE_SIZE);
     if (this.#failure) throw this.#failure.error;
-    if (items.length === 0) return;
-    const pending = Records.writeItems(this.ctx, items, this.concurrency);
-    // A batch that fails while an older one is awaited is noted here (it is awaited later, or settled):
-    // never an unhandled rejection, which would bring the whole consumer process down.
-    pending.catch((error: unknown) => {
-      this.#failure ??= { error };
-    });
-    this.#inflight.push(pending);
-    // Bound memory: wait when more than two pages' writes are outstanding.
-    while (this.#inflight.length > 2) {
-      this.#sent += await (this.#inflight.shift() as Promise<number>);
-    }
   }
 
   /** After a failure: waits for every write still in flight, so none outlives this delivery. */
   async settle(): Promise<void> {
     await Promise.allSettled(this.#inflight);
-    this.#inflight = [];
   }
 
+  /** Sends what waits, waits for every request, and returns how many were sent since the last drain. */
   async drain(): Promise<number> {
-    const results = await Promise.all(this.#inflight);
-    this.#inflight = [];
-    const sent = this.#sent + results.reduce((a, b) => a + b, 0);
+    while (this.#waiting.length > 0) await this.#send(BATCH_WRITE_SIZE);
+    await this.settle();
+    if (this.#failure) throw this.#failure.error;
+    const sent = this.#sent;
     this.#sent = 0;
     return sent;
+  }
+
+  /** Starts one request of up to `size` waiting items, once a slot is free. A failure stops new requests. */
+  async #send(size: number): Promise<void> {
+    while (this.#inflight.size >= this.concurrency) await Promise.race(this.#inflight);
+    if (this.#failure) throw this.#failure.error;
+    const chunk = this.#waiting.splice(0, size);
+    const request = writeBatch(this.ctx, chunk.map(putRequest)).then(
+      (sent) => {
+        this.#sent += sent;
+      },
+      // Noted here and thrown to the next caller: never an unhandled rejection, which would bring the
+      // whole consumer process down.
+      (error: unknown) => {
+        this.#failure ??= { error };
+      },
+    );
+    const tracked = request.finally(() => this.#inflight.delete(tracked));
+    this.#inflight.add(tracked);
   }
 }
 

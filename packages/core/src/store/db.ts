@@ -14,7 +14,7 @@ import type { Ctx } from "../context";
 import { VisibleError } from "../error";
 import { TABLE } from "./table";
 
-type WriteRequest = NonNullable<BatchWriteCommandInput["RequestItems"]>[string][number];
+export type WriteRequest = NonNullable<BatchWriteCommandInput["RequestItems"]>[string][number];
 export type Item = Record<string, unknown>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -26,9 +26,31 @@ export interface BatchWriteOptions {
   maxAttempts?: number;
 }
 
+/** Items per BatchWriteItem request (DynamoDB's limit). */
+export const BATCH_WRITE_SIZE = 25;
+
 /**
- * Writes puts and deletes in BatchWriteItem requests of 25, several at once, retrying `UnprocessedItems`
- * with exponential backoff and jitter until every item is written. Returns the number of requests sent.
+ * Sends one BatchWriteItem of at most 25 requests, retrying what DynamoDB leaves unprocessed with exponential
+ * backoff and jitter until every item is written. Returns the number of requests sent.
+ */
+export async function writeBatch(ctx: Ctx, requests: WriteRequest[], maxAttempts = 10): Promise<number> {
+  let pending = requests;
+  let sent = 0;
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    if (attempt > 1) await sleep(Math.random() * Math.min(2_000, 25 * 2 ** attempt));
+    sent++;
+    const out = await ctx.db.send(new BatchWriteCommand({ RequestItems: { [ctx.table]: pending } }));
+    pending = (out.UnprocessedItems?.[ctx.table] ?? []) as WriteRequest[];
+    if (pending.length > 0 && attempt >= maxAttempts) {
+      throw new Error(`DynamoDB left ${pending.length} items unprocessed after ${attempt} attempts`);
+    }
+  }
+  return sent;
+}
+
+/**
+ * Writes puts and deletes in BatchWriteItem requests of 25, several at once (see `writeBatch`). Returns the
+ * number of requests sent.
  */
 export async function batchWrite(
   ctx: Ctx,
@@ -37,20 +59,9 @@ export async function batchWrite(
 ): Promise<number> {
   const { concurrency = 4, maxAttempts = 10 } = opts;
   const chunks: WriteRequest[][] = [];
-  for (let i = 0; i < requests.length; i += 25) chunks.push(requests.slice(i, i + 25));
+  for (let i = 0; i < requests.length; i += BATCH_WRITE_SIZE)
+    chunks.push(requests.slice(i, i + BATCH_WRITE_SIZE));
   let sent = 0;
-  const writeChunk = async (chunk: WriteRequest[]) => {
-    let pending = chunk;
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      if (attempt > 1) await sleep(Math.random() * Math.min(2_000, 25 * 2 ** attempt));
-      sent++;
-      const out = await ctx.db.send(new BatchWriteCommand({ RequestItems: { [ctx.table]: pending } }));
-      pending = (out.UnprocessedItems?.[ctx.table] ?? []) as WriteRequest[];
-      if (pending.length > 0 && attempt >= maxAttempts) {
-        throw new Error(`DynamoDB left ${pending.length} items unprocessed after ${attempt} attempts`);
-      }
-    }
-  };
   let next = 0;
   let failure: { error: unknown } | undefined;
   // After a failure no new chunk starts, and the call rejects only once the chunks in flight have ended:
@@ -60,7 +71,7 @@ export async function batchWrite(
       const chunk = chunks[next++];
       if (!chunk) continue;
       try {
-        await writeChunk(chunk);
+        sent += await writeBatch(ctx, chunk, maxAttempts);
       } catch (error) {
         failure ??= { error };
       }
