@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decrypt, encrypt, generateKeyRingEntry, parseKeyRing, safeEqual } from "../src/crypto";
 import { emptyResult, outcome } from "../src/run";
@@ -35,11 +36,73 @@ describe("keys", () => {
   });
 });
 
+/** The first canonical form, a replacer rebuilding each object from its sorted entries: stored hashes came from it. */
+const replacerCanonicalJson = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
+  );
+
 describe("hash", () => {
   it("ignores key order and sees any change", () => {
     expect(canonicalJson({ b: 1, a: { d: 2, c: 3 } })).toBe('{"a":{"c":3,"d":2},"b":1}');
     expect(contentHash({ a: 1, b: 2 })).toBe(contentHash({ b: 2, a: 1 }));
     expect(contentHash({ a: 1 })).not.toBe(contentHash({ a: 2 }));
+  });
+
+  it("gives the text the replacer form gave, so stored hashes stay valid", () => {
+    const tricky = [
+      {
+        "10": 1,
+        "9": 2,
+        b: 3,
+        a: 4,
+        "01": 5,
+        "-1": 6,
+        "4294967295": 7,
+        "4294967294": 8,
+        "": 9,
+        é: 10,
+        Z: 11,
+      },
+      {
+        d: new Date("2025-03-01T10:00:00Z"),
+        u: undefined,
+        f: () => 1,
+        n: null,
+        arr: [undefined, () => 1, 1],
+      },
+      { nested: { "2": [{ z: 1, y: { "1": 0, x: -0, w: 1e21, v: Number.NaN } }], "1": 'é\u2028"' } },
+      [3, { b: 1, a: 2 }, "x"],
+      "text",
+      42,
+      null,
+    ];
+    for (const value of tricky) expect(canonicalJson(value)).toBe(replacerCanonicalJson(value));
+    const key = fc.oneof(
+      fc.string(),
+      fc.nat().map(String),
+      fc.constantFrom("4294967294", "4294967295", "007"),
+    );
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: "small" },
+        fc.constantFrom(null, true, false, undefined),
+        fc.double(),
+        fc.string(),
+        fc.array(tie("value")),
+        fc.dictionary(key, tie("value")),
+      ),
+    })).value;
+    fc.assert(
+      fc.property(json, (value) => {
+        expect(canonicalJson(value)).toBe(replacerCanonicalJson(value));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
