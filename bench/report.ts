@@ -239,7 +239,7 @@ export function renderReport(r: BenchReport): string {
     row(
       "large entity",
       `${fmt(l.peak_rss_mb)} MB`,
-      `${fmt(l.records)} records in ${fmt(l.seconds, 1)} s; idle ${fmt(l.idle_rss_mb)} MB, heap ≤ ${fmt(l.peak_heap_used_mb)} MB used / ${fmt(l.peak_heap_total_mb)} MB, buffers ≤ ${fmt(l.peak_external_mb)} MB`,
+      `${fmt(l.records)} records in ${fmt(l.seconds, 1)} s; idle ${fmt(l.idle_rss_mb)} MB, heap ≤ ${fmt(l.peak_heap_used_mb)} MB used / ${fmt(l.peak_heap_total_mb)} MB, off-heap ≤ ${fmt(l.peak_external_mb)} MB`,
     );
     row(
       "  with NODE_OPTIONS",

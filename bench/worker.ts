@@ -51,7 +51,8 @@ function sampleMemory() {
     peak = {
       heap_used_mb: Math.max(peak.heap_used_mb, mb(m.heapUsed)),
       heap_total_mb: Math.max(peak.heap_total_mb, mb(m.heapTotal)),
-      external_mb: Math.max(peak.external_mb, mb(m.external + m.arrayBuffers)),
+      // `external` already counts the ArrayBuffers (`arrayBuffers` is the part of it they hold).
+      external_mb: Math.max(peak.external_mb, mb(m.external)),
     };
   };
   setInterval(sample, 50).unref();
