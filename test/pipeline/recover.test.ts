@@ -6,6 +6,7 @@
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { type Ctx, createCtx } from "@dashboard/core/context";
 import { generateKeyRingEntry } from "@dashboard/core/crypto";
+import * as Pending from "@dashboard/core/pending";
 import * as RunStore from "@dashboard/core/run";
 import * as SiteStore from "@dashboard/core/site";
 import { Keys } from "@dashboard/core/store/keys";
@@ -99,7 +100,7 @@ it("finishes the runs a stop interrupted, releases their leases and pending mark
     expect(run.log?.some((l) => l.entity === entity && l.level === "ERROR")).toBe(true);
   }
   expect(await item(Keys.lease("site-a", "users"))).toBeUndefined();
-  expect(await item(Keys.pending("site-a", "paintings"))).toBeUndefined();
+  expect(await Pending.markers(ctx, "site-a")).toEqual({});
   expect((await RunStore.get(ctx, doneId)).status).toBe("succeeded");
   expect((await SiteStore.get(ctx, "site-a")).last_run?.status).toBeDefined();
 

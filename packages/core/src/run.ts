@@ -3,7 +3,7 @@
  * EntityResult independently (one SQS message each); the run fans in and is finalised exactly once, by
  * whichever entity finishes last, through conditional writes. Log lines follow the seed's format.
  */
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import type { Ctx } from "./context";
 import { Entity, REQUIRED_ENTITIES } from "./entity";
@@ -98,27 +98,47 @@ const runKey = (runId: string) => ({ pk: Keys.runPartition(runId), sk: "RUN" });
 const notFound = (runId: string) =>
   new VisibleError("not_found", "run_not_found", `No sync run with id "${runId}"`);
 
-export async function create(
-  ctx: Ctx,
-  input: { siteId: string; trigger: Trigger; entities: readonly Entity[]; runId?: string },
-): Promise<Run> {
-  const run: Run = {
-    run_id: input.runId ?? createId("run"),
-    site_id: input.siteId,
-    trigger: input.trigger,
-    status: "queued",
-    started_at: isoNow(ctx.now()),
-    entities: Object.fromEntries(input.entities.map((e) => [e, emptyResult()])),
-  };
-  await ctx.db.send(
-    new PutCommand({
-      TableName: ctx.table,
-      Item: { ...Keys.run(run.run_id, run.site_id), type: "run", expires_at: expiresAt(ctx), ...run },
-      ConditionExpression: "attribute_not_exists(pk)",
+export interface NewRun {
+  siteId: string;
+  trigger: Trigger;
+  entities: readonly Entity[];
+  /** A fresh id (`createId("run")`), when the caller needs it before the run exists. */
+  runId?: string;
+}
+
+export async function create(ctx: Ctx, input: NewRun): Promise<Run> {
+  const [run] = await createMany(ctx, [input]);
+  if (!run) throw new Error("createMany returned no run");
+  return run;
+}
+
+/**
+ * Creates runs, queued: their items in BatchWriteItem requests of 25 (the ids are fresh ULIDs, so no put can
+ * overwrite another run), then each site's `last_run`. Returns once every run exists.
+ */
+export async function createMany(ctx: Ctx, inputs: readonly NewRun[]): Promise<Run[]> {
+  const startedAt = isoNow(ctx.now());
+  const runs = inputs.map(
+    (input): Run => ({
+      run_id: input.runId ?? createId("run"),
+      site_id: input.siteId,
+      trigger: input.trigger,
+      status: "queued",
+      started_at: startedAt,
+      entities: Object.fromEntries(input.entities.map((e) => [e, emptyResult()])),
     }),
   );
-  await SiteStore.recordRun(ctx, run.site_id, { run_id: run.run_id, status: run.status });
-  return run;
+  const ttl = expiresAt(ctx);
+  await batchWrite(
+    ctx,
+    runs.map((run) =>
+      putRequest({ ...Keys.run(run.run_id, run.site_id), type: "run", expires_at: ttl, ...run }),
+    ),
+  );
+  await Promise.all(
+    runs.map((run) => SiteStore.recordRun(ctx, run.site_id, { run_id: run.run_id, status: run.status })),
+  );
+  return runs;
 }
 
 export async function get(ctx: Ctx, runId: string, opts: { withLog?: boolean } = {}): Promise<Run> {

@@ -251,13 +251,10 @@ export async function remove(ctx: Ctx, siteId: string): Promise<void> {
   })) {
     for (const run of runs) await deletePartition(ctx, Keys.runPartition(String(run.run_id)));
   }
-  await batchWrite(
-    ctx,
-    ALL_ENTITIES.flatMap((e) => [
-      deleteRequest(Keys.lease(siteId, e)),
-      deleteRequest(Keys.pending(siteId, e)),
-    ]),
-  );
+  await batchWrite(ctx, [
+    ...ALL_ENTITIES.map((e) => deleteRequest(Keys.lease(siteId, e))),
+    deleteRequest(Keys.pending(siteId)),
+  ]);
   await deletePartition(ctx, Keys.webhookEvent(siteId, "").pk);
   await ctx.db.send(new DeleteCommand({ TableName: ctx.table, Key: keyOnly(siteId) }));
 }

@@ -11,6 +11,7 @@
 import { DeleteCommand } from "@aws-sdk/lib-dynamodb";
 import type { Ctx } from "@dashboard/core/context";
 import type { Entity } from "@dashboard/core/entity";
+import * as Pending from "@dashboard/core/pending";
 import * as RunStore from "@dashboard/core/run";
 import { Keys } from "@dashboard/core/store/keys";
 import { isoNow } from "@dashboard/core/util/time";
@@ -27,14 +28,14 @@ export const INTERRUPTED = {
 
 const UNFINISHED: ReadonlySet<RunStore.RunStatus> = new Set(["queued", "running"]);
 
-async function releaseIfOwned(ctx: Ctx, key: { pk: string; sk: string }, attribute: string, runId: string) {
+async function releaseLease(ctx: Ctx, key: { pk: string; sk: string }, runId: string) {
   await ctx.db
     .send(
       new DeleteCommand({
         TableName: ctx.table,
         Key: key,
-        ConditionExpression: "#a = :run",
-        ExpressionAttributeNames: { "#a": attribute },
+        ConditionExpression: "#owner = :run",
+        ExpressionAttributeNames: { "#owner": "owner" },
         ExpressionAttributeValues: { ":run": runId },
       }),
     )
@@ -72,8 +73,8 @@ export async function recoverInterruptedRuns(ctx: Ctx): Promise<RunStore.Run[]> 
         status: "failed",
         error: { code: INTERRUPTED.code, message: INTERRUPTED.message },
       });
-      await releaseIfOwned(ctx, Keys.lease(run.site_id, entity), "owner", run.run_id);
-      await releaseIfOwned(ctx, Keys.pending(run.site_id, entity), "run_id", run.run_id);
+      await releaseLease(ctx, Keys.lease(run.site_id, entity), run.run_id);
+      await Pending.release(ctx, run.site_id, entity, run.run_id);
     }
     recovered.push(await RunStore.get(ctx, run.run_id));
   }

@@ -74,8 +74,11 @@ export const Keys = {
 
   /** One sync of a (site, entity) at a time. */
   lease: (siteId: string, entity: Entity) => ({ pk: `LEASE#${siteId}#${entity}`, sk: "LEASE" }),
-  /** A sync of (site, entity) is queued and not started yet: webhooks coalesce on it. */
-  pending: (siteId: string, entity: Entity) => ({ pk: `PENDING#${siteId}#${entity}`, sk: "PENDING" }),
+  /**
+   * The syncs of a site that are queued and not started yet, one marker per entity (pending.ts): webhooks
+   * and schedule ticks coalesce on them.
+   */
+  pending: (siteId: string) => ({ pk: `PENDING#${siteId}`, sk: "PENDING" }),
   /** A webhook `event_id` already accepted. */
   webhookEvent: (siteId: string, eventId: string) => ({ pk: `WEBHOOK#${siteId}`, sk: `EVENT#${eventId}` }),
   /** Webhook rate limit window counter. */

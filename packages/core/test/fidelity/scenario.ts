@@ -14,6 +14,7 @@
 import { type FaultSpecInput, type FaultTarget, type Sim, startSim } from "@dashboard/template-sim";
 import type { Ctx } from "../../src/context";
 import { ALL_ENTITIES, type Entity, RECORD_ENTITIES, type RecordEntity } from "../../src/entity";
+import * as Pending from "../../src/pending";
 import * as RunStore from "../../src/run";
 import * as SiteStore from "../../src/site";
 import { queryAll } from "../../src/store/db";
@@ -317,14 +318,16 @@ async function check(ctx: Ctx, siteId: string, sim: Sim, final: RunStore.Run): P
   }
   // 3. No lease or pending marker left.
   for (const entity of ALL_ENTITIES) {
-    for (const key of [Keys.lease(siteId, entity), Keys.pending(siteId, entity)]) {
-      for await (const items of queryAll(ctx, {
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": key.pk },
-      })) {
-        if (items.length > 0) problems.push(`${key.pk} left behind`);
-      }
+    const key = Keys.lease(siteId, entity);
+    for await (const items of queryAll(ctx, {
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": key.pk },
+    })) {
+      if (items.length > 0) problems.push(`${key.pk} left behind`);
     }
+  }
+  for (const [entity, marker] of Object.entries(await Pending.markers(ctx, siteId))) {
+    problems.push(`pending marker of ${entity} (${marker.run_id}) left behind`);
   }
   // 4. The site's counts match the store.
   const site = await SiteStore.get(ctx, siteId);
