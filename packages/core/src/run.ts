@@ -114,9 +114,14 @@ export async function create(ctx: Ctx, input: NewRun): Promise<Run> {
 
 /**
  * Creates runs, queued: their items in BatchWriteItem requests of 25 (the ids are fresh ULIDs, so no put can
- * overwrite another run), then each site's `last_run`. Returns once every run exists.
+ * overwrite another run), then, unless `siteLastRun` is false, each site's `last_run`. Returns once every
+ * run exists. Without it the site shows the run once its first entity starts (`startEntity`).
  */
-export async function createMany(ctx: Ctx, inputs: readonly NewRun[]): Promise<Run[]> {
+export async function createMany(
+  ctx: Ctx,
+  inputs: readonly NewRun[],
+  { siteLastRun = true }: { siteLastRun?: boolean } = {},
+): Promise<Run[]> {
   const startedAt = isoNow(ctx.now());
   const runs = inputs.map(
     (input): Run => ({
@@ -135,9 +140,11 @@ export async function createMany(ctx: Ctx, inputs: readonly NewRun[]): Promise<R
       putRequest({ ...Keys.run(run.run_id, run.site_id), type: "run", expires_at: ttl, ...run }),
     ),
   );
-  await Promise.all(
-    runs.map((run) => SiteStore.recordRun(ctx, run.site_id, { run_id: run.run_id, status: run.status })),
-  );
+  if (siteLastRun) {
+    await Promise.all(
+      runs.map((run) => SiteStore.recordRun(ctx, run.site_id, { run_id: run.run_id, status: run.status })),
+    );
+  }
   return runs;
 }
 

@@ -202,10 +202,10 @@ describe("the scheduler's fan-out", () => {
       const started = await Sync.startScheduled(engine.ctx);
       const messageCount = 30 * ALL_ENTITIES.length - 2;
       expect(started).toEqual({ runs: 30, messages: messageCount, skipped: 1 });
-      // The site list, one claim per site (two for the site with entities pending), the runs in batches of
-      // 25 sites, and each site's last run; the messages of each batch of sites in requests of ten
-      // (25 sites but fan-07's 2 pending entities, then 5 sites).
-      expect(counter.all()).toEqual({ Query: 1, UpdateItem: 30 + 1 + 30, BatchWriteItem: 2 });
+      // The site list, one claim per site (two for the site with entities pending) and the runs in batches
+      // of 25 sites; the messages of each batch of sites in requests of ten (25 sites but fan-07's 2 pending
+      // entities, then 5 sites).
+      expect(counter.all()).toEqual({ Query: 1, UpdateItem: 30 + 1, BatchWriteItem: 2 });
       expect(sqs.all()).toEqual({
         SendMessageBatch:
           Math.ceil((25 * ALL_ENTITIES.length - 2) / 10) + Math.ceil((5 * ALL_ENTITIES.length) / 10),
@@ -232,6 +232,20 @@ describe("the scheduler's fan-out", () => {
         for (const entity of expected) expect(markers[entity]?.run_id, entity).toBe(run.run_id);
       }
       expect((await Pending.markers(engine.ctx, "fan-07")).paintings?.run_id).toBe(webhook.run?.run_id);
+
+      // A scheduled run shows on its site once the consumer starts it, not while it waits; the webhook's
+      // run (and a manual one) shows at once, queued.
+      const fan03 = runs.find((r) => r.site_id === "fan-03") as RunStore.Run;
+      expect((await SiteStore.get(engine.ctx, "fan-03")).last_run).toBeUndefined();
+      expect((await SiteStore.get(engine.ctx, "fan-07")).last_run).toEqual({
+        run_id: webhook.run?.run_id,
+        status: "queued",
+      });
+      await RunStore.startEntity(engine.ctx, fan03.run_id, "users");
+      expect((await SiteStore.get(engine.ctx, "fan-03")).last_run).toEqual({
+        run_id: fan03.run_id,
+        status: "running",
+      });
 
       // The next tick, while all of it still waits: nothing new, one write per site.
       counter.reset();
