@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestTable, type TestTable } from "../../../test/support/aws";
 import { type Ctx, createCtx } from "../src/context";
 import { generateKeyRingEntry } from "../src/crypto";
+import { batchWrite, putRequest } from "../src/store/db";
 import { WriteQueue } from "../src/sync";
 
 let middlewares = 0;
@@ -119,5 +120,18 @@ describe("WriteQueue", () => {
     expect(seen.afterFailure).toBeLessThanOrEqual(1); // only a request already started when it failed
     expect(queue.inFlight).toBe(0);
     await expect(queue.push(items(pk, 5_000, 30))).rejects.toThrow("injected failure");
+  });
+
+  it("batchWrite reports every request its concurrent workers sent", async () => {
+    // Prepare
+    const seen = watchWrites(table);
+    const pk = "WQ#batch-write";
+    // Act
+    const sent = await batchWrite(ctx, items(pk, 0, 1_010).map(putRequest), { concurrency: 4 });
+    // Assess
+    expect(seen.maxInFlight).toBeGreaterThan(1);
+    expect(sent).toBe(seen.calls);
+    expect(sent).toBe(Math.ceil(1_010 / 25));
+    expect(await countItems(ctx, pk)).toBe(1_010);
   });
 });

@@ -71,7 +71,9 @@ export async function batchWrite(
       const chunk = chunks[next++];
       if (!chunk) continue;
       try {
-        sent += await writeBatch(ctx, chunk, maxAttempts);
+        // Not `sent += await …`: that reads `sent` before the await and loses the other workers' counts.
+        const n = await writeBatch(ctx, chunk, maxAttempts);
+        sent += n;
       } catch (error) {
         failure ??= { error };
       }
