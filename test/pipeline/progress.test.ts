@@ -2,28 +2,19 @@
  * The console's sync progress (`startProgress`) over real runs in DynamoDB Local: what it prints as runs
  * start, fail and finish, and what it leaves out (runs from before it started, anything twice).
  */
-import { type Ctx, createCtx } from "@dashboard/core/context";
-import { generateKeyRingEntry } from "@dashboard/core/crypto";
+import type { Ctx } from "@dashboard/core/context";
 import * as RunStore from "@dashboard/core/run";
 import * as SiteStore from "@dashboard/core/site";
 import { startProgress } from "@dashboard/local/progress";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTestQueues, createTestTable, type TestQueues, type TestTable } from "../support/aws";
+import { createTestStage, type TestStage } from "../support/aws";
 
-let table: TestTable;
-let queues: TestQueues;
+let stage: TestStage;
 let ctx: Ctx;
 
 beforeAll(async () => {
-  table = await createTestTable("progress");
-  queues = await createTestQueues("progress");
-  ctx = createCtx({
-    table: table.tableName,
-    encryptionKeys: generateKeyRingEntry(),
-    queueUrl: queues.queueUrl,
-    dynamo: table.client,
-    sqs: queues.sqs,
-  });
+  stage = await createTestStage("progress");
+  ctx = stage.ctx;
   await SiteStore.create(ctx, {
     id: "atelier",
     name: "Atelier Lumière",
@@ -33,8 +24,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await table?.drop();
-  await queues?.drop();
+  await stage?.drop();
 });
 
 const done = (valid: number): RunStore.EntityResult => ({

@@ -4,8 +4,7 @@
  * interrupted and frees the entities, so the next sync of the site is not held back.
  */
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { type Ctx, createCtx } from "@dashboard/core/context";
-import { generateKeyRingEntry } from "@dashboard/core/crypto";
+import type { Ctx } from "@dashboard/core/context";
 import * as Pending from "@dashboard/core/pending";
 import * as RunStore from "@dashboard/core/run";
 import * as SiteStore from "@dashboard/core/site";
@@ -13,22 +12,14 @@ import { Keys } from "@dashboard/core/store/keys";
 import * as Sync from "@dashboard/core/sync";
 import { INTERRUPTED, recoverInterruptedRuns } from "@dashboard/local/recover";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTestQueues, createTestTable, type TestQueues, type TestTable } from "../support/aws";
+import { createTestStage, type TestStage } from "../support/aws";
 
-let table: TestTable;
-let queues: TestQueues;
+let stage: TestStage;
 let ctx: Ctx;
 
 beforeAll(async () => {
-  table = await createTestTable("recover");
-  queues = await createTestQueues("recover");
-  ctx = createCtx({
-    table: table.tableName,
-    encryptionKeys: generateKeyRingEntry(),
-    queueUrl: queues.queueUrl,
-    dynamo: table.client,
-    sqs: queues.sqs,
-  });
+  stage = await createTestStage("recover");
+  ctx = stage.ctx;
   await SiteStore.create(ctx, {
     id: "site-a",
     name: "A",
@@ -38,8 +29,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await table?.drop();
-  await queues?.drop();
+  await stage?.drop();
 });
 
 const item = async (key: { pk: string; sk: string }) =>

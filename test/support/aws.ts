@@ -22,6 +22,8 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { DeleteQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { type Ctx, createCtx } from "@dashboard/core/context";
+import { generateKeyRingEntry } from "@dashboard/core/crypto";
 import { ensureTable } from "@dashboard/local/dynamo";
 import { LOCAL_CREDENTIALS } from "@dashboard/local/resources";
 import { ensureQueues, type Queues } from "@dashboard/local/sqs";
@@ -104,6 +106,35 @@ export async function createTestQueues(
       await sqs.send(new DeleteQueueCommand({ QueueUrl: queues.queueUrl }));
       await sqs.send(new DeleteQueueCommand({ QueueUrl: queues.dlqUrl }));
       sqs.destroy();
+    },
+  };
+}
+
+export interface TestStage {
+  table: TestTable;
+  queues: TestQueues;
+  /** Core's context on that table and queue, with a key ring of its own. */
+  ctx: Ctx;
+  /** Deletes the table and the queues and closes their clients. */
+  drop(): Promise<void>;
+}
+
+/** A new table and queue pair, and the core context that works on them. */
+export async function createTestStage(prefix = "test"): Promise<TestStage> {
+  const [table, queues] = await Promise.all([createTestTable(prefix), createTestQueues(prefix)]);
+  const ctx = createCtx({
+    table: table.tableName,
+    encryptionKeys: generateKeyRingEntry(),
+    queueUrl: queues.queueUrl,
+    dynamo: table.client,
+    sqs: queues.sqs,
+  });
+  return {
+    table,
+    queues,
+    ctx,
+    drop: async () => {
+      await Promise.all([table.drop(), queues.drop()]);
     },
   };
 }

@@ -6,9 +6,8 @@
 
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import { createSqsClient, createTestQueues, createTestTable } from "../../../test/support/aws";
-import { type Ctx, createCtx } from "../src/context";
-import { generateKeyRingEntry } from "../src/crypto";
+import { createTestStage } from "../../../test/support/aws";
+import type { Ctx } from "../src/context";
 import type { Entity } from "../src/entity";
 import * as RunStore from "../src/run";
 import * as Sync from "../src/sync";
@@ -26,16 +25,9 @@ export interface Engine {
 export const FAST_CLIENT = { timeoutMs: 2_000, backoff: { baseMs: 5, maxMs: 20 }, maxRetryAfterMs: 2_000 };
 
 export async function createEngine(prefix: string): Promise<Engine> {
-  const { tableName, client } = await createTestTable(prefix);
-  const { queueUrl } = await createTestQueues(prefix);
-  const sqs = createSqsClient();
-  const ctx = createCtx({
-    table: tableName,
-    encryptionKeys: generateKeyRingEntry(),
-    queueUrl,
-    dynamo: client,
-    sqs,
-  });
+  const { ctx, table, queues } = await createTestStage(prefix);
+  const { client } = table;
+  const { queueUrl, sqs } = queues;
 
   const drain = async (opts: Partial<Sync.HandleOptions> = {}) => {
     const outcomes: Sync.HandleOutcome[] = [];

@@ -4,9 +4,8 @@
  */
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestTable, type TestTable } from "../../../test/support/aws";
-import { type Ctx, createCtx } from "../src/context";
-import { generateKeyRingEntry } from "../src/crypto";
+import { createTestStage, type TestStage, type TestTable } from "../../../test/support/aws";
+import type { Ctx } from "../src/context";
 import { batchWrite, putRequest } from "../src/store/db";
 import { WriteQueue } from "../src/sync";
 
@@ -63,19 +62,15 @@ async function countItems(ctx: Ctx, pk: string): Promise<number> {
 }
 
 describe("WriteQueue", () => {
+  let stage: TestStage;
   let table: TestTable;
   let ctx: Ctx;
 
   beforeAll(async () => {
-    table = await createTestTable("write-queue");
-    ctx = createCtx({
-      table: table.tableName,
-      encryptionKeys: generateKeyRingEntry(),
-      queueUrl: "http://127.0.0.1:9/000000000000/unused",
-      dynamo: table.client,
-    });
+    stage = await createTestStage("write-queue");
+    ({ table, ctx } = stage);
   });
-  afterAll(() => table.client.destroy());
+  afterAll(() => stage?.drop());
 
   it("holds at most `concurrency` requests of 25 in flight and fewer than 25 items waiting", async () => {
     // Prepare

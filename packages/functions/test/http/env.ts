@@ -5,13 +5,12 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { parseAdminTokens } from "@dashboard/core/auth";
-import { type Ctx, createCtx } from "@dashboard/core/context";
-import { generateKeyRingEntry } from "@dashboard/core/crypto";
+import type { Ctx } from "@dashboard/core/context";
 import * as Sync from "@dashboard/core/sync";
 import { createApiApp } from "@dashboard/functions/http/app";
 import type { ApiApp } from "@dashboard/functions/http/openapi";
 import { createWebhookApp } from "@dashboard/functions/http/webhook-app";
-import { createTestQueues, createTestTable } from "../../../../test/support/aws";
+import { createTestStage } from "../../../../test/support/aws";
 import { ADMIN_TOKEN, collectingLogger, type LogLine } from "./client";
 
 export interface TestEnv {
@@ -42,17 +41,10 @@ const FAST_CLIENT = { timeoutMs: 5_000, backoff: { baseMs: 5, maxMs: 20 }, maxRe
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function createEnv(prefix: string): Promise<TestEnv> {
-  const table = await createTestTable(prefix);
-  const queues = await createTestQueues(prefix);
-  const { tableName, client } = table;
+  const stage = await createTestStage(prefix);
+  const { ctx, table, queues } = stage;
+  const { client } = table;
   const { queueUrl, sqs } = queues;
-  const ctx = createCtx({
-    table: tableName,
-    encryptionKeys: generateKeyRingEntry(),
-    queueUrl,
-    dynamo: client,
-    sqs,
-  });
   const logs: LogLine[] = [];
   const logger = collectingLogger(logs);
   const api = createApiApp({
@@ -116,7 +108,7 @@ export async function createEnv(prefix: string): Promise<TestEnv> {
     api,
     webhook,
     logs,
-    tableName,
+    tableName: table.tableName,
     queueUrl,
     async takeMessages() {
       const bodies: Sync.SyncMessage[] = [];
@@ -129,7 +121,7 @@ export async function createEnv(prefix: string): Promise<TestEnv> {
     },
     drain,
     async close() {
-      await Promise.all([table.drop(), queues.drop()]);
+      await stage.drop();
     },
     async drainUntilIdle(maxWaitMs = 15_000) {
       const deadline = Date.now() + maxWaitMs;
