@@ -6,7 +6,7 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseKeyRing } from "@dashboard/core/crypto";
-import type { EntityResult, Run } from "@dashboard/core/run";
+import { type EntityResult, emptyResult, type Run } from "@dashboard/core/run";
 import { configFromEnv } from "@dashboard/local/config";
 import { demoSpecs, MAX_DEMO_SITES } from "@dashboard/local/demo";
 import { LocalRuntimeError } from "@dashboard/local/errors";
@@ -160,7 +160,10 @@ describe("demo sites", () => {
 });
 
 describe("progress lines", () => {
-  const result = (r: EntityResult) => r;
+  const result = (r: Partial<EntityResult> & Pick<EntityResult, "status">): EntityResult => ({
+    ...emptyResult(r.status),
+    ...r,
+  });
   const run: Run = {
     run_id: "run_01ABC",
     site_id: "demo-1",
@@ -190,27 +193,8 @@ describe("progress lines", () => {
         deleted: 1,
         pages: 1,
       }),
-      custom_requests: result({
-        status: "skipped",
-        fetched: 0,
-        valid: 0,
-        invalid: 0,
-        written: 0,
-        unchanged: 0,
-        deleted: 0,
-        pages: 0,
-      }),
-      orders: result({
-        status: "failed",
-        fetched: 0,
-        valid: 0,
-        invalid: 0,
-        written: 0,
-        unchanged: 0,
-        deleted: 0,
-        pages: 0,
-        error: { code: "template_unavailable", message: "503" },
-      }),
+      custom_requests: emptyResult("skipped"),
+      orders: result({ status: "failed", error: { code: "template_unavailable", message: "503" } }),
     },
   };
 
