@@ -14,7 +14,6 @@
  */
 import {
   DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
   type Message,
   type MessageAttributeValue,
   ReceiveMessageCommand,
@@ -22,6 +21,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { Context, SQSEvent, SQSMessageAttributes, SQSRecord } from "aws-lambda";
 import { createLambdaContext, parseArn } from "./lambda-context";
+import { queueDepth } from "./sqs";
 
 /**
  * What Lambda calls: a middy handler or a plain async function. Its result is checked at run time
@@ -328,21 +328,9 @@ export function startPoller(options: PollerOptions): Poller {
 
   /** Null when empty, else a description of what is left. */
   async function queueBacklog(): Promise<string | null> {
-    const { Attributes = {} } = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: [
-          "ApproximateNumberOfMessages",
-          "ApproximateNumberOfMessagesNotVisible",
-          "ApproximateNumberOfMessagesDelayed",
-        ],
-      }),
-    );
-    const visible = Number(Attributes.ApproximateNumberOfMessages ?? 0);
-    const notVisible = Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
-    const delayed = Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
-    if (visible === 0 && notVisible === 0 && delayed === 0) return null;
-    return `${visible} visible, ${notVisible} in flight, ${delayed} delayed`;
+    const { visible, inFlight, delayed } = await queueDepth(sqs, queueUrl);
+    if (visible === 0 && inFlight === 0 && delayed === 0) return null;
+    return `${visible} visible, ${inFlight} in flight, ${delayed} delayed`;
   }
 
   let stopped: Promise<void> | undefined;

@@ -16,7 +16,7 @@
 import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Ctx } from "@dashboard/core/context";
 import type { Sizes } from "@dashboard/template-sim";
 import type { Context, ScheduledEvent, SQSEvent } from "aws-lambda";
@@ -45,7 +45,7 @@ import { recoverInterruptedRuns } from "./recover";
 import { LOCAL_CREDENTIALS, linkResources } from "./resources";
 import { type Schedule, startSchedule } from "./schedule";
 import { type AdminTokenSource, loadSecrets } from "./secrets";
-import { ensureQueues, type Queues, type SqsServer, startSqs } from "./sqs";
+import { ensureQueues, type Queues, queueDepth, type SqsServer, startSqs } from "./sqs";
 
 export const DEFAULTS = {
   port: 3000,
@@ -177,22 +177,8 @@ const defaultEnv = (name: string, value: string) => {
 };
 
 async function queueIsEmpty(sqs: SQSClient, queueUrl: string): Promise<boolean> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        "ApproximateNumberOfMessages",
-        "ApproximateNumberOfMessagesNotVisible",
-        "ApproximateNumberOfMessagesDelayed",
-      ],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-      Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-      Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0) ===
-    0
-  );
+  const { visible, inFlight, delayed } = await queueDepth(sqs, queueUrl);
+  return visible + inFlight + delayed === 0;
 }
 
 /** Prints when messages land in the DLQ (AWS raises an alarm; locally the console says it). */
@@ -202,18 +188,10 @@ function watchDeadLetters(sqs: SQSClient, dlqUrl: string, print: (line: string) 
   const timer = setInterval(() => {
     if (busy) return;
     busy = true;
-    sqs
-      .send(
-        new GetQueueAttributesCommand({
-          QueueUrl: dlqUrl,
-          AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        }),
-      )
-      .then(({ Attributes }) => {
+    queueDepth(sqs, dlqUrl)
+      .then(({ visible, inFlight }) => {
         // Visible, or held invisible by someone inspecting the DLQ.
-        const count =
-          Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
-          Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+        const count = visible + inFlight;
         if (count > last) {
           print(
             `[dlq] ${count} message(s) in the dead-letter queue: a sync kept failing; its run says why (GET /api/sync/runs).`,

@@ -154,3 +154,28 @@ export async function ensureQueues(client: SQSClient, spec: QueueSpec): Promise<
   });
   return { queueUrl, queueArn: await queueArn(client, queueUrl), dlqUrl, dlqArn };
 }
+
+/** How many messages a queue holds: ready, in flight (received, not yet deleted) and delayed. */
+export interface QueueDepth {
+  visible: number;
+  inFlight: number;
+  delayed: number;
+}
+
+export async function queueDepth(client: SQSClient, queueUrl: string): Promise<QueueDepth> {
+  const { Attributes = {} } = await client.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+      ],
+    }),
+  );
+  return {
+    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+    delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+  };
+}
