@@ -9,39 +9,15 @@ import { join } from "node:path";
 import { signatureHeader } from "@dashboard/core/webhook";
 import { type LocalOptions, type LocalRuntime, startLocal } from "@dashboard/local/runtime";
 import { localAws } from "../support/aws";
+import { fetchFrom, type HttpResult, type RequestOptions, send } from "../support/http";
 
-export interface Reply<T = unknown> {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: T;
-}
+export type Reply<T = unknown> = HttpResult<T>;
 
 /** A client for the runtime's port, with the admin token unless told otherwise. */
 export function client(base: string, token: string) {
-  async function request<T = unknown>(
-    method: string,
-    path: string,
-    opts: { json?: unknown; body?: string; headers?: Record<string, string>; token?: string | null } = {},
-  ): Promise<Reply<T>> {
-    const headers = new Headers(opts.headers);
-    const bearer = opts.token === undefined ? token : opts.token;
-    if (bearer !== null) headers.set("authorization", `Bearer ${bearer}`);
-    let body = opts.body;
-    if (opts.json !== undefined) {
-      body = JSON.stringify(opts.json);
-      headers.set("content-type", "application/json");
-    }
-    const res = await fetch(`${base}${path}`, { method, headers, body, signal: AbortSignal.timeout(60_000) });
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = text === "" ? undefined : JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, headers: res.headers, text, json: json as T };
-  }
+  const to = fetchFrom(base);
+  const request = <T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<Reply<T>> =>
+    send<T>(to, method, path, opts, token);
   return {
     request,
     get: <T = unknown>(path: string) => request<T>("GET", path),

@@ -4,6 +4,7 @@
  */
 import type { HttpLogger } from "@dashboard/functions/http/logging";
 import { z } from "zod";
+import { type HttpResult, type Requester, type RequestOptions, send } from "../../../../test/support/http";
 
 export const ADMIN_TOKEN = "adm_test_4f1d2c9b7a6e5d4c3b2a";
 
@@ -25,50 +26,19 @@ export function collectingLogger(lines: LogLine[]): HttpLogger {
 
 export const logText = (lines: LogLine[]): string => lines.map((l) => JSON.stringify(l)).join("\n");
 
-export interface HttpResult {
-  status: number;
-  headers: Headers;
-  text: string;
-  /** The body parsed as JSON; undefined when empty or not JSON. */
-  json: unknown;
-}
-
-export interface RequestOptions {
-  /** The bearer token; the admin token by default, `null` for none. */
-  token?: string | null;
-  /** A JSON body (sent with `Content-Type: application/json`). */
-  json?: unknown;
-  /** A raw body. */
-  body?: string;
-  headers?: Record<string, string>;
-}
+export type { HttpResult, RequestOptions } from "../../../../test/support/http";
 
 /** Sends a request through the app in-process and collects the answer (and every body, for leak checks). */
 export async function call(
-  app: { request: (path: string, init?: RequestInit) => Response | Promise<Response> },
+  app: Requester,
   method: string,
   path: string,
   opts: RequestOptions = {},
   seen?: string[],
 ): Promise<HttpResult> {
-  const headers = new Headers(opts.headers);
-  const token = opts.token === undefined ? ADMIN_TOKEN : opts.token;
-  if (token !== null) headers.set("authorization", `Bearer ${token}`);
-  let body = opts.body;
-  if (opts.json !== undefined) {
-    body = JSON.stringify(opts.json);
-    if (!headers.has("content-type")) headers.set("content-type", "application/json");
-  }
-  const res = await app.request(path, { method, headers, body });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text === "" ? undefined : JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  seen?.push(text);
-  return { status: res.status, headers: res.headers, text, json };
+  const res = await send(app, method, path, opts, ADMIN_TOKEN);
+  seen?.push(res.text);
+  return res;
 }
 
 /** The body, checked against the schema the OpenAPI document declares for it. */
