@@ -23,10 +23,7 @@ export default $config({
       args.runtime ??= "nodejs24.x";
       args.architecture ??= "arm64";
       args.logging ??= { format: "json", retention: "1 month" };
-      args.nodejs ??= {
-        ...FUNCTION_BUNDLING,
-        esbuild: { external: [...FUNCTION_BUNDLING.esbuild.external] },
-      };
+      args.nodejs ??= FUNCTION_BUNDLING;
       // Deployed code runs in production mode: core turns on its SSRF checks of Template URLs then.
       args.environment = $output(args.environment ?? {}).apply((environment) => ({
         ...environment,

@@ -49,7 +49,7 @@ export async function bundle(
     minify: FUNCTION_BUNDLING.minify,
     mainFields: ["module", "main"],
     banner: { js: SST_BANNER },
-    external: deployed ? [...FUNCTION_BUNDLING.esbuild.external] : [],
+    external: deployed ? FUNCTION_BUNDLING.esbuild.external : [],
     plugins: deployed ? plugins : [],
     metafile: true,
     logLevel: "error",

@@ -51,8 +51,8 @@ export const API_THROTTLE_BURST = 100;
  * Smithy core are about 370 KB minified, which alone would nearly fill the 400 KB budget of a bundle (see
  * docs/performance.md). `plugins` is relative to sst.config.ts.
  */
-export const FUNCTION_BUNDLING = {
+export const FUNCTION_BUNDLING: { minify: boolean; esbuild: { external: string[] }; plugins: string } = {
   minify: true,
   esbuild: { external: ["@aws-sdk/*", "@smithy/*"] },
   plugins: "stacks/esbuild-plugins.mjs",
-} as const;
+};
