@@ -59,26 +59,41 @@ export const imageUrl = (templateUrl: string, image: unknown): string | null => 
   }
 };
 
-const lower = (v: unknown): string | undefined =>
-  typeof v === "string" && v !== "" ? v.toLocaleLowerCase("fr") : undefined;
+/**
+ * Text as the filters compare it: lower case, accents removed, spaces collapsed ("  Étude " → "etude"), so
+ * "etude" finds "Étude" and "livree" finds "Livrée". Stored at sync time (`search`, `f_*`), applied to the
+ * query at read time: a filter stays a DynamoDB query, never a scan.
+ */
+export const fold = (v: string): string =>
+  v.normalize("NFD").replace(/\p{M}/gu, "").toLocaleLowerCase("fr").replace(/\s+/g, " ").trim();
 
-/** Lower-cased text searched by `q`. */
+/**
+ * The version of the stored `search` / `f_*` fields, part of the content hash: a record stored with an
+ * older form of them is written again by its next sync (2: accents folded).
+ */
+const SEARCH_FORMAT = 2;
+
+const lower = (v: unknown): string | undefined =>
+  typeof v === "string" && v.trim() !== "" ? fold(v) : undefined;
+
+/** Folded text searched by `q`. */
 const searchText = (entity: RecordEntity, r: Record<string, unknown>): string =>
-  (entity === "paintings"
-    ? [r.name, r.category, r.technique, r.year]
-    : entity === "users"
-      ? [r.name, r.email]
-      : entity === "orders"
-        ? [r.customer_name, r.email]
-        : [r.title, r.client_name, r.location, r.description]
-  )
-    .filter((v): v is string => typeof v === "string")
-    .join(" ")
-    .toLocaleLowerCase("fr");
+  fold(
+    (entity === "paintings"
+      ? [r.name, r.category, r.technique, r.year]
+      : entity === "users"
+        ? [r.name, r.email]
+        : entity === "orders"
+          ? [r.customer_name, r.email]
+          : [r.title, r.client_name, r.location, r.description]
+    )
+      .filter((v): v is string => typeof v === "string")
+      .join(" "),
+  );
 
 /** The hash a record is compared on: its content and where it comes from, never the sync time. */
 export const recordHash = (record: AnyTemplateRecord, templateUrl: string): string =>
-  contentHash({ record, templateUrl });
+  contentHash({ record, templateUrl, search: SEARCH_FORMAT });
 
 /** The full item of a record as stored. */
 export function toItem(
@@ -224,15 +239,16 @@ export async function list(
   const facet = (attr: string, value: string | undefined) => {
     if (value === undefined || value === "") return;
     filters.push(`${attr} = :${attr}`);
-    values[`:${attr}`] = value.toLocaleLowerCase("fr");
+    values[`:${attr}`] = fold(value);
   };
   facet("f_status", f.status);
   facet("f_category", f.category);
   facet("f_role", f.role);
-  if (f.q) {
+  const q = f.q ? fold(f.q) : "";
+  if (q) {
     filters.push("contains(#search, :q)");
     names["#search"] = "search";
-    values[":q"] = f.q.toLocaleLowerCase("fr");
+    values[":q"] = q;
   }
 
   let index: "gsi1" | "gsi2" | undefined;

@@ -126,6 +126,28 @@ describe("GET /api/paintings", () => {
     }
   });
 
+  it("searches and filters without regard to case or accents", async () => {
+    const fold = (s: string) => s.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+    const served = simA.served("paintings").filter((p) => RECORD_SCHEMAS.paintings.safeParse(p).success);
+    const accented = served.find((p) => /[À-ÿ]/.test(p.name));
+    expect(accented, "the simulated Template names some paintings with accents").toBeDefined();
+    const word = accented?.name.split(" ").find((w) => /[À-ÿ]/.test(w)) ?? "";
+    const plain = fold(word);
+    expect(plain).not.toBe(word.toLowerCase());
+    const { items } = await list(`/api/paintings?site_id=${A}&q=${encodeURIComponent(plain)}`, Painting);
+    const expected = served
+      .filter((p) => fold(`${p.name} ${p.category} ${p.technique} ${p.year}`).includes(plain))
+      .map((p) => p.id);
+    expect(ids(items)).toEqual(expected.sort((a, b) => a - b));
+
+    const orders = simA.served("orders");
+    const status = orders.find((o) => /[À-ÿ]/.test(o.status ?? ""))?.status ?? "";
+    expect(status).not.toBe("");
+    const byStatus = await list(`/api/orders?site_id=${A}&status=${encodeURIComponent(fold(status))}`, Order);
+    expect(byStatus.items.length).toBeGreaterThan(0);
+    for (const o of byStatus.items) expect(o.status).toBe(status);
+  });
+
   it("refuses a cursor from another filter with 400", async () => {
     const first = await call(env.api, "GET", `/api/paintings?site_id=${A}&limit=2`);
     const cursor = (first.json as { next_cursor?: string }).next_cursor ?? "";
