@@ -7,6 +7,7 @@ import type { AdminTokens } from "@dashboard/core/auth";
 import type { Ctx } from "@dashboard/core/context";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
+import { etag } from "hono/etag";
 import { adminAuth } from "./auth";
 import { errorHandler, notFoundHandler, payloadTooLarge, validationHook } from "./errors";
 import { type HttpLogger, requestLogging } from "./logging";
@@ -48,6 +49,14 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   app.use("*", requestLogging(deps.logger));
   app.use("/api/*", adminAuth(deps.tokens));
   app.use("/api/*", bodyLimit({ maxSize: limit, onError: payloadTooLarge(limit) }));
+  // Conditional GETs: every answer carries an ETag, and a request whose `If-None-Match` still matches gets
+  // a bodyless 304. The UI's live refresh asks again every few seconds; while nothing changed it costs one
+  // small request, no body and no re-render (docs/api.md "Conditional requests").
+  app.use("/api/*", etag());
+  app.use("/api/*", async (c, next) => {
+    await next();
+    if (c.req.method === "GET" && c.res.ok) c.res.headers.set("Cache-Control", "private, no-cache");
+  });
 
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
   registerSiteRoutes(app, deps.ctx);

@@ -154,6 +154,31 @@ describe("runs", () => {
     expect(otherList.status).toBe(400);
   });
 
+  it("answers a repeated GET with 304 while the list is unchanged, and 200 once a run is added", async () => {
+    const path = `/api/sync/runs?site_id=${SITE}&limit=5`;
+    const first = await api("GET", path);
+    expect(first.status).toBe(200);
+    const tag = first.headers.get("etag") ?? "";
+    expect(tag).toMatch(/^"[^"]+"$/);
+    expect(first.headers.get("cache-control")).toBe("private, no-cache");
+
+    const same = await call(env.api, "GET", path, { headers: { "if-none-match": tag } });
+    expect(same.status).toBe(304);
+    expect(same.text).toBe("");
+    expect(same.headers.get("etag")).toBe(tag);
+    // The tag does not let an unauthenticated caller learn anything.
+    const anonymous = await call(env.api, "GET", path, { token: null, headers: { "if-none-match": tag } });
+    expect(anonymous.status).toBe(401);
+
+    const started = await api("POST", `/api/sync/template/${SITE}`, { json: { entities: ["exhibitions"] } });
+    expect(started.status).toBe(202);
+    await env.takeMessages();
+    const changed = await call(env.api, "GET", path, { headers: { "if-none-match": tag } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get("etag")).not.toBe(tag);
+    expect(parse(page(Run), changed).items[0]?.run_id).toBe((started.json as { run_id: string }).run_id);
+  });
+
   it("reads a run with its log, or 404", async () => {
     const finished = parse(page(Run), await api("GET", `/api/sync/runs?site_id=${SITE}`)).items.find(
       (r) => r.status !== "queued",
