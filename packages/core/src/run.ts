@@ -11,6 +11,7 @@ import { VisibleError } from "./error";
 import * as SiteStore from "./site";
 import { batchWrite, listPage, type Page, putRequest, queryAll } from "./store/db";
 import { Keys } from "./store/keys";
+import { RecordIssue } from "./template/schema";
 import { createId, sortableId } from "./util/id";
 import { epochSeconds, isoNow } from "./util/time";
 
@@ -26,7 +27,16 @@ export type RunStatus = z.infer<typeof RunStatus>;
 export const EntityStatus = z.enum(["pending", "running", "succeeded", "failed", "skipped"]);
 export type EntityStatus = z.infer<typeof EntityStatus>;
 
-export const EntityError = z.object({ code: z.string(), message: z.string() });
+/**
+ * Why an entity failed: a stable `code` (the UI words it per language), the `message` in English for the API,
+ * and for a Template's answer the technical details a person may need: its HTTP `status` and `url` (no query).
+ */
+export const EntityError = z.object({
+  code: z.string(),
+  message: z.string(),
+  status: z.number().int().optional(),
+  url: z.string().optional(),
+});
 export type EntityError = z.infer<typeof EntityError>;
 
 export const EntityResult = z.object({
@@ -48,11 +58,19 @@ export type EntityResult = z.infer<typeof EntityResult>;
 export const LogLevel = z.enum(["INFO", "SUCCESS", "WARNING", "ERROR"]);
 export type LogLevel = z.infer<typeof LogLevel>;
 
+/** A log line's values, for the UI to word the line from its `code`. */
+export const LogParams = z.record(z.string(), z.union([z.string(), z.number()]));
+export type LogParams = z.infer<typeof LogParams>;
+
 export const LogEntry = z.object({
   entity: z.string(),
   level: LogLevel,
+  /** The seed's line, in French. */
   message: z.string(),
   timestamp: z.string(),
+  /** What happened, as a stable code (`entity_synced`, `record_invalid`...), with its values. */
+  code: z.string().optional(),
+  params: LogParams.optional(),
 });
 export type LogEntry = z.infer<typeof LogEntry>;
 
@@ -73,6 +91,8 @@ export const InvalidRecord = z.object({
   entity: Entity,
   record_id: z.union([z.number(), z.string()]).nullable(),
   reasons: z.array(z.string()),
+  /** The same reasons as stable codes, one per field (`{"field": "price", "code": "not_number"}`). */
+  issues: z.array(RecordIssue).optional(),
   raw: z.unknown(),
 });
 export type InvalidRecord = z.infer<typeof InvalidRecord>;

@@ -18,7 +18,7 @@ import { VisibleError } from "./error";
 import * as Pending from "./pending";
 import * as Records from "./record";
 import * as RunStore from "./run";
-import { type EntityResult, emptyResult, type LogEntry, type LogLevel } from "./run";
+import { type EntityResult, emptyResult, type LogEntry, type LogLevel, type LogParams } from "./run";
 import * as Settings from "./settings";
 import * as SiteStore from "./site";
 import { assertFetchAllowed, createGuardedFetch } from "./ssrf";
@@ -35,7 +35,7 @@ import {
 import { Keys } from "./store/keys";
 import { TemplateClient, type TemplateClientOptions } from "./template/client";
 import { isTemplateError, TemplateError, TemplateNotFoundError } from "./template/errors";
-import { RECORD_SCHEMAS, reasonsOf } from "./template/schema";
+import { issuesOf, RECORD_SCHEMAS, reasonsOf } from "./template/schema";
 import { createId } from "./util/id";
 import { epochSeconds, isoNow } from "./util/time";
 
@@ -479,7 +479,7 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
         },
       };
       const log = new RunLog(ctx, msg, opts);
-      log.add("ERROR", result.error?.message ?? "");
+      log.add("ERROR", result.error?.message ?? "", "entity_failed", { error: "lease_timeout" });
       await log.flush();
       const done = await RunStore.completeEntity(ctx, msg.run_id, msg.entity, result);
       return { kind: "completed", result, run: done.run };
@@ -514,6 +514,8 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
         log.add(
           "WARNING",
           `Nouvelle tentative ${e.attempt + 1} dans ${Math.round(e.delayMs)} ms (${e.code}${e.status ? ` ${e.status}` : ""})`,
+          "request_retry",
+          { attempt: e.attempt + 1, delay_ms: Math.round(e.delayMs), error: e.code, status: e.status ?? "" },
         ),
     });
     const step = await syncEntity(ctx, { msg, site, client, log, opts });
@@ -540,7 +542,7 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
   } catch (error) {
     const failure = describeFailure(error);
     if (isTemplateError(error) && error instanceof TemplateNotFoundError && isOptional(msg.entity)) {
-      log.add("INFO", `Point d'accès absent sur ce Template (${msg.entity}) : ignoré`);
+      log.add("INFO", `Point d'accès absent sur ce Template (${msg.entity}) : ignoré`, "endpoint_missing");
       return finish(ctx, msg, log, { ...emptyResult("skipped") });
     }
     const lastDelivery = (opts.receiveCount ?? 1) >= (opts.maxReceiveCount ?? 1);
@@ -548,14 +550,16 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
       log.add(
         "WARNING",
         `${failure.message} — nouvel essai (livraison ${opts.receiveCount ?? 1}/${opts.maxReceiveCount ?? 1})`,
+        "delivery_retry",
+        { error: failure.code, delivery: opts.receiveCount ?? 1, max: opts.maxReceiveCount ?? 1 },
       );
       await log.flush();
       throw error;
     }
-    log.add("ERROR", failure.message);
+    log.add("ERROR", failure.message, "entity_failed", { error: failure.code });
     const outcome = await finish(ctx, msg, log, {
       ...emptyResult("failed"),
-      error: { code: failure.code, message: failure.message },
+      error: failure.error,
     });
     // A failure the queue would have retried goes to the dead-letter queue now, with the run saying why.
     if (failure.retryable) throw error;
@@ -590,26 +594,47 @@ async function finish(ctx: Ctx, msg: SyncMessage, log: RunLog, result: EntityRes
 }
 
 /** What a failure looks like in a run: a stable code and a message a person can act on, nothing internal. */
-export function describeFailure(error: unknown): { code: string; message: string; retryable: boolean } {
+export function describeFailure(error: unknown): {
+  code: string;
+  message: string;
+  retryable: boolean;
+  /** The entity result's error: code, message and, for a Template's answer, its HTTP status and URL. */
+  error: RunStore.EntityError;
+} {
+  const described = (code: string, message: string, retryable: boolean, extra = {}) => ({
+    code,
+    message,
+    retryable,
+    error: { code, message, ...extra },
+  });
   if (error instanceof TemplateError)
-    return { code: error.code, message: error.message, retryable: error.retryable };
-  if (error instanceof VisibleError) return { code: error.code, message: error.message, retryable: false };
+    return described(error.code, error.message, error.retryable, {
+      ...(error.status === undefined ? {} : { status: error.status }),
+      ...(error.url ? { url: withoutQuery(error.url) } : {}),
+    });
+  if (error instanceof VisibleError) return described(error.code, error.message, false);
   const name = (error as Error | undefined)?.name ?? "";
   if (
     /Throttl|ProvisionedThroughput|RequestLimitExceeded|ServiceUnavailable|InternalServerError/.test(name)
   ) {
-    return {
-      code: "storage_throttled",
-      message: "The Dashboard's database was busy; the sync will be retried",
-      retryable: true,
-    };
+    return described(
+      "storage_throttled",
+      "The Dashboard's database was busy; the sync will be retried",
+      true,
+    );
   }
-  return {
-    code: "internal_error",
-    message: "The sync failed inside the Dashboard; see the service logs",
-    retryable: true,
-  };
+  return described("internal_error", "The sync failed inside the Dashboard; see the service logs", true);
 }
+
+/** A URL as shown in a run's technical details: no query string (paging offsets, never a key, but noise). */
+const withoutQuery = (url: string): string => {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return url.split("?")[0] ?? "";
+  }
+};
 
 // ---- the per-entity algorithm ---------------------------------------------------------------------------
 
@@ -708,7 +733,10 @@ async function scanRecords(
   const newlySeen: (number | string)[] = [];
   let invalidWarnings = 0;
   let lastProgress = Date.now();
-  if (!msg.continuation) log.add("INFO", `Synchronisation des ${label.many} depuis ${site.template_url}`);
+  if (!msg.continuation)
+    log.add("INFO", `Synchronisation des ${label.many} depuis ${site.template_url}`, "sync_start", {
+      url: site.template_url,
+    });
 
   const processBatch = async (records: unknown[]) => {
     const items: Item[] = [];
@@ -730,9 +758,18 @@ async function scanRecords(
       if (!parsed.success) {
         counters.invalid++;
         const reasons = reasonsOf(parsed.error);
-        quarantined.push({ entity, record_id: id ?? null, reasons, raw });
+        const issues = issuesOf(parsed.error);
+        quarantined.push({ entity, record_id: id ?? null, reasons, issues, raw });
         if (invalidWarnings++ < MAX_INVALID_WARNINGS) {
-          log.add("WARNING", `${label.one} invalide: ${id ?? "(sans id)"} — ${reasons.join("; ")}`);
+          log.add(
+            "WARNING",
+            `${label.one} invalide: ${id ?? "(sans id)"} — ${reasons.join("; ")}`,
+            "record_invalid",
+            {
+              id: id ?? "",
+              issues: issues.map((i) => `${i.field}:${i.code}`).join(";"),
+            },
+          );
         }
         continue;
       }
@@ -773,6 +810,8 @@ async function scanRecords(
         log.add(
           "INFO",
           `${counters.fetched} ${label.many} lues; la suite continue dans un nouveau message (offset ${page.nextOffset})`,
+          "scan_continues",
+          { fetched: counters.fetched, offset: page.nextOffset },
         );
         return { kind: "continue", offset: page.nextOffset, counters, newlySeen };
       }
@@ -794,11 +833,15 @@ async function scanRecords(
       log.add(
         "WARNING",
         `Aucune donnée reçue: ${candidates.length} ${label.many} conservées (suppression non confirmée)`,
+        "no_data_kept",
+        { count: candidates.length },
       );
     } else if (expected !== undefined && expected !== distinct) {
       log.add(
         "WARNING",
         `Lecture incomplète: ${distinct} ${label.many} vues pour ${expected} annoncées; suppressions reportées à la prochaine synchronisation`,
+        "incomplete_scan",
+        { seen: distinct, expected },
       );
     } else {
       deletedIds = candidates;
@@ -809,14 +852,19 @@ async function scanRecords(
   const deletedBefore = [...stored].filter(
     ([id, s]) => s.deleted && s.changedBy === msg.run_id && !seen.has(id),
   ).length;
-  if (counters.duplicates > 0) log.add("INFO", `${counters.duplicates} doublon(s) ignoré(s) entre les pages`);
+  if (counters.duplicates > 0)
+    log.add("INFO", `${counters.duplicates} doublon(s) ignoré(s) entre les pages`, "duplicates_ignored", {
+      count: counters.duplicates,
+    });
   if (counters.invalid > MAX_INVALID_WARNINGS) {
     log.add(
       "WARNING",
       `${counters.invalid - MAX_INVALID_WARNINGS} autre(s) ${label.many} invalides (voir les enregistrements rejetés)`,
+      "more_invalid",
+      { count: counters.invalid - MAX_INVALID_WARNINGS },
     );
   }
-  if (counters.fetched === 0) log.add("WARNING", "Aucune donnée reçue");
+  if (counters.fetched === 0) log.add("WARNING", "Aucune donnée reçue", "no_data");
   const liveBefore = [...stored.values()].filter((s) => !s.deleted).length;
   const result: EntityResult = {
     ...resultOf(counters, "succeeded", deletedIds.length + deletedBefore),
@@ -825,6 +873,15 @@ async function scanRecords(
   log.add(
     "SUCCESS",
     `${counters.valid}/${distinct} ${label.many} ${label.synced} (${counters.written} écrites, ${counters.unchanged} inchangées, ${deletedIds.length + deletedBefore} supprimées${counters.invalid ? `, ${counters.invalid} rejetées` : ""})`,
+    "entity_synced",
+    {
+      valid: counters.valid,
+      received: distinct,
+      written: counters.written,
+      unchanged: counters.unchanged,
+      deleted: deletedIds.length + deletedBefore,
+      invalid: counters.invalid,
+    },
   );
   return { kind: "done", result, liveCount: liveBefore + counters.inserted - deletedIds.length };
 }
@@ -847,7 +904,7 @@ async function syncSettings(ctx: Ctx, job: EntityJob): Promise<Step> {
   const syncTimestamp = isoNow(ctx.now());
   const pairs = await client.settings();
   if (pairs.length === 0) {
-    log.add("ERROR", "Aucune donnée reçue");
+    log.add("ERROR", "Aucune donnée reçue", "no_data");
     return {
       kind: "done",
       result: {
@@ -864,8 +921,13 @@ async function syncSettings(ctx: Ctx, job: EntityJob): Promise<Step> {
     .filter(([key, s]) => !s.deleted && !plan.seen.has(String(key)))
     .map(([key]) => key);
   await Records.markDeleted(ctx, site.id, "settings", gone, syncTimestamp);
-  if (plan.masked) log.add("INFO", `${plan.masked} paramètre(s) sensible(s) masqué(s), jamais stockés`);
-  log.add("SUCCESS", `${plan.seen.size} paramètres synchronisés`);
+  if (plan.masked)
+    log.add("INFO", `${plan.masked} paramètre(s) sensible(s) masqué(s), jamais stockés`, "settings_masked", {
+      count: plan.masked,
+    });
+  log.add("SUCCESS", `${plan.seen.size} paramètres synchronisés`, "settings_synced", {
+    count: plan.seen.size,
+  });
   const liveBefore = [...stored.values()].filter((s) => !s.deleted).length;
   const inserted = plan.items.filter((i) => {
     const s = stored.get(String(i.record_id));
@@ -894,7 +956,9 @@ async function syncStats(ctx: Ctx, job: EntityJob): Promise<Step> {
   const { stats } = await client.stats();
   const timestamp = isoNow(ctx.now());
   await batchWrite(ctx, [putRequest(statsItem(ctx, site.id, { timestamp, data: stats }))]);
-  log.add("SUCCESS", `Statistiques enregistrées (${Object.keys(stats).length} valeurs)`);
+  log.add("SUCCESS", `Statistiques enregistrées (${Object.keys(stats).length} valeurs)`, "stats_saved", {
+    count: Object.keys(stats).length,
+  });
   return {
     kind: "done",
     result: {
@@ -990,8 +1054,19 @@ class RunLog {
     private readonly opts: Pick<HandleOptions, "onLog">,
   ) {}
 
-  add(level: LogLevel, message: string) {
-    const entry: LogEntry = { entity: this.msg.entity, level, message, timestamp: isoNow(this.ctx.now()) };
+  /**
+   * A line in the seed's format (`message`, French, kept for the API contract) with the stable `code` and
+   * `params` the UI puts in the reader's language.
+   */
+  add(level: LogLevel, message: string, code?: string, params?: LogParams) {
+    const entry: LogEntry = {
+      entity: this.msg.entity,
+      level,
+      message,
+      timestamp: isoNow(this.ctx.now()),
+      ...(code ? { code } : {}),
+      ...(params ? { params } : {}),
+    };
     this.#entries.push(entry);
     this.opts.onLog?.({ ...entry, run_id: this.msg.run_id, site_id: this.msg.site_id });
   }

@@ -167,6 +167,60 @@ describe("createApi", () => {
   });
 });
 
+describe("conditional requests", () => {
+  const runs = { items: [] };
+  it("sends the kept ETag back and reuses the kept answer on a 304", async () => {
+    let version = 1;
+    const { fetch, calls } = fakeFetch((call) =>
+      call.headers["If-None-Match"] === `"v${version}"`
+        ? new Response(null, { status: 304, headers: { etag: `"v${version}"` } })
+        : new Response(JSON.stringify({ items: [{ ...site, name: `Atelier v${version}` }] }), {
+            status: 200,
+            headers: { "content-type": "application/json", etag: `"v${version}"` },
+          }),
+    );
+    const api = createApi({ baseUrl: "", getToken: () => "t", fetch });
+    const first = await api.listSites();
+    expect(calls[0]?.headers["If-None-Match"]).toBeUndefined();
+    const again = await api.listSites();
+    expect(calls[1]?.headers["If-None-Match"]).toBe('"v1"');
+    expect(again).toEqual(first);
+    version = 2;
+    const changed = await api.listSites();
+    expect(changed.items[0]?.name).toBe("Atelier v2");
+    expect(calls[2]?.headers["If-None-Match"]).toBe('"v1"');
+  });
+
+  it("tells the live probe whether the runs changed", async () => {
+    let tag = '"a"';
+    const { fetch, calls } = fakeFetch((call) =>
+      call.headers["If-None-Match"] === tag
+        ? new Response(null, { status: 304 })
+        : new Response(JSON.stringify(runs), { status: 200, headers: { etag: tag } }),
+    );
+    const api = createApi({ baseUrl: "", getToken: () => "t", fetch });
+    expect((await api.pulse()).notModified).toBe(false);
+    expect((await api.pulse()).notModified).toBe(true);
+    tag = '"b"';
+    const changed = await api.pulse();
+    expect(changed.notModified).toBe(false);
+    expect(changed.data.items).toEqual([]);
+    expect(new URL(calls[0]?.url ?? "", "http://x").searchParams.get("limit")).toBe("10");
+  });
+
+  it("treats a 304 it has nothing kept for as an error, and never sends a tag with a write", async () => {
+    const { fetch, calls } = fakeFetch((call) =>
+      call.method === "GET"
+        ? new Response(null, { status: 304 })
+        : new Response(JSON.stringify({ webhook_secret: "whsec_x" }), { status: 200 }),
+    );
+    const api = createApi({ baseUrl: "", getToken: () => "t", fetch });
+    await expect(api.listSites()).rejects.toMatchObject({ status: 304, code: "http_304" });
+    await api.rotateWebhookSecret("a");
+    expect(calls[1]?.headers["If-None-Match"]).toBeUndefined();
+  });
+});
+
 describe("buildUrl and configuredBaseUrl", () => {
   it("joins base and path without doubled slashes", () => {
     expect(buildUrl("https://x.example/", "/api/sites")).toBe("https://x.example/api/sites");

@@ -60,9 +60,10 @@ export const Keys = {
   siteRunsIndex: (siteId: string) => ({ index: "gsi2" as const, pk: `SITE#${siteId}#RUNS` }),
   log: (runId: string, sortable: string) => ({ pk: Keys.runPartition(runId), sk: `LOG#${sortable}` }),
   logPrefix: "LOG#",
+  /** Numeric record ids are zero-padded, so a run's rejected records list in id order (#9 before #101). */
   invalid: (runId: string, entity: Entity, recordRef: string) => ({
     pk: Keys.runPartition(runId),
-    sk: `INVALID#${entity}#${recordRef}`,
+    sk: `INVALID#${entity}#${/^\d{1,12}$/.test(recordRef) ? pad(Number(recordRef)) : recordRef}`,
   }),
   invalidPrefix: (entity?: Entity) => (entity ? `INVALID#${entity}#` : "INVALID#"),
   /** Ids a scan has seen so far, saved when a sync continues in a new message. */

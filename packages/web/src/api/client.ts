@@ -119,34 +119,63 @@ const clampLimit = (limit: number | undefined): number | undefined =>
 
 const seg = (value: string): string => encodeURIComponent(value);
 
+/** How many of the newest runs the live probe watches: a run started anywhere is first among them. */
+export const PULSE_RUNS = 10;
+
+/** How many GET answers are kept with their ETag for conditional requests. */
+export const VALIDATORS_KEPT = 64;
+
+/** The answer to a request and whether the server said it had not changed (304). */
+export interface Answer<T> {
+  data: T;
+  notModified: boolean;
+}
+
 export function createApi(options: ApiOptions) {
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  // The last answer of each GET URL with its ETag: asking again sends `If-None-Match`, and a 304 (no body)
+  // reuses the kept text. Oldest first, so the map is trimmed from its start.
+  const validators = new Map<string, { etag: string; raw: string }>();
 
-  async function request<S extends z.ZodType | undefined>(
+  async function exchange<S extends z.ZodType | undefined>(
     method: string,
     path: string,
     { query, body, schema, signal }: RequestOptions<S>,
-  ): Promise<S extends z.ZodType ? z.infer<S> : undefined> {
+  ): Promise<Answer<S extends z.ZodType ? z.infer<S> : undefined>> {
     const headers: Record<string, string> = { Accept: "application/json" };
     const token = options.getToken();
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
+    const url = buildUrl(options.baseUrl, `/api${path}`, query);
+    const kept = method === "GET" ? validators.get(url) : undefined;
+    if (kept) headers["If-None-Match"] = kept.etag;
 
     let response: Response;
     try {
-      response = await doFetch(buildUrl(options.baseUrl, `/api${path}`, query), {
+      response = await doFetch(url, {
         method,
         headers,
         body: body === undefined ? null : JSON.stringify(body),
         signal: signal ?? null,
         credentials: "same-origin",
+        // The answers are revalidated here, with the kept ETag; the browser's cache would do it a second time.
+        cache: "no-store",
       });
     } catch (error) {
       if (isAbort(error)) throw error;
       throw new ApiError(0, "network_error", error instanceof Error ? error.message : "Network error");
     }
 
-    const raw = await response.text();
+    const notModified = response.status === 304 && kept !== undefined;
+    const raw = notModified ? kept.raw : await response.text();
+    if (method === "GET" && response.ok) {
+      const etag = response.headers.get("ETag");
+      validators.delete(url);
+      if (etag) {
+        validators.set(url, { etag, raw });
+        if (validators.size > VALIDATORS_KEPT) validators.delete(validators.keys().next().value as string);
+      }
+    }
     let json: unknown;
     let parsed = true;
     try {
@@ -155,7 +184,7 @@ export function createApi(options: ApiOptions) {
       parsed = false;
     }
 
-    if (!response.ok) {
+    if (!response.ok && !notModified) {
       const envelope = parsed ? ErrorBody.safeParse(json) : undefined;
       const error = envelope?.success
         ? new ApiError(
@@ -174,7 +203,8 @@ export function createApi(options: ApiOptions) {
       throw error;
     }
 
-    if (schema === undefined) return undefined as S extends z.ZodType ? z.infer<S> : undefined;
+    if (schema === undefined)
+      return { data: undefined as S extends z.ZodType ? z.infer<S> : undefined, notModified };
     if (!parsed) throw new ApiError(response.status, "bad_response", "The server did not answer with JSON");
     const result = schema.safeParse(json);
     if (!result.success) {
@@ -190,8 +220,14 @@ export function createApi(options: ApiOptions) {
         details,
       );
     }
-    return result.data as S extends z.ZodType ? z.infer<S> : undefined;
+    return { data: result.data as S extends z.ZodType ? z.infer<S> : undefined, notModified };
   }
+
+  const request = async <S extends z.ZodType | undefined>(
+    method: string,
+    path: string,
+    opts: RequestOptions<S>,
+  ): Promise<S extends z.ZodType ? z.infer<S> : undefined> => (await exchange(method, path, opts)).data;
 
   const list = <T extends z.ZodType>(path: string, item: T, filters: Query, paging: PageQuery) =>
     request("GET", path, {
@@ -224,6 +260,12 @@ export function createApi(options: ApiOptions) {
         schema: RunList,
         signal: paging.signal,
       }),
+    /**
+     * The live-refresh probe: the newest runs of every site, asked conditionally. `notModified` means no run
+     * started, progressed or ended since the last probe (the server answered 304, with no body).
+     */
+    pulse: (signal?: AbortSignal) =>
+      exchange("GET", "/sync/runs", { query: { limit: PULSE_RUNS }, schema: RunList, signal }),
     getRun: (runId: string, signal?: AbortSignal) =>
       request("GET", `/sync/runs/${seg(runId)}`, { schema: Run, signal }),
     listInvalid: (runId: string, filters: { entity?: string | undefined }, paging: PageQuery = {}) =>

@@ -124,7 +124,9 @@ export const EntityResult = z.looseObject({
   deleted: count,
   pages: count,
   duration_ms: z.number().nullish(),
-  error: z.looseObject({ code: z.string(), message: z.string() }).nullish(),
+  error: z
+    .looseObject({ code: z.string(), message: z.string(), status: z.number().nullish(), url: text })
+    .nullish(),
 });
 export type EntityResult = z.infer<typeof EntityResult>;
 
@@ -133,6 +135,9 @@ export const LogEntry = z.looseObject({
   level: z.string(),
   message: z.string(),
   timestamp: z.string(),
+  /** What happened as a stable code, worded in the reader's language from `params` (lib/codes.ts). */
+  code: text,
+  params: z.record(z.string(), z.union([z.string(), z.number()])).nullish(),
 });
 export type LogEntry = z.infer<typeof LogEntry>;
 
@@ -155,6 +160,8 @@ export const InvalidRecord = z.looseObject({
   entity: z.string(),
   record_id: id.nullish(),
   reasons: z.array(z.unknown()).default([]),
+  /** The reasons as codes (`{field, code}`), when the server gives them. */
+  issues: z.array(z.looseObject({ field: z.string(), code: z.string() })).nullish(),
   raw: z.unknown().optional(),
 });
 export type InvalidRecord = z.infer<typeof InvalidRecord>;

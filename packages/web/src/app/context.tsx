@@ -2,7 +2,16 @@
  * What every screen needs: the API client, the language and its translators, the session, the list of sites
  * (for filters and names) and toasts. One provider, read through small hooks.
  */
-import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from "react";
+import {
+  createContext,
+  type ReactNode,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from "react";
 import type { Api } from "../api/client";
 import type { Site } from "../api/schemas";
 import {
@@ -13,7 +22,7 @@ import {
   translatePlural,
   type Vars,
 } from "../lib/i18n";
-import { type AsyncState, useAsync } from "./hooks";
+import { type AsyncState, useAsync, useLive } from "./hooks";
 
 export interface I18n {
   lang: Lang;
@@ -57,8 +66,23 @@ export interface Toast {
   message: string;
 }
 
+/**
+ * The live refresh of every screen: `version` grows each time the newest runs changed (a run started,
+ * progressed or ended anywhere: schedule, webhook, another admin), `refreshedAt` is the last probe answered,
+ * `paused` is true while the tab is hidden (nothing is asked then).
+ */
+export interface Changes {
+  version: number;
+  refreshedAt: Date | null;
+  paused: boolean;
+}
+
+/** How often a visible tab asks whether anything changed (a conditional request: 304 while nothing did). */
+export const PULSE_INTERVAL_MS = 3000;
+
 interface Session {
   api: Api;
+  changes: Changes;
   signOut: () => void;
   sites: AsyncState<{ items: Site[] }>;
   toasts: Toast[];
@@ -80,6 +104,26 @@ export function SessionProvider({
   children: ReactNode;
 }) {
   const sites = useAsync((signal) => api.listSites(signal), [api]);
+  const [changes, setChanges] = useState<Changes>({ version: 0, refreshedAt: null, paused: false });
+  useLive(
+    true,
+    async () => {
+      const { notModified } = await api.pulse();
+      setChanges((c) => ({
+        version: notModified ? c.version : c.version + 1,
+        refreshedAt: new Date(),
+        paused: false,
+      }));
+      // The sites carry each one's last run and counts: a change of runs is a change of sites.
+      if (!notModified) await sites.refresh({ silent: true });
+    },
+    PULSE_INTERVAL_MS,
+  );
+  useEffect(() => {
+    const onVisibility = () => setChanges((c) => ({ ...c, paused: document.visibilityState === "hidden" }));
+    document.addEventListener("visibilitychange", onVisibility);
+    return () => document.removeEventListener("visibilitychange", onVisibility);
+  }, []);
   const [toasts, setToasts] = useState<Toast[]>([]);
   const dismissToast = useCallback(
     (id: number) => setToasts((all) => all.filter((toast) => toast.id !== id)),
@@ -94,8 +138,8 @@ export function SessionProvider({
     [dismissToast],
   );
   const value = useMemo<Session>(
-    () => ({ api, signOut, sites, toasts, notify, dismissToast }),
-    [api, signOut, sites, toasts, notify, dismissToast],
+    () => ({ api, changes, signOut, sites, toasts, notify, dismissToast }),
+    [api, changes, signOut, sites, toasts, notify, dismissToast],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
@@ -114,4 +158,22 @@ export function useSites(): { sites: Site[]; byId: Map<string, Site>; state: Asy
   const list = sites.data?.items;
   const byId = useMemo(() => new Map((list ?? []).map((site) => [site.id, site])), [list]);
   return { sites: list ?? [], byId, state: sites };
+}
+
+export const useChanges = (): Changes => useSession().changes;
+
+/**
+ * Calls `refresh` each time the live probe saw the runs change (not on mount: the screen has just loaded).
+ * Screens that show runs or freshness use it to stay live while idle.
+ */
+export function useOnChanges(refresh: () => unknown): void {
+  const { version } = useChanges();
+  const ref = useRef(refresh);
+  ref.current = refresh;
+  const seen = useRef(version);
+  useEffect(() => {
+    if (version === seen.current) return;
+    seen.current = version;
+    void Promise.resolve(ref.current()).catch(() => undefined);
+  }, [version]);
 }

@@ -50,3 +50,26 @@ export function translatePlural(lang: Lang, key: PluralKey, count: number, vars?
 /** The placeholders a message uses, for the completeness test. */
 export const placeholdersOf = (template: string): string[] =>
   [...template.matchAll(/\{(\w+)\}/g)].map((match) => match[1] as string).sort();
+
+/** Whether the catalogue words this key: codes from the server are looked up before they are translated. */
+export const hasMessage = (key: string): key is MessageKey => Object.hasOwn(messages.fr, key);
+
+/**
+ * "of <name>" with French elision and contraction: « de Claire », « d'Atelier », « de l'Atelier » (for
+ * "L'Atelier"), « du Jardin » (for "Le Jardin"), « des Ateliers » (for "Les Ateliers"), « de la Maison ».
+ * English: "of <name>".
+ */
+export function ofName(lang: Lang, name: string): string {
+  if (lang === "en") return `of ${name}`;
+  const trimmed = name.trim();
+  const article = /^(le|la|les|l['’])\s*/i.exec(trimmed);
+  if (article) {
+    const rest = trimmed.slice(article[0].length);
+    const word = (article[1] ?? "").toLowerCase();
+    if (word === "le") return `du ${rest}`;
+    if (word === "les") return `des ${rest}`;
+    if (word === "la") return `de la ${rest}`;
+    return `de l'${rest}`;
+  }
+  return /^[aeiouyhâàäéèêëîïôöûùüœæ]/i.test(trimmed.normalize("NFC")) ? `d'${trimmed}` : `de ${trimmed}`;
+}

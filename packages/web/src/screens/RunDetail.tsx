@@ -8,12 +8,14 @@ import type { EntityResult, InvalidRecord, LogEntry } from "../api/schemas";
 import { useApi, useI18n, useSites } from "../app/context";
 import { useAsync, useLive, useNow, usePaged } from "../app/hooks";
 import { useQueryFilters } from "../app/router";
+import { issueText, logLineText, syncErrorText } from "../lib/codes";
 import { formatDateTime, formatDuration, formatNumber, formatTime } from "../lib/format";
+import { ofName } from "../lib/i18n";
 import { href, type Route } from "../lib/router";
 import { orderedEntities, reasonText, runDurationMs } from "../lib/runs";
 import { isActiveRun, LOG_LEVELS, logLevelTone } from "../lib/status";
 import { EntityStatusBadge, LogLevelBadge, RunStatusBadge, TriggerLabel, useEntityLabel } from "../ui/badges";
-import { Badge, ErrorState, Filter, Loading, LoadMore, PageHeader } from "../ui/components";
+import { Badge, ErrorState, Filter, Loading, LoadMore, PageHeader, TechnicalDetails } from "../ui/components";
 import { RunProgress } from "../ui/RunProgress";
 
 export function RunDetailScreen({ runId, route }: { runId: string; route: Route }) {
@@ -40,6 +42,7 @@ export function RunDetailScreen({ runId, route }: { runId: string; route: Route 
   if (!data) return null;
   const siteName = byId.get(data.site_id)?.name ?? data.site_id;
   const entities = orderedEntities(data);
+  const shared = sharedFailure(entities);
 
   return (
     <div data-testid="run-detail" data-run-id={data.run_id} data-status={data.status}>
@@ -48,7 +51,7 @@ export function RunDetailScreen({ runId, route }: { runId: string; route: Route 
         <a href={href("runs", {}, { site_id: data.site_id })}>{siteName}</a>
       </p>
       <PageHeader
-        title={t("run.title_for", { site: siteName })}
+        title={t("run.title_for", { site: ofName(lang, siteName) })}
         subtitle={<span className="mono">{data.run_id}</span>}
         actions={
           <>
@@ -96,6 +99,18 @@ export function RunDetailScreen({ runId, route }: { runId: string; route: Route 
 
       <section className="section" aria-labelledby="entities-title">
         <h2 id="entities-title">{t("run.entities")}</h2>
+        {shared ? (
+          <div className="state state-error state-compact" role="alert" data-testid="run-failure-summary">
+            <div className="state-body">
+              <p className="state-title">{syncErrorText(lang, shared.code)}</p>
+              <p className="state-hint">{t("sync_error.all_failed", { count: shared.count })}</p>
+              <FailureDetails errors={shared.errors} />
+            </div>
+          </div>
+        ) : null}
+        <p className="muted small" data-testid="counts-note">
+          {t("run.counts_note")}
+        </p>
         {entities.length === 0 ? (
           <p className="muted">{t("run.no_entities_yet")}</p>
         ) : (
@@ -119,7 +134,7 @@ export function RunDetailScreen({ runId, route }: { runId: string; route: Route 
               </thead>
               <tbody>
                 {entities.map(([entity, result]) => (
-                  <EntityRow key={entity} entity={entity} result={result} />
+                  <EntityRow key={entity} entity={entity} result={result} summarised={shared !== null} />
                 ))}
               </tbody>
             </table>
@@ -138,7 +153,47 @@ export function RunDetailScreen({ runId, route }: { runId: string; route: Route 
   );
 }
 
-function EntityRow({ entity, result }: { entity: string; result: EntityResult }) {
+type EntityFailure = NonNullable<EntityResult["error"]>;
+
+/** When two or more entities failed, all for the same reason: one summary instead of the same line repeated. */
+function sharedFailure(
+  entities: [string, EntityResult][],
+): { code: string; count: number; errors: EntityFailure[] } | null {
+  const errors = entities.flatMap(([, r]) => (r.status === "failed" && r.error ? [r.error] : []));
+  const code = errors[0]?.code;
+  if (errors.length < 2 || code === undefined || errors.some((e) => e.code !== code)) return null;
+  return { code, count: errors.length, errors };
+}
+
+/** The failures' technical side: code, HTTP status, addresses (without query string), the server's message. */
+function FailureDetails({ errors }: { errors: EntityFailure[] }) {
+  const { t } = useI18n();
+  const first = errors[0];
+  if (!first) return null;
+  const distinct = (values: (string | number | null | undefined)[]) =>
+    [...new Set(values.filter((v) => v !== undefined && v !== null && v !== "").map(String))].join(", ");
+  return (
+    <TechnicalDetails
+      facts={[
+        [t("details.code"), first.code, "failure-code"],
+        [t("details.http_status"), distinct(errors.map((e) => e.status))],
+        [t("details.url"), distinct(errors.map((e) => e.url))],
+        [t("details.message"), first.message],
+      ]}
+    />
+  );
+}
+
+function EntityRow({
+  entity,
+  result,
+  summarised,
+}: {
+  entity: string;
+  result: EntityResult;
+  /** The failure is said once above the table. */
+  summarised: boolean;
+}) {
   const { t, lang } = useI18n();
   const label = useEntityLabel();
   return (
@@ -148,7 +203,7 @@ function EntityRow({ entity, result }: { entity: string; result: EntityResult })
           {label(entity)}
         </th>
         <td data-label={t("run.col.status")}>
-          <EntityStatusBadge status={result.status} />
+          <EntityStatusBadge status={result.status} invalid={result.invalid} />
         </td>
         {(["fetched", "valid", "invalid", "written", "unchanged", "deleted", "pages"] as const).map((key) => (
           <td
@@ -165,10 +220,11 @@ function EntityRow({ entity, result }: { entity: string; result: EntityResult })
           {formatDuration(result.duration_ms, lang)}
         </td>
       </tr>
-      {result.error ? (
+      {result.error && !summarised ? (
         <tr className="entity-error-row">
-          <td colSpan={10} className="text-danger" data-testid="entity-error">
-            <strong>{result.error.message}</strong> <code>{result.error.code}</code>
+          <td colSpan={10} className="text-danger" data-testid="entity-error" data-code={result.error.code}>
+            <strong>{syncErrorText(lang, result.error.code)}</strong>
+            <FailureDetails errors={[result.error]} />
           </td>
         </tr>
       ) : null}
@@ -237,12 +293,15 @@ function RunLog({ log, active }: { log: LogEntry[]; active: boolean }) {
               </select>
             </Filter>
           </div>
+          {/* Focusable, so the box scrolls with the keyboard's arrows and Page Up/Down. */}
           <ol
             className="log card"
             data-testid="run-log"
             ref={boxRef}
             onScroll={onScroll}
             aria-label={t("run.log")}
+            // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard.
+            tabIndex={0}
           >
             {lines.map((line, index) => (
               <li
@@ -262,7 +321,7 @@ function RunLog({ log, active }: { log: LogEntry[]; active: boolean }) {
                 </time>
                 <LogLevelBadge level={line.level} />
                 {line.entity ? <span className="log-entity">[{label(line.entity)}]</span> : null}
-                <span className="log-message">{line.message}</span>
+                <span className="log-message">{logLineText(lang, line)}</span>
               </li>
             ))}
           </ol>
@@ -337,7 +396,7 @@ function InvalidRecords({
                 </tr>
               </thead>
               <tbody>
-                {list.items.map((record, index) => (
+                {sortInvalid(list.items).map((record, index) => (
                   <InvalidRecordRow
                     // The same record id may be rejected in two entities; the position completes the key.
                     // biome-ignore lint/suspicious/noArrayIndexKey: the list is only appended to.
@@ -362,8 +421,31 @@ function InvalidRecords({
   );
 }
 
+/** Rejected records by entity, then by id as a number (#9 before #101); records without an id last. */
+function sortInvalid(items: InvalidRecord[]): InvalidRecord[] {
+  const num = (id: InvalidRecord["record_id"]) =>
+    id == null || id === "" ? Number.POSITIVE_INFINITY : Number(id);
+  return [...items].sort(
+    (a, b) =>
+      a.entity.localeCompare(b.entity) ||
+      num(a.record_id) - num(b.record_id) ||
+      String(a.record_id ?? "").localeCompare(String(b.record_id ?? "")),
+  );
+}
+
+/** What a person calls a record: its name, customer, title or e-mail, as received. */
+function recordName(raw: unknown): string | undefined {
+  if (!raw || typeof raw !== "object") return undefined;
+  const r = raw as Record<string, unknown>;
+  for (const key of ["name", "title", "customer_name", "client_name", "email"]) {
+    const value = r[key];
+    if (typeof value === "string" && value.trim() !== "") return value.trim();
+  }
+  return undefined;
+}
+
 function InvalidRecordRow({ record }: { record: InvalidRecord }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const label = useEntityLabel();
   return (
     <tr
@@ -374,15 +456,26 @@ function InvalidRecordRow({ record }: { record: InvalidRecord }) {
       <td data-label={t("run.col.entity")}>
         <Badge tone="warning">{label(record.entity)}</Badge>
       </td>
-      <td data-label={t("run.col.record")} className="mono">
-        {record.record_id == null ? t("run.no_record_id") : `#${String(record.record_id)}`}
+      <td data-label={t("run.col.record")}>
+        <span className="mono">
+          {record.record_id == null ? t("run.no_record_id") : `#${String(record.record_id)}`}
+        </span>
+        {recordName(record.raw) ? (
+          <span className="record-name" data-testid="invalid-record-name">
+            {" "}
+            {recordName(record.raw)}
+          </span>
+        ) : null}
       </td>
       <td data-label={t("run.col.reasons")}>
         <ul className="reasons">
-          {record.reasons.map((reason, index) => (
+          {(record.issues
+            ? record.issues.map((issue) => issueText(lang, issue))
+            : record.reasons.map(reasonText)
+          ).map((reason, index) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: reasons are a fixed list.
             <li key={index} data-testid="invalid-reason">
-              {reasonText(reason)}
+              {reason}
             </li>
           ))}
         </ul>

@@ -1,6 +1,7 @@
 /** A run's live progress: overall bar, then one line per entity with its counters and status. */
 import type { Run } from "../api/schemas";
 import { useI18n } from "../app/context";
+import { syncErrorText } from "../lib/codes";
 import { formatDuration } from "../lib/format";
 import { href } from "../lib/router";
 import { orderedEntities, runProgress } from "../lib/runs";
@@ -60,7 +61,7 @@ export function RunProgress({
           {entities.map(([entity, result]) => (
             <li key={entity} data-testid="entity-progress" data-entity={entity} data-status={result.status}>
               <span className="entity-name">{entityLabel(entity)}</span>
-              <EntityStatusBadge status={result.status} />
+              <EntityStatusBadge status={result.status} invalid={result.invalid} />
               <span className="entity-counts muted">
                 <span data-testid="entity-fetched" data-value={result.fetched}>
                   {tn("run.fetched", result.fetched)}
@@ -82,8 +83,12 @@ export function RunProgress({
                 {result.duration_ms != null ? ` · ${formatDuration(result.duration_ms, lang)}` : null}
               </span>
               {result.error ? (
-                <span className="entity-error text-danger" data-testid="entity-error">
-                  {result.error.message} <code>{result.error.code}</code>
+                <span
+                  className="entity-error text-danger"
+                  data-testid="entity-error"
+                  data-code={result.error.code}
+                >
+                  {syncErrorText(lang, result.error.code)}
                 </span>
               ) : null}
             </li>

@@ -66,12 +66,18 @@ export function RunStatusBadge({ status, testId = "run-status" }: { status: stri
   );
 }
 
-export function EntityStatusBadge({ status }: { status: string }) {
+/** An entity's status; one that succeeded but rejected records reads "Partiel" (`data-partial`). */
+export function EntityStatusBadge({ status, invalid = 0 }: { status: string; invalid?: number }) {
   const { t } = useI18n();
+  const partial = status === "succeeded" && invalid > 0;
   return (
-    <Badge tone={entityStatusTone(status)} testId="entity-status" data={{ "data-status": status }}>
+    <Badge
+      tone={partial ? "warning" : entityStatusTone(status)}
+      testId="entity-status"
+      data={{ "data-status": status, "data-partial": String(partial) }}
+    >
       {status === "running" ? <span className="pulse" aria-hidden="true" /> : null}
-      {isEntityStatus(status) ? t(`entity_status.${status}`) : status}
+      {partial ? t("run.entity_partial") : isEntityStatus(status) ? t(`entity_status.${status}`) : status}
     </Badge>
   );
 }

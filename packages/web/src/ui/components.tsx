@@ -2,6 +2,7 @@
 import { type ReactNode, useEffect, useId, useRef, useState } from "react";
 import { ApiError } from "../api/client";
 import { useI18n, useSession, useSites } from "../app/context";
+import { apiReasonKey } from "../lib/codes";
 import type { MessageKey } from "../lib/i18n";
 import type { Tone } from "../lib/status";
 import { Icon, type IconName } from "./icons";
@@ -130,6 +131,7 @@ export function ErrorState({
 }) {
   const { t } = useI18n();
   const detail = errorDetail(error);
+  const hint = error instanceof ApiError ? apiReasonKey(error.reason, error.status, error.code) : undefined;
   return (
     <div
       className={`state state-error${compact ? " state-compact" : ""}`}
@@ -139,15 +141,17 @@ export function ErrorState({
       <Icon name="warning" />
       <div className="state-body">
         <p className="state-title">{t(errorTitleKey(error))}</p>
-        <p className="state-hint">
-          {detail.message}
-          {detail.code ? (
-            <>
-              {" "}
-              <code data-testid="error-code">{detail.code}</code>
-            </>
-          ) : null}
-        </p>
+        {hint ? <p className="state-hint">{t(hint)}</p> : null}
+        <TechnicalDetails
+          facts={[
+            [t("details.code"), detail.code, "error-code"],
+            [
+              t("details.http_status"),
+              error instanceof ApiError && error.status ? String(error.status) : undefined,
+            ],
+            [t("details.message"), detail.message],
+          ]}
+        />
       </div>
       {onRetry ? (
         <Button size="sm" icon="refresh" onClick={onRetry} data-testid="retry">
@@ -155,6 +159,36 @@ export function ErrorState({
         </Button>
       ) : null}
     </div>
+  );
+}
+
+/**
+ * "Détails techniques": what a person rarely needs but support does (codes, HTTP status, URL, the server's
+ * own message), folded away. Facts without a value are left out.
+ */
+export function TechnicalDetails({
+  facts,
+}: {
+  /** `[label, value, data-testid?]` */
+  facts: ReadonlyArray<readonly [string, string | number | null | undefined, string?]>;
+}) {
+  const { t } = useI18n();
+  const shown = facts.filter(([, value]) => value !== undefined && value !== null && value !== "");
+  if (shown.length === 0) return null;
+  return (
+    <details className="technical" data-testid="technical-details">
+      <summary>{t("details.technical")}</summary>
+      <dl>
+        {shown.map(([label, value, testId]) => (
+          <div key={label}>
+            <dt>{label}</dt>
+            <dd>
+              <code data-testid={testId}>{String(value)}</code>
+            </dd>
+          </div>
+        ))}
+      </dl>
+    </details>
   );
 }
 
