@@ -4,7 +4,7 @@
  */
 import { useMemo } from "react";
 import type { Site } from "../api/schemas";
-import { useApi, useI18n, useSites } from "../app/context";
+import { useApi, useI18n, useOnChanges, useSites } from "../app/context";
 import { useAsync, useLive, useNow, useRefreshOnFocus } from "../app/hooks";
 import { formatDateTime, formatNumber, formatRelative } from "../lib/format";
 import { siteHealth, sortByHealth } from "../lib/health";
@@ -12,6 +12,7 @@ import { href } from "../lib/router";
 import { isActiveRun } from "../lib/status";
 import { HealthBadge, RunStatusBadge, useEntityLabel } from "../ui/badges";
 import { Button, EmptyState, ErrorState, Loading, PageHeader } from "../ui/components";
+import { Freshness } from "../ui/Freshness";
 import { RunProgress } from "../ui/RunProgress";
 
 const COUNT_ORDER = ["paintings", "users", "orders", "exhibitions", "custom_requests", "settings"];
@@ -34,6 +35,9 @@ export function OverviewScreen() {
     await runs.refresh({ silent: true });
     await sitesState.refresh({ silent: true });
   });
+  // Idle, the session's live probe says when a run started, progressed or ended anywhere (and refreshes the
+  // sites itself): the runs follow.
+  useOnChanges(() => runs.refresh({ silent: true }));
   useRefreshOnFocus(() => {
     void runs.refresh({ silent: true });
     void sitesState.refresh({ silent: true });
@@ -56,9 +60,12 @@ export function OverviewScreen() {
         title={t("nav.overview")}
         subtitle={t("overview.subtitle")}
         actions={
-          <Button icon="refresh" onClick={refreshAll} data-testid="overview-refresh">
-            {t("common.refresh")}
-          </Button>
+          <>
+            <Freshness />
+            <Button icon="refresh" onClick={refreshAll} data-testid="overview-refresh">
+              {t("common.refresh")}
+            </Button>
+          </>
         }
       />
 

@@ -4,7 +4,7 @@
  */
 import { useId } from "react";
 import type { Run } from "../api/schemas";
-import { useApi, useI18n, useSites } from "../app/context";
+import { useApi, useI18n, useOnChanges, useSites } from "../app/context";
 import { useLive, useNow, usePaged, useRefreshOnFocus } from "../app/hooks";
 import { navigate, useQueryFilters } from "../app/router";
 import { formatDateTime, formatDuration, formatNumber, formatRelative } from "../lib/format";
@@ -21,6 +21,7 @@ import {
   PageHeader,
   SiteSelect,
 } from "../ui/components";
+import { Freshness } from "../ui/Freshness";
 
 export const RUNS_PAGE_SIZE = 25;
 
@@ -41,6 +42,8 @@ export function RunsScreen({ route }: { route: Route }) {
     list.setItems((current) => mergeRuns(current, fresh.items));
   };
   useLive(active, refreshFirstPage);
+  // Idle: a run started anywhere (schedule, webhook, another admin) appears as soon as the live probe sees it.
+  useOnChanges(refreshFirstPage);
   useRefreshOnFocus(() => void refreshFirstPage().catch(() => undefined));
 
   return (
@@ -56,6 +59,7 @@ export function RunsScreen({ route }: { route: Route }) {
                 {t("common.live")}
               </span>
             ) : null}
+            <Freshness />
             <Button icon="refresh" onClick={list.reload} data-testid="runs-refresh">
               {t("common.refresh")}
             </Button>

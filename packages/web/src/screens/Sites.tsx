@@ -27,6 +27,7 @@ import {
   Modal,
   PageHeader,
 } from "../ui/components";
+import { Freshness } from "../ui/Freshness";
 import { Icon } from "../ui/icons";
 import { RunProgress } from "../ui/RunProgress";
 
@@ -138,14 +139,17 @@ export function SitesScreen() {
         title={t("nav.sites")}
         subtitle={t("sites.subtitle")}
         actions={
-          <Button
-            variant="primary"
-            icon="plus"
-            onClick={() => setEditing({ mode: "create" })}
-            data-testid="site-add"
-          >
-            {t("sites.add")}
-          </Button>
+          <>
+            <Freshness />
+            <Button
+              variant="primary"
+              icon="plus"
+              onClick={() => setEditing({ mode: "create" })}
+              data-testid="site-add"
+            >
+              {t("sites.add")}
+            </Button>
+          </>
         }
       />
 
