@@ -283,6 +283,13 @@ export function createApi(options: ApiOptions) {
     listExhibitions: (filters: ExhibitionFilters, paging: PageQuery = {}) =>
       list("/exhibitions", Exhibition, { ...filters }, paging),
 
+    getPainting: (siteId: string, id: string, signal?: AbortSignal) =>
+      request("GET", `/sites/${seg(siteId)}/paintings/${seg(id)}`, { schema: Painting, signal }),
+    getUser: (siteId: string, id: string, signal?: AbortSignal) =>
+      request("GET", `/sites/${seg(siteId)}/users/${seg(id)}`, { schema: User, signal }),
+    getOrder: (siteId: string, id: string, signal?: AbortSignal) =>
+      request("GET", `/sites/${seg(siteId)}/orders/${seg(id)}`, { schema: Order, signal }),
+
     getSettings: (siteId: string, signal?: AbortSignal) =>
       request("GET", `/sites/${seg(siteId)}/settings`, { schema: SiteSettings, signal }),
     getStats: (

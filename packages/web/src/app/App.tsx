@@ -11,6 +11,7 @@ import { NotFoundScreen } from "../screens/NotFound";
 import { OrdersScreen } from "../screens/Orders";
 import { OverviewScreen } from "../screens/Overview";
 import { PaintingsScreen } from "../screens/Paintings";
+import { RecordDetailScreen } from "../screens/RecordDetail";
 import { RunDetailScreen } from "../screens/RunDetail";
 import { RunsScreen } from "../screens/Runs";
 import { SettingsScreen } from "../screens/Settings";
@@ -235,9 +236,12 @@ const NAV: ReadonlyArray<{ group: MessageKey; items: NavItem[] }> = [
   { group: "nav.group.admin", items: [{ route: "sites", label: "nav.sites", icon: "sites" }] },
 ];
 
+/** Detail screens light up their list's entry in the navigation. */
+const PARENT = { run: "runs", painting: "paintings", user: "users", order: "orders" } as const;
+
 const navOf = (route: Route): RouteName | null => {
   if (route.name === "not_found") return null;
-  return route.name === "run" ? "runs" : route.name;
+  return route.name in PARENT ? PARENT[route.name as keyof typeof PARENT] : (route.name as RouteName);
 };
 
 function Shell() {
@@ -246,7 +250,8 @@ function Shell() {
   const [menuOpen, setMenuOpen] = useState(false);
   const active = navOf(route);
   const mainRef = useRef<HTMLElement>(null);
-  const screenKey = route.name === "run" ? `run:${route.params.id}` : route.name;
+  const screenKey =
+    route.name in PARENT ? `${route.name}:${Object.values(route.params).join("/")}` : route.name;
   const firstRender = useRef(true);
 
   // A new screen: close the phone menu, scroll up and move focus to its title (filters do not count).
@@ -364,7 +369,15 @@ function SignOutButton() {
   const { t } = useI18n();
   const { signOut } = useSession();
   return (
-    <Button variant="ghost" size="sm" icon="logout" onClick={signOut} data-testid="signout">
+    // The label is hidden on phones, so the button names itself.
+    <Button
+      variant="ghost"
+      size="sm"
+      icon="logout"
+      onClick={signOut}
+      data-testid="signout"
+      aria-label={t("shell.signout")}
+    >
       <span className="hide-sm">{t("shell.signout")}</span>
     </Button>
   );
@@ -392,6 +405,17 @@ function Screen({ route }: { route: Route }) {
       return <RunDetailScreen key={route.params.id} runId={route.params.id ?? ""} route={route} />;
     case "stats":
       return <StatsScreen route={route} />;
+    case "painting":
+    case "user":
+    case "order":
+      return (
+        <RecordDetailScreen
+          key={`${route.name}:${route.params.site}:${route.params.id}`}
+          kind={route.name}
+          siteId={route.params.site ?? ""}
+          recordId={route.params.id ?? ""}
+        />
+      );
     default:
       return <NotFoundScreen path={route.path} />;
   }

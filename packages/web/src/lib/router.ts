@@ -14,6 +14,9 @@ export const ROUTES = {
   runs: "/runs",
   run: "/runs/:id",
   stats: "/stats",
+  painting: "/paintings/:site/:id",
+  user: "/users/:site/:id",
+  order: "/orders/:site/:id",
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

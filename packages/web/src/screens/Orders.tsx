@@ -230,7 +230,14 @@ function OrderRows({ order, open, onToggle }: { order: Order; open: boolean; onT
         </td>
         <td data-label={t("orders.col.customer")} className="strong">
           <span>
-            {order.customer_name || "—"} <DeletedBadge at={order.deleted_at} />
+            <a
+              href={href("order", { site: order.site_id, id: String(order.id) })}
+              data-testid="order-open"
+              aria-label={`${t("detail.order_title", { id: String(order.id) })} · ${order.customer_name || "—"}`}
+            >
+              {order.customer_name || t("detail.order_title", { id: String(order.id) })}
+            </a>{" "}
+            <DeletedBadge at={order.deleted_at} />
           </span>
         </td>
         <td data-label={t("orders.col.email")}>

@@ -213,7 +213,12 @@ function PaintingCard({ painting }: { painting: Painting }) {
       </div>
       <div className="painting-body">
         <h3 className="painting-name" title={name}>
-          {name}
+          <a
+            href={href("painting", { site: painting.site_id, id: String(painting.id) })}
+            data-testid="painting-open"
+          >
+            {name}
+          </a>
         </h3>
         <p className="painting-category muted" data-testid="painting-category">
           {details.length > 0 ? details.join(" · ") : t("paintings.no_category")}

@@ -169,7 +169,13 @@ export function UsersScreen({ route }: { route: Route }) {
                   >
                     <td data-label={t("users.col.name")} className="strong">
                       <span>
-                        {user.name || "—"} <DeletedBadge at={user.deleted_at} />
+                        <a
+                          href={href("user", { site: user.site_id, id: String(user.id) })}
+                          data-testid="user-open"
+                        >
+                          {user.name || t("detail.user_title", { id: String(user.id) })}
+                        </a>{" "}
+                        <DeletedBadge at={user.deleted_at} />
                       </span>
                     </td>
                     <td data-label={t("users.col.email")}>
