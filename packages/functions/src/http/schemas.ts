@@ -5,6 +5,7 @@
  * parameters, list envelopes and the seed's sync summary.
  */
 import { Entity } from "@dashboard/core/entity";
+import { Facets as CoreFacets } from "@dashboard/core/facets";
 import {
   CustomRequest as CoreCustomRequest,
   Exhibition as CoreExhibition,
@@ -45,6 +46,7 @@ export const Exhibition = named(CoreExhibition, "Exhibition");
 export const CustomRequest = named(CoreCustomRequest, "CustomRequest");
 export const SiteSettings = named(CoreSiteSettings, "SiteSettings");
 export const StatsHistory = named(CoreStatsHistory, "StatsHistory");
+export const Facets = named(CoreFacets, "Facets");
 
 // ---- query strings ------------------------------------------------------------------------------------
 
@@ -84,6 +86,7 @@ export const PaintingsQuery = Paging.extend({
   q: text("Searches name, category, technique and year"),
   include_deleted: IncludeDeleted,
 });
+export const FacetsQuery = z.object({ site_id: SiteFilter });
 export const UsersQuery = Paging.extend({
   site_id: SiteFilter,
   role: text("`admin`, `user`..., any case"),

@@ -9,6 +9,7 @@ import { sortableDate } from "@dashboard/core/util/time";
 import {
   CustomRequest,
   Exhibition,
+  Facets,
   Order,
   Painting,
   SiteSettings,
@@ -146,6 +147,34 @@ describe("GET /api/paintings", () => {
     const byStatus = await list(`/api/orders?site_id=${A}&status=${encodeURIComponent(fold(status))}`, Order);
     expect(byStatus.items.length).toBeGreaterThan(0);
     for (const o of byStatus.items) expect(o.status).toBe(status);
+  });
+
+  it("lists the filter values present, folded, with their usual spelling and counts", async () => {
+    const fold = (v: string) => v.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase().trim();
+    const served = simA.served("orders").filter((o) => RECORD_SCHEMAS.orders.safeParse(o).success);
+    const expected = new Map<string, number>();
+    for (const o of served) {
+      if (o.status?.trim()) expected.set(fold(o.status), (expected.get(fold(o.status)) ?? 0) + 1);
+    }
+    const res = await api("GET", `/api/orders/facets?site_id=${A}`);
+    expect(res.status).toBe(200);
+    const body = parse(Facets, res);
+    expect(body.complete).toBe(true);
+    const status = body.facets.status ?? [];
+    expect(new Map(status.map((f) => [f.value, f.count]))).toEqual(expected);
+    for (const f of status) expect(fold(f.label)).toBe(f.value);
+    // A value offered filters to exactly its count.
+    const pick = status.find((f) => f.value !== f.label) ?? status[0];
+    const filtered = await list(
+      `/api/orders?site_id=${A}&status=${encodeURIComponent(pick?.value ?? "")}`,
+      Order,
+    );
+    expect(filtered.items).toHaveLength(pick?.count ?? -1);
+
+    const paintings = parse(Facets, await api("GET", "/api/paintings/facets"));
+    expect(Object.keys(paintings.facets).sort()).toEqual(["category", "status"]);
+    const roles = parse(Facets, await api("GET", `/api/users/facets?site_id=${B}`));
+    expect((roles.facets.role ?? []).reduce((n, f) => n + f.count, 0)).toBe(validIds(simB, "users").length);
   });
 
   it("refuses a cursor from another filter with 400", async () => {

@@ -1,6 +1,6 @@
 /** Pieces several screens share: text filters that follow the URL, the "deleted" toggle. */
 import { useEffect, useRef, useState } from "react";
-import { useI18n } from "../app/context";
+import { useI18n, useSites } from "../app/context";
 import { useDebounced } from "../app/hooks";
 import { formatDateTime } from "../lib/format";
 import { Badge } from "../ui/components";
@@ -72,4 +72,20 @@ export function DeletedBadge({ at }: { at: string | null | undefined }) {
       {t("common.deleted_on", { date: formatDateTime(at, lang) })}
     </Badge>
   );
+}
+
+/**
+ * How many records a list holds, when the Dashboard knows it: the sites' counts of valid, live records (one
+ * site's, or the sum over every site), and only while no other filter narrows the list.
+ */
+export function useKnownTotal(
+  entity: "paintings" | "users" | "orders",
+  siteId: string | undefined,
+  narrowed: boolean,
+): number | undefined {
+  const { sites, byId } = useSites();
+  if (narrowed) return undefined;
+  if (siteId) return byId.get(siteId)?.counts?.[entity] ?? undefined;
+  if (sites.length === 0 || sites.some((site) => site.counts?.[entity] === undefined)) return undefined;
+  return sites.reduce((sum, site) => sum + (site.counts?.[entity] ?? 0), 0);
 }

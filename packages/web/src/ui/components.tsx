@@ -3,6 +3,7 @@ import { type ReactNode, useEffect, useId, useRef, useState } from "react";
 import { ApiError } from "../api/client";
 import { useI18n, useSession, useSites } from "../app/context";
 import { apiReasonKey } from "../lib/codes";
+import { formatNumber } from "../lib/format";
 import type { MessageKey } from "../lib/i18n";
 import type { Tone } from "../lib/status";
 import { Icon, type IconName } from "./icons";
@@ -386,6 +387,10 @@ export function Field({
 }
 
 /** "Load more" under a cursor-paged list, with how many are shown. */
+/**
+ * The end of a list: how many are shown (out of the total when it is known), and the next page — loaded on
+ * its own as the reader scrolls near the end (an IntersectionObserver on a sentinel), or with the button.
+ */
 export function LoadMore({
   shown,
   hasMore,
@@ -393,6 +398,7 @@ export function LoadMore({
   error,
   onMore,
   noun,
+  total,
 }: {
   shown: number;
   hasMore: boolean;
@@ -400,12 +406,35 @@ export function LoadMore({
   error: unknown;
   onMore: () => void;
   noun: string;
+  /** The whole list's size in words ("601 peintures"), when known. */
+  total?: string | undefined;
 }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
+  const sentinel = useRef<HTMLDivElement>(null);
+  const more = useRef(onMore);
+  more.current = onMore;
+  const canLoad = hasMore && !loading && !error;
+  useEffect(() => {
+    const node = sentinel.current;
+    if (!node || !canLoad || typeof IntersectionObserver === "undefined") return;
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((entry) => entry.isIntersecting)) more.current();
+      },
+      { rootMargin: "0px 0px 1200px 0px" },
+    );
+    observer.observe(node);
+    return () => observer.disconnect();
+  }, [canLoad]);
+  const count =
+    total !== undefined
+      ? t("paging.total", { shown: formatNumber(shown, lang), total })
+      : noun;
   return (
     <div className="load-more">
+      <div ref={sentinel} className="list-sentinel" aria-hidden="true" />
       <p className="muted" data-testid="list-count" aria-live="polite">
-        {hasMore ? t("paging.shown_more", { shown: noun }) : t("paging.shown_all", { shown: noun })}
+        {hasMore ? t("paging.shown_more", { shown: count }) : t("paging.shown_all", { shown: count })}
       </p>
       {error ? <ErrorState error={error} onRetry={onMore} compact /> : null}
       {hasMore ? (
@@ -419,6 +448,42 @@ export function LoadMore({
         </Button>
       ) : null}
     </div>
+  );
+}
+
+/** The page sizes a list offers; the choice stays in the URL (`per_page`). */
+export const PAGE_SIZES = [50, 100, 200] as const;
+
+export const pageSizeOf = (query: Record<string, string>, fallback: number): number => {
+  const n = Number(query.per_page);
+  return (PAGE_SIZES as readonly number[]).includes(n) ? n : fallback;
+};
+
+export function PageSize({
+  value,
+  onChange,
+  id,
+}: {
+  value: number;
+  onChange: (size: number) => void;
+  id: string;
+}) {
+  const { t } = useI18n();
+  return (
+    <Filter label={t("paging.page_size")} htmlFor={id}>
+      <select
+        id={id}
+        value={value}
+        onChange={(e) => onChange(Number(e.target.value))}
+        data-testid="page-size"
+      >
+        {PAGE_SIZES.map((size) => (
+          <option key={size} value={size}>
+            {size}
+          </option>
+        ))}
+      </select>
+    </Filter>
   );
 }
 

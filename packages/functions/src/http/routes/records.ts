@@ -5,6 +5,7 @@
  */
 import type { Ctx } from "@dashboard/core/context";
 import type { RecordEntity } from "@dashboard/core/entity";
+import * as FacetStore from "@dashboard/core/facets";
 import * as Records from "@dashboard/core/record";
 import { createRoute, type z } from "@hono/zod-openapi";
 import { type ApiApp, BEARER, errors, json } from "../openapi";
@@ -13,6 +14,8 @@ import {
   CustomRequestsQuery,
   Exhibition,
   ExhibitionsQuery,
+  Facets,
+  FacetsQuery,
   Order,
   OrdersQuery,
   Painting,
@@ -99,7 +102,26 @@ async function getOne<S extends z.ZodType>(
   return a.schema.parse(await Records.get(ctx, params.site_id, a.entity, params.id));
 }
 
+const facetsRoute = (entity: FacetStore.FacetEntity) =>
+  createRoute({
+    method: "get",
+    path: `/api/${entity}/facets`,
+    tags,
+    summary: `The filter values present in the ${entity} (${FacetStore.FACET_FIELDS[entity].join(", ")})`,
+    description:
+      "Each value as the filter takes it (`value`, folded: lower case, no accents), its most frequent spelling (`label`) and how many live records have it. Reads the records' facet attributes only; `complete` is false past 20,000 records.",
+    security: BEARER,
+    request: { query: FacetsQuery },
+    responses: { 200: json(Facets, "The values present"), ...errors(400) },
+  });
+
 export function registerRecordRoutes(app: ApiApp, ctx: Ctx): void {
+  for (const entity of Object.keys(FacetStore.FACET_FIELDS) as FacetStore.FacetEntity[]) {
+    app.openapi(facetsRoute(entity), async (c) =>
+      c.json(await FacetStore.list(ctx, entity, c.req.valid("query").site_id), 200),
+    );
+  }
+
   app.openapi(listRoute(PAINTINGS), async (c) =>
     c.json(await listPage(ctx, PAINTINGS, c.req.valid("query")), 200),
   );
