@@ -38,6 +38,18 @@ describe("href", () => {
     expect(href("run", { id: "run_1" })).toBe("#/runs/run_1");
   });
 
+  it("gives every record its own address, apart from its list", () => {
+    expect(href("painting", { site: "atelier-a", id: "12" })).toBe("#/paintings/atelier-a/12");
+    expect(parseHash("#/paintings/atelier-a/12")).toMatchObject({
+      name: "painting",
+      params: { site: "atelier-a", id: "12" },
+    });
+    expect(parseHash("#/users/a/3").name).toBe("user");
+    expect(parseHash("#/orders/a/7").name).toBe("order");
+    expect(parseHash("#/paintings").name).toBe("paintings");
+    expect(parseHash("#/paintings/a").name).toBe("not_found");
+  });
+
   it("refuses a missing parameter", () => {
     expect(() => href("run")).toThrow(/id/);
   });
@@ -50,7 +62,10 @@ describe("href", () => {
         fc.string({ minLength: 1 }),
         fc.dictionary(fc.stringMatching(/^[a-z_]{1,10}$/), fc.string({ minLength: 1 })),
         (name, id, query) => {
-          const params: Record<string, string> = ROUTES[name].includes(":id") ? { id } : {};
+          const params: Record<string, string> = {
+            ...(ROUTES[name].includes(":id") ? { id } : {}),
+            ...(ROUTES[name].includes(":site") ? { site: `${id}-site` } : {}),
+          };
           const route = parseHash(href(name, params, query));
           expect(route.name).toBe(name);
           expect(route.params).toEqual(params);

@@ -11,6 +11,7 @@ import type { z } from "zod";
 import {
   ErrorBody,
   Exhibition,
+  Facets,
   Health,
   InvalidList,
   Order,
@@ -283,6 +284,8 @@ export function createApi(options: ApiOptions) {
     listExhibitions: (filters: ExhibitionFilters, paging: PageQuery = {}) =>
       list("/exhibitions", Exhibition, { ...filters }, paging),
 
+    facets: (entity: "paintings" | "users" | "orders", siteId: string | undefined, signal?: AbortSignal) =>
+      request("GET", `/${entity}/facets`, { query: { site_id: siteId }, schema: Facets, signal }),
     getPainting: (siteId: string, id: string, signal?: AbortSignal) =>
       request("GET", `/sites/${seg(siteId)}/paintings/${seg(id)}`, { schema: Painting, signal }),
     getUser: (siteId: string, id: string, signal?: AbortSignal) =>

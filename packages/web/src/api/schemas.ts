@@ -233,6 +233,16 @@ export const Exhibition = z.looseObject({
 });
 export type Exhibition = z.infer<typeof Exhibition>;
 
+/** The filter values present in a list (`GET /api/<entity>/facets`): folded value, usual spelling, count. */
+export const Facets = z.object({
+  facets: z.record(
+    z.string(),
+    z.array(z.object({ value: z.string(), label: z.string(), count: z.number() })),
+  ),
+  complete: z.boolean().optional(),
+});
+export type Facets = z.infer<typeof Facets>;
+
 /** `{"items": [...], "next_cursor"?}`: the envelope of every list. */
 export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next_cursor: text });
 export type Page<T> = { items: T[]; next_cursor?: string | null | undefined };

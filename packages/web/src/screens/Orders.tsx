@@ -2,7 +2,7 @@
  * Orders of every site, newest first: customer, email, total, date, status, and the items (expandable:
  * name, price, quantity). Filters by site, status and date range (`from` / `to`, whole local days).
  */
-import { Fragment, useId, useMemo, useState } from "react";
+import { Fragment, useId, useState } from "react";
 import type { Order } from "../api/schemas";
 import { useApi, useI18n } from "../app/context";
 import { usePaged } from "../app/hooks";
@@ -18,10 +18,12 @@ import {
   Loading,
   LoadMore,
   PageHeader,
+  PageSize,
+  pageSizeOf,
   SiteSelect,
 } from "../ui/components";
 import { Icon } from "../ui/icons";
-import { DeletedBadge, DeletedToggle, useTextFilter } from "./shared";
+import { DeletedBadge, DeletedToggle, FacetSelect, useKnownTotal } from "./shared";
 
 export const ORDERS_PAGE_SIZE = 50;
 
@@ -31,7 +33,6 @@ export function OrdersScreen({ route }: { route: Route }) {
   const api = useApi();
   const { t, tn } = useI18n();
   const [query, setFilter] = useQueryFilters(route);
-  const [status, setStatus] = useTextFilter(query, setFilter, "status");
   const [open, setOpen] = useState<Set<string>>(() => new Set());
   const ids = {
     site: useId(),
@@ -39,8 +40,9 @@ export function OrdersScreen({ route }: { route: Route }) {
     from: useId(),
     to: useId(),
     deleted: useId(),
-    statuses: useId(),
+    size: useId(),
   };
+  const pageSize = pageSizeOf(query, ORDERS_PAGE_SIZE);
   const { site_id, from, to } = query;
   const includeDeleted = query.deleted === "1";
   const rangeInvalid = Boolean(from && to && from > to);
@@ -55,15 +57,12 @@ export function OrdersScreen({ route }: { route: Route }) {
           to: to ? dayBoundaryIso(to, "end") : undefined,
           include_deleted: includeDeleted || undefined,
         },
-        { limit: ORDERS_PAGE_SIZE, cursor, signal },
+        { limit: pageSize, cursor, signal },
       ),
-    [api, site_id, query.status, from, to, includeDeleted],
+    [api, site_id, query.status, from, to, includeDeleted, pageSize],
   );
 
-  const statuses = useMemo(
-    () => [...new Set(list.items.map((o) => o.status?.trim()).filter((s): s is string => !!s))].sort(),
-    [list.items],
-  );
+  const total = useKnownTotal("orders", site_id, Boolean(query.status || from || to || includeDeleted));
   const toggle = (key: string) =>
     setOpen((current) => {
       const next = new Set(current);
@@ -95,20 +94,16 @@ export function OrdersScreen({ route }: { route: Route }) {
           <SiteSelect id={ids.site} value={site_id} onChange={(v) => setFilter("site_id", v)} />
         </Filter>
         <Filter label={t("filters.status")} htmlFor={ids.status}>
-          <input
+          <FacetSelect
+            entity="orders"
+            field="status"
+            siteId={site_id}
+            value={query.status}
+            onChange={(v) => setFilter("status", v)}
             id={ids.status}
-            type="text"
-            list={ids.statuses}
-            value={status}
-            onChange={(e) => setStatus(e.target.value)}
-            placeholder={t("orders.status_placeholder")}
-            data-testid="filter-status"
+            allLabel={t("filters.all_statuses")}
+            testId="filter-status"
           />
-          <datalist id={ids.statuses}>
-            {statuses.map((s) => (
-              <option key={s} value={s} />
-            ))}
-          </datalist>
         </Filter>
         <Filter label={t("filters.from")} htmlFor={ids.from}>
           <input
@@ -130,6 +125,11 @@ export function OrdersScreen({ route }: { route: Route }) {
             data-testid="filter-to"
           />
         </Filter>
+        <PageSize
+          id={ids.size}
+          value={pageSize}
+          onChange={(size) => setFilter("per_page", size === ORDERS_PAGE_SIZE ? undefined : String(size))}
+        />
         <DeletedToggle
           id={ids.deleted}
           checked={includeDeleted}
@@ -193,6 +193,7 @@ export function OrdersScreen({ route }: { route: Route }) {
             error={list.moreError}
             onMore={list.loadMore}
             noun={tn("count.orders", list.items.length)}
+            total={total === undefined ? undefined : tn("count.orders", total)}
           />
         </>
       )}

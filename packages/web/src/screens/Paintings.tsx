@@ -24,17 +24,10 @@ import {
   SiteSelect,
 } from "../ui/components";
 import { Icon } from "../ui/icons";
-import { DeletedBadge, DeletedToggle, useKnownTotal, useTextFilter } from "./shared";
+import { DeletedBadge, DeletedToggle, FacetSelect, useKnownTotal, useTextFilter } from "./shared";
 
 /** The default page: 600 paintings load in three more pages as the reader scrolls (docs/performance.md). */
 export const PAINTINGS_PAGE_SIZE = 200;
-
-/** The statuses offered in the filter; the Template's values are French free text in any case. */
-const STATUS_OPTIONS = [
-  { value: "disponible", label: "status.available" },
-  { value: "vendu", label: "status.sold" },
-  { value: "réservé", label: "status.reserved" },
-] as const;
 
 export function PaintingsScreen({ route }: { route: Route }) {
   const api = useApi();
@@ -92,22 +85,16 @@ export function PaintingsScreen({ route }: { route: Route }) {
           <SiteSelect id={ids.site} value={site_id} onChange={(v) => setFilter("site_id", v)} />
         </Filter>
         <Filter label={t("filters.status")} htmlFor={ids.status}>
-          <select
+          <FacetSelect
+            entity="paintings"
+            field="status"
+            siteId={site_id}
+            value={status}
+            onChange={(v) => setFilter("status", v)}
             id={ids.status}
-            value={status ?? ""}
-            onChange={(e) => setFilter("status", e.target.value || undefined)}
-            data-testid="filter-status"
-          >
-            <option value="">{t("filters.all_statuses")}</option>
-            {STATUS_OPTIONS.map((option) => (
-              <option key={option.value} value={option.value}>
-                {t(option.label)}
-              </option>
-            ))}
-            {status && !STATUS_OPTIONS.some((o) => o.value === status) ? (
-              <option value={status}>{status}</option>
-            ) : null}
-          </select>
+            allLabel={t("filters.all_statuses")}
+            testId="filter-status"
+          />
         </Filter>
         <Filter label={t("filters.category")} htmlFor={ids.category}>
           <input

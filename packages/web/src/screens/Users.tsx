@@ -22,9 +22,11 @@ import {
   Loading,
   LoadMore,
   PageHeader,
+  PageSize,
+  pageSizeOf,
   SiteSelect,
 } from "../ui/components";
-import { DeletedBadge, DeletedToggle, useTextFilter } from "./shared";
+import { DeletedBadge, DeletedToggle, useKnownTotal, useTextFilter } from "./shared";
 
 export const USERS_PAGE_SIZE = 100;
 
@@ -49,7 +51,8 @@ export function UsersScreen({ route }: { route: Route }) {
   const [query, setFilter] = useQueryFilters(route);
   const [q, setQ] = useTextFilter(query, setFilter, "q");
   const [sort, setSort] = useState<{ key: Column; dir: SortDir } | null>(null);
-  const ids = { site: useId(), role: useId(), q: useId(), deleted: useId() };
+  const ids = { site: useId(), role: useId(), q: useId(), deleted: useId(), size: useId() };
+  const pageSize = pageSizeOf(query, USERS_PAGE_SIZE);
   const { site_id, role } = query;
   const includeDeleted = query.deleted === "1";
 
@@ -57,9 +60,9 @@ export function UsersScreen({ route }: { route: Route }) {
     (cursor, signal) =>
       api.listUsers(
         { site_id, role, q: query.q, include_deleted: includeDeleted || undefined },
-        { limit: USERS_PAGE_SIZE, cursor, signal },
+        { limit: pageSize, cursor, signal },
       ),
-    [api, site_id, role, query.q, includeDeleted],
+    [api, site_id, role, query.q, includeDeleted, pageSize],
   );
 
   const rows = useMemo(() => {
@@ -73,6 +76,7 @@ export function UsersScreen({ route }: { route: Route }) {
       current?.key !== key ? { key, dir: "asc" } : current.dir === "asc" ? { key, dir: "desc" } : null,
     );
   const filtered = Boolean(site_id || role || query.q);
+  const total = useKnownTotal("users", site_id, Boolean(role || query.q || includeDeleted));
 
   return (
     <>
@@ -103,6 +107,11 @@ export function UsersScreen({ route }: { route: Route }) {
             data-testid="filter-q"
           />
         </Filter>
+        <PageSize
+          id={ids.size}
+          value={pageSize}
+          onChange={(size) => setFilter("per_page", size === USERS_PAGE_SIZE ? undefined : String(size))}
+        />
         <DeletedToggle
           id={ids.deleted}
           checked={includeDeleted}
@@ -203,6 +212,7 @@ export function UsersScreen({ route }: { route: Route }) {
             error={list.moreError}
             onMore={list.loadMore}
             noun={tn("count.users", list.items.length)}
+            total={total === undefined ? undefined : tn("count.users", total)}
           />
         </>
       )}

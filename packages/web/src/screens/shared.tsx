@@ -1,8 +1,10 @@
 /** Pieces several screens share: text filters that follow the URL, the "deleted" toggle. */
 import { useEffect, useRef, useState } from "react";
-import { useI18n, useSites } from "../app/context";
-import { useDebounced } from "../app/hooks";
+import type { Facets } from "../api/schemas";
+import { useApi, useI18n, useSites } from "../app/context";
+import { useAsync, useDebounced } from "../app/hooks";
 import { formatDateTime } from "../lib/format";
+import { normalizeText } from "../lib/status";
 import { Badge } from "../ui/components";
 
 /**
@@ -88,4 +90,51 @@ export function useKnownTotal(
   if (siteId) return byId.get(siteId)?.counts?.[entity] ?? undefined;
   if (sites.length === 0 || sites.some((site) => site.counts?.[entity] === undefined)) return undefined;
   return sites.reduce((sum, site) => sum + (site.counts?.[entity] ?? 0), 0);
+}
+
+/**
+ * A filter whose choices are the values present in the stored records (`GET /api/<entity>/facets`), for one
+ * site or all: "Livrée (12)". The current value stays offered even when no record has it any more.
+ */
+export function FacetSelect({
+  entity,
+  field,
+  siteId,
+  value,
+  onChange,
+  id,
+  allLabel,
+  testId,
+}: {
+  entity: "paintings" | "users" | "orders";
+  field: string;
+  siteId: string | undefined;
+  value: string | undefined;
+  onChange: (value: string | undefined) => void;
+  id: string;
+  allLabel: string;
+  testId: string;
+}) {
+  const api = useApi();
+  const facets = useAsync<Facets>((signal) => api.facets(entity, siteId, signal), [api, entity, siteId]);
+  const options = facets.data?.facets[field] ?? [];
+  // The server folds filter values (core `record.ts` `fold`) the way `normalizeText` does.
+  const current = value ? normalizeText(value) : "";
+  return (
+    <select
+      id={id}
+      value={current}
+      onChange={(e) => onChange(e.target.value || undefined)}
+      data-testid={testId}
+      aria-busy={facets.loading || undefined}
+    >
+      <option value="">{allLabel}</option>
+      {options.map((option) => (
+        <option key={option.value} value={option.value}>
+          {`${option.label} (${option.count})`}
+        </option>
+      ))}
+      {current && !options.some((o) => o.value === current) ? <option value={current}>{value}</option> : null}
+    </select>
+  );
 }

@@ -426,10 +426,7 @@ export function LoadMore({
     observer.observe(node);
     return () => observer.disconnect();
   }, [canLoad]);
-  const count =
-    total !== undefined
-      ? t("paging.total", { shown: formatNumber(shown, lang), total })
-      : noun;
+  const count = total !== undefined ? t("paging.total", { shown: formatNumber(shown, lang), total }) : noun;
   return (
     <div className="load-more">
       <div ref={sentinel} className="list-sentinel" aria-hidden="true" />
