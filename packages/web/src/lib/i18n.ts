@@ -62,10 +62,10 @@ export const hasMessage = (key: string): key is MessageKey => Object.hasOwn(mess
 export function ofName(lang: Lang, name: string): string {
   if (lang === "en") return `of ${name}`;
   const trimmed = name.trim();
-  const article = /^(le|la|les|l['’])\s*/i.exec(trimmed);
+  const article = /^(?:(les|le|la)\s+|(l)['’]\s*)/i.exec(trimmed);
   if (article) {
     const rest = trimmed.slice(article[0].length);
-    const word = (article[1] ?? "").toLowerCase();
+    const word = (article[1] ?? article[2] ?? "").toLowerCase();
     if (word === "le") return `du ${rest}`;
     if (word === "les") return `des ${rest}`;
     if (word === "la") return `de la ${rest}`;
