@@ -217,6 +217,21 @@ describe("validation and quarantine", () => {
     expect(run.status).toBe("partial");
     expect(run.success).toBe(true);
     expect(run.log?.some((l) => l.level === "WARNING" && /Peinture invalide/.test(l.message))).toBe(true);
+    // The same reasons as stable codes, for the UI to word in its reader's language.
+    const issuesFor = (id: number) => invalid.items.find((i) => i.record_id === id)?.issues;
+    expect(issuesFor(ids.d as number)).toContainEqual({ field: "category", code: "required" });
+    expect(issuesFor(ids.f as number)).toContainEqual({ field: "price", code: "not_number" });
+    const warning = run.log?.find((l) => l.code === "record_invalid" && l.params?.id === ids.f);
+    expect(warning?.params?.issues).toBe("price:not_number");
+    const done = run.log?.find((l) => l.code === "entity_synced");
+    expect(done?.params).toMatchObject({
+      invalid: run.entities.paintings?.invalid,
+      valid: run.entities.paintings?.valid,
+    });
+    expect(Number(done?.params?.invalid)).toBeGreaterThanOrEqual(6);
+    // Rejected records list by id as numbers.
+    const numeric = invalid.items.flatMap((i) => (typeof i.record_id === "number" ? [i.record_id] : []));
+    expect(numeric).toEqual([...numeric].sort((x, y) => x - y));
   });
 
   it("keeps the stored version of a record that turns invalid, and never deletes it", async () => {
@@ -411,6 +426,13 @@ describe("Template failures become run data", () => {
     sim.clearRequests();
     const run = await engine.sync("mauvaise-cle", ["paintings"]);
     expect(run.entities.paintings?.error?.code).toBe("invalid_api_key");
+    // Technical details for the UI's disclosure: the HTTP status and the URL without its query string.
+    expect(run.entities.paintings?.error).toMatchObject({ status: 401 });
+    expect(run.entities.paintings?.error?.url).toMatch(/\/api\/export\/paintings$/);
+    expect(run.log?.find((l) => l.level === "ERROR")).toMatchObject({
+      code: "entity_failed",
+      params: { error: "invalid_api_key" },
+    });
     expect(sim.requests.filter((r) => r.path === "/api/export/paintings")).toHaveLength(1);
     expect(JSON.stringify(run)).not.toContain("wrong-key-0000");
   });
