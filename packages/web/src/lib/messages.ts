@@ -358,6 +358,10 @@ export const fr = {
 
   // ---- codes worded per language, detail pages, live refresh, totals (issue 13) ----
   "live.refreshed_at": "En direct · actualisé à {time}",
+  "log_level.INFO": "Info",
+  "log_level.SUCCESS": "Succès",
+  "log_level.WARNING": "Alerte",
+  "log_level.ERROR": "Erreur",
   "live.paused": "En pause (onglet masqué)",
   "details.technical": "Détails techniques",
   "details.code": "Code",
@@ -842,6 +846,10 @@ export const en: Record<MessageKey, string> = {
 
   // ---- codes worded per language, detail pages, live refresh, totals (issue 13) ----
   "live.refreshed_at": "Live · refreshed at {time}",
+  "log_level.INFO": "Info",
+  "log_level.SUCCESS": "Success",
+  "log_level.WARNING": "Warning",
+  "log_level.ERROR": "Error",
   "live.paused": "Paused (tab hidden)",
   "details.technical": "Technical details",
   "details.code": "Code",

@@ -14,7 +14,14 @@ import { ofName } from "../lib/i18n";
 import { href, type Route } from "../lib/router";
 import { orderedEntities, reasonText, runDurationMs } from "../lib/runs";
 import { isActiveRun, LOG_LEVELS, logLevelTone } from "../lib/status";
-import { EntityStatusBadge, LogLevelBadge, RunStatusBadge, TriggerLabel, useEntityLabel } from "../ui/badges";
+import {
+  EntityStatusBadge,
+  LogLevelBadge,
+  logLevelLabel,
+  RunStatusBadge,
+  TriggerLabel,
+  useEntityLabel,
+} from "../ui/badges";
 import { Badge, ErrorState, Filter, Loading, LoadMore, PageHeader, TechnicalDetails } from "../ui/components";
 import { RunProgress } from "../ui/RunProgress";
 
@@ -266,7 +273,7 @@ function RunLog({ log, active }: { log: LogEntry[]; active: boolean }) {
         <h2 id="log-title">{t("run.log")}</h2>
         <div className="log-counts">
           {LOG_LEVELS.filter((l) => counts[l]).map((l) => (
-            <Badge key={l} tone={logLevelTone(l)}>{`${l} ${counts[l]}`}</Badge>
+            <Badge key={l} tone={logLevelTone(l)}>{`${logLevelLabel(l, t)} ${counts[l]}`}</Badge>
           ))}
         </div>
       </div>
@@ -287,7 +294,7 @@ function RunLog({ log, active }: { log: LogEntry[]; active: boolean }) {
                 <option value="">{t("run.log_all_levels")}</option>
                 {LOG_LEVELS.map((l) => (
                   <option key={l} value={l}>
-                    {l}
+                    {logLevelLabel(l, t)}
                   </option>
                 ))}
               </select>

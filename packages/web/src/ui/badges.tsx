@@ -2,7 +2,7 @@
 import { ENTITY_ORDER } from "../api/schemas";
 import { useI18n } from "../app/context";
 import type { HealthKind } from "../lib/health";
-import type { MessageKey } from "../lib/i18n";
+import { hasMessage, type MessageKey } from "../lib/i18n";
 import {
   entityStatusTone,
   isActiveRun,
@@ -102,10 +102,17 @@ export function HealthBadge({ kind }: { kind: HealthKind }) {
   );
 }
 
+/** A log level in the reader's language ("Alerte"); `data-level` keeps the seed's code (WARNING). */
+export function logLevelLabel(level: string, t: (key: MessageKey) => string): string {
+  const key = `log_level.${level.toUpperCase()}`;
+  return hasMessage(key) ? t(key) : level;
+}
+
 export function LogLevelBadge({ level }: { level: string }) {
+  const { t } = useI18n();
   return (
-    <Badge tone={logLevelTone(level)} testId="log-level">
-      {level.toUpperCase()}
+    <Badge tone={logLevelTone(level)} testId="log-level" data={{ "data-level": level.toUpperCase() }}>
+      {logLevelLabel(level, t)}
     </Badge>
   );
 }
