@@ -17,7 +17,15 @@ import { type Sim, startSim } from "@dashboard/template-sim";
 import { buildWeb } from "@dashboard/web/build";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { finishedRun, listAll, type RunView, startTestRuntime, type TestRuntime } from "../pipeline/support";
+import {
+  finishedRun,
+  listAll,
+  type RunView,
+  runsOf,
+  startTestRuntime,
+  type TestRuntime,
+} from "../pipeline/support";
+import { blockingViolations } from "./axe";
 import {
   type Browser,
   collectProblems,
@@ -89,6 +97,10 @@ beforeAll(async () => {
   }
   // The seed requires a category; this Template's paintings all have one, so its first sync is clean.
   for (const painting of sim.data.paintings) painting.category ??= "Paysage";
+  // An accented name, for the search that forgives accents and case ("etude" finds it).
+  const study = sim.data.paintings[2];
+  if (!study) throw new Error("the Template has fewer than 3 paintings");
+  study.name = "Étude au fusain";
   gate = await startGate(sim.url);
   page = browser.page;
   page.setDefaultTimeout(UI_TIMEOUT);
@@ -116,6 +128,9 @@ async function open(nav: string, ready: string) {
   await expect.poll(() => byTestId(`nav-${nav}`).getAttribute("aria-current")).toBe("page");
   await byTestId(ready).first().waitFor();
 }
+
+/** A site's runs, newest first. */
+const runsOfSite = (siteId: string) => runsOf(t.api, siteId);
 
 /** The site's row on the Sites screen. */
 const siteRow = (id: string) => page.locator(`[data-testid="site-row"][data-site-id="${id}"]`);
@@ -424,10 +439,13 @@ describe("Dashboard UI in chromium, on the local runtime", () => {
     expect(await byTestId("run-success").getAttribute("data-value")).toBe("false");
     const failed = page.locator('[data-testid="entity-row"][data-status="failed"]');
     expect(await failed.count()).toBeGreaterThan(0);
-    const errors = await byTestId("entity-error").allTextContents();
-    expect(errors.length).toBeGreaterThan(0);
-    // The Template refused the key: said in words, with a stable code, and nothing secret.
-    for (const error of errors) expect(error).toMatch(/API key.*401/);
+    // Every entity failed the same way: said once, in words, with the code and HTTP status folded away.
+    const summary = byTestId("run-failure-summary");
+    await summary.waitFor();
+    expect(await summary.textContent()).toContain("Clé API refusée par le site : vérifiez-la.");
+    expect(await byTestId("entity-error").count()).toBe(0);
+    expect(await byTestId("failure-code", summary).textContent()).toBe("invalid_api_key");
+    expect(await byTestId("failure-code", summary).isVisible()).toBe(false);
     expect(await page.locator('[data-testid="log-line"][data-level="ERROR"]').count()).toBeGreaterThan(0);
     expect(await page.content()).not.toContain(SIM_KEY);
     await screenshot(page, "15-run-failed");
@@ -477,12 +495,237 @@ describe("Dashboard UI in chromium, on the local runtime", () => {
     );
     await record.waitFor();
     expect(await byTestId("invalid-record").count()).toBe(1);
-    expect(await byTestId("invalid-reason", record).allTextContents()).toEqual(["price: must be a number"]);
+    expect(await byTestId("invalid-reason", record).allTextContents()).toEqual([
+      "Prix : doit être un nombre",
+    ]);
     const warnings = await page.locator('[data-testid="log-line"][data-level="WARNING"]').allTextContents();
-    expect(warnings.join("\n")).toContain("price: must be a number");
+    expect(warnings.join("\n")).toContain(`Enregistrement #${target.id} rejeté : Prix : doit être un nombre`);
     await screenshot(page, "16-run-invalid-record");
     sim.faults.clear("paintings");
   });
+
+  it("shows a run started elsewhere on an idle overview within 5 s, asking with If-None-Match meanwhile", async () => {
+    await open("overview", "site-health-card");
+    await byTestId("no-active-runs").waitFor({ timeout: RUN_TIMEOUT });
+    const probes: number[] = [];
+    const onResponse = (response: { url(): string; status(): number }) => {
+      if (/\/api\/sync\/runs\?limit=10$/.test(response.url())) probes.push(response.status());
+    };
+    page.on("response", onResponse);
+    try {
+      // Idle, the probe asks again and again, and gets 304 with no body while nothing changes.
+      await expect.poll(() => probes.filter((status) => status === 304).length, { timeout: 20_000 }).toBe(2);
+      expect(await byTestId("freshness").textContent()).toMatch(
+        /^En direct · actualisé à \d{2}:\d{2}:\d{2}$/,
+      );
+
+      gate.hold();
+      const started = await t.api.post<{ run_id: string }>(`/api/sync/template/${SITE_ID}`, {
+        entities: ["paintings"],
+      });
+      expect(started.status).toBe(202);
+      // Nobody touches the page: the run appears by itself, within 5 s.
+      await page
+        .locator(`[data-testid="active-run"][data-run-id="${started.json.run_id}"]`)
+        .waitFor({ timeout: 5_000 });
+      expect(probes).toContain(200);
+      await screenshot(page, "18-overview-live-run");
+      gate.release();
+      await finishedRun(t.api, started.json.run_id, RUN_TIMEOUT);
+      await byTestId("no-active-runs").waitFor({ timeout: RUN_TIMEOUT });
+    } finally {
+      gate.release();
+      page.off("response", onResponse);
+    }
+  });
+
+  it("says a failed run in plain French, and in plain English, with the codes folded away", async () => {
+    const [failed] = (await runsOfSite(BAD_SITE_ID)).filter((run) => run.status === "failed");
+    if (!failed) throw new Error("the site with a wrong key has no failed run");
+    await page.goto(`${t.runtime.url}/#/runs/${failed.run_id}`);
+    await byTestId("run-detail").waitFor();
+    await byTestId("log-line").first().waitFor();
+    const main = page.locator("main");
+    // biome-ignore lint/performance/useDomNodeTextContent: the text as shown (closed "Détails techniques" left out).
+    const french = await main.innerText();
+    expect(french).toContain("Synchronisation d'Atelier à la clé fausse");
+    expect(french).toContain("Clé API refusée par le site : vérifiez-la.");
+    expect(french).toMatch(/Erreur/);
+    // No raw code (snake_case), no English sentence, no URL query string.
+    expect(french).not.toMatch(/\b[a-z]+_[a-z_]+\b/);
+    expect(french).not.toMatch(/\b(the|error|failed|invalid|required|must|refused|key|records?|warning)\b/i);
+    expect(french).not.toMatch(/\?(limit|offset)=/);
+    // The technical side is one click away.
+    const summary = byTestId("run-failure-summary");
+    await summary.locator("summary").click();
+    expect(await byTestId("failure-code", summary).textContent()).toBe("invalid_api_key");
+    expect(await summary.textContent()).toMatch(/401/);
+    await screenshot(page, "19-run-failed-fr");
+
+    await byTestId("lang-en").click();
+    await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe("en");
+    // biome-ignore lint/performance/useDomNodeTextContent: the text as shown (closed "Détails techniques" left out).
+    const english = await main.innerText();
+    expect(english).toContain("API key refused by the site: check it.");
+    expect(english).toContain("Failed");
+    expect(english).not.toMatch(
+      /\b(Synchronisation|Échec|Réussi|Journal|Clé|refusée|Erreur|Aucune|reçus?)\b/,
+    );
+    await screenshot(page, "19-run-failed-en");
+    await byTestId("lang-fr").click();
+    await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe("fr");
+  });
+
+  it("opens a painting's detail page from its card and by its URL", async () => {
+    await open("paintings", "painting-card");
+    const card = byTestId("painting-card").first();
+    const siteId = (await card.getAttribute("data-site-id")) as string;
+    const paintingId = (await card.getAttribute("data-painting-id")) as string;
+    const stored = await t.api.get<Record<string, unknown>>(`/api/sites/${siteId}/paintings/${paintingId}`);
+    await byTestId("painting-open", card).click();
+    const detail = page.locator(
+      `[data-testid="record-detail"][data-kind="painting"][data-site-id="${siteId}"][data-record-id="${paintingId}"]`,
+    );
+    await detail.waitFor();
+    expect(await page.evaluate(() => location.hash)).toBe(`#/paintings/${siteId}/${paintingId}`);
+    expect(await page.locator("h1").textContent()).toBe(String(stored.json.name));
+    const price = page.locator('[data-testid="detail-field"][data-field="price"] dd');
+    if (typeof stored.json.price === "number")
+      expect(euros((await price.textContent()) ?? "")).toBeCloseTo(stored.json.price, 2);
+    // Every field the Template sent is listed.
+    const fields = await byTestId("detail-field").evaluateAll((els) =>
+      els.map((el) => el.getAttribute("data-field")),
+    );
+    for (const key of ["name", "price", "status", "category", "technique", "year", "quantity", "image"]) {
+      expect(fields).toContain(key);
+    }
+    expect(await byTestId("detail-changed").textContent()).not.toBe("");
+    expect(await loadImages(page)).toEqual([]);
+    expect(await byTestId("detail-image").count()).toBe(1);
+    await screenshot(page, "20-painting-detail");
+
+    // The same page straight from its address, in a fresh load.
+    await page.goto(`${t.runtime.url}/#/paintings/${siteId}/${paintingId}`);
+    await detail.waitFor();
+    expect(await byTestId("nav-paintings").getAttribute("aria-current")).toBe("page");
+    // An unknown painting says so in words.
+    await page.goto(`${t.runtime.url}/#/paintings/${siteId}/999999`);
+    await byTestId("error-state").waitFor();
+    expect(await byTestId("error-state").textContent()).toContain(
+      "Cet enregistrement n'existe pas sur ce site.",
+    );
+    problems.take(); // the browser's own line for the 404
+  });
+
+  it("opens a user's and an order's detail pages, the order with its items", async () => {
+    await open("users", "user-row");
+    await byTestId("user-open").first().click();
+    await page.locator('[data-testid="record-detail"][data-kind="user"]').waitFor();
+    expect(await page.locator('[data-testid="detail-field"][data-field="email"] dd').textContent()).toMatch(
+      /@/,
+    );
+    await screenshot(page, "21-user-detail");
+
+    await open("orders", "order-row");
+    const row = byTestId("order-row").first();
+    const siteId = (await row.getAttribute("data-site-id")) as string;
+    const orderId = (await row.getAttribute("data-order-id")) as string;
+    const stored = await t.api.get<{ items: unknown[] }>(`/api/sites/${siteId}/orders/${orderId}`);
+    await byTestId("order-open", row).click();
+    await page
+      .locator(`[data-testid="record-detail"][data-kind="order"][data-record-id="${orderId}"]`)
+      .waitFor();
+    expect(await byTestId("detail-item").count()).toBe(stored.json.items.length);
+    await screenshot(page, "22-order-detail");
+  });
+
+  it("finds « Étude » when searching « etude », and filters on statuses present", async () => {
+    await page.goto(`${t.runtime.url}/#/paintings`);
+    await byTestId("painting-card").first().waitFor();
+    const fold = (text: string) => text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+    const all = await listAll<{ id: number; site_id: string; name: string; category: string | null }>(
+      t.api,
+      "/api/paintings",
+    );
+    const expected = all.filter((p) => fold(`${p.name} ${p.category ?? ""}`).includes("etude"));
+    expect(expected.some((p) => p.name === "Étude au fusain")).toBe(true);
+    await byTestId("filter-q").fill("etude");
+    await expect.poll(() => page.evaluate(() => location.hash)).toContain("q=etude");
+    await expect.poll(() => byTestId("painting-card").count()).toBe(expected.length);
+    const names = await byTestId("painting-open").allInnerTexts();
+    expect(names).toContain("Étude au fusain");
+    await screenshot(page, "23-paintings-search-etude");
+
+    // Order statuses are choices from the values present, whatever their accents.
+    await page.goto(`${t.runtime.url}/#/orders`);
+    await byTestId("order-row").first().waitFor();
+    const options = await byTestId("filter-status")
+      .locator("option")
+      .evaluateAll((els) => els.map((el) => (el as HTMLOptionElement).value).filter((v) => v !== ""));
+    expect(options.length).toBeGreaterThan(1);
+    const value = options.find((v) => v === "livree") ?? (options[0] as string);
+    const matching = (await listAll<{ status: string | null }>(t.api, "/api/orders")).filter(
+      (o) => fold(o.status ?? "") === value,
+    );
+    await byTestId("filter-status").selectOption(value);
+    await expect.poll(() => byTestId("order-row").count()).toBe(matching.length);
+  });
+
+  it("has no serious or critical axe violation on any screen, laptop and phone, French and English", async () => {
+    const [failed] = (await runsOfSite(BAD_SITE_ID)).filter((run) => run.status === "failed");
+    const [partial] = (await runsOfSite(SITE_ID)).filter((run) => run.status === "partial");
+    const painting = (await listAll<{ id: number; site_id: string }>(t.api, "/api/paintings"))[0];
+    const user = (await listAll<{ id: number; site_id: string }>(t.api, "/api/users"))[0];
+    const order = (await listAll<{ id: number; site_id: string }>(t.api, "/api/orders"))[0];
+    if (!failed || !partial || !painting || !user || !order) throw new Error("missing data for the screens");
+    const screens: [name: string, hash: string, ready: string][] = [
+      ["overview", "#/", "site-health-card"],
+      ["runs", "#/runs", "run-row"],
+      ["run-failed", `#/runs/${failed.run_id}`, "log-line"],
+      ["run-partial", `#/runs/${partial.run_id}`, "invalid-record"],
+      ["stats", "#/stats", "stats-totals"],
+      ["paintings", "#/paintings", "painting-card"],
+      ["painting", `#/paintings/${painting.site_id}/${painting.id}`, "detail-fields"],
+      ["users", "#/users", "user-row"],
+      ["user", `#/users/${user.site_id}/${user.id}`, "detail-fields"],
+      ["orders", "#/orders", "order-row"],
+      ["order", `#/orders/${order.site_id}/${order.id}`, "detail-fields"],
+      ["exhibitions", "#/exhibitions", "exhibition-card"],
+      ["settings", "#/settings?site_id=demo-1", "settings-table"],
+      ["sites", "#/sites", "site-row"],
+      ["not-found", "#/no-such-screen", "notfound-home"],
+    ];
+    const found: string[] = [];
+    try {
+      for (const [viewport, size] of [
+        ["laptop", { width: 1400, height: 900 }],
+        ["phone", { width: 390, height: 844 }],
+      ] as const) {
+        await page.setViewportSize(size);
+        for (const lang of ["fr", "en"] as const) {
+          await byTestId(`lang-${lang}`).click();
+          await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe(lang);
+          for (const [name, hash, ready] of screens) {
+            await page.evaluate((h) => {
+              location.hash = h;
+            }, hash);
+            await byTestId(ready).first().waitFor();
+            await page.evaluate(() => document.fonts.ready);
+            for (const v of await blockingViolations(page)) {
+              found.push(`${viewport} ${lang} ${name}: ${v.impact} ${v.id} (${v.help}) ${v.nodes.join(" ")}`);
+              process.stderr.write(`axe: ${found.at(-1)}\n`);
+            }
+            await screenshot(page, `axe-${viewport}-${lang}-${name}`, { fullPage: viewport === "laptop" });
+          }
+        }
+      }
+    } finally {
+      await page.setViewportSize({ width: 1366, height: 900 });
+      await byTestId("lang-fr").click();
+    }
+    expect(found).toEqual([]);
+    // 15 screens × 2 sizes × 2 languages, each checked and photographed: a bound, not a speed target.
+  }, 600_000);
 
   it("lays every screen out for a phone without horizontal scrolling", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
@@ -533,5 +776,14 @@ describe("Dashboard UI in chromium, on the local runtime", () => {
     await byTestId("signin-signed-out").waitFor();
     expect(await page.evaluate((key) => sessionStorage.getItem(key), TOKEN_KEY)).toBeNull();
     expect(await byTestId("nav-overview").count()).toBe(0);
+    // The sign-in screen too has no serious or critical axe violation, laptop and phone.
+    expect(await blockingViolations(page)).toEqual([]);
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      expect(await blockingViolations(page)).toEqual([]);
+      await screenshot(page, "axe-phone-signin", { fullPage: false });
+    } finally {
+      await page.setViewportSize({ width: 1366, height: 900 });
+    }
   });
 });
