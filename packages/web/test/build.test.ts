@@ -1,9 +1,13 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { gzipSync } from "node:zlib";
 import { createLogger } from "vite";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildWeb, webBuildIsStale } from "../src/build";
+
+/** The UI's size budget, gzip: measured 139 KiB (issue 13), with room for a few more screens. */
+const WEB_BUDGET_GZIP_BYTES = 160 * 1024;
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -44,5 +48,13 @@ describe("buildWeb", () => {
     expect(assets.some((name) => name.endsWith(".css"))).toBe(true);
     expect(await readdir(dist)).toContain("favicon.svg");
     expect(await webBuildIsStale(outDir)).toBe(false);
+
+    // The budget (docs/performance.md): every script and style sheet the first screen loads, gzip -9.
+    let gzipped = 0;
+    for (const name of assets.filter((n) => /\.(js|css)$/.test(n))) {
+      gzipped += gzipSync(await readFile(path.join(dist, "assets", name)), { level: 9 }).length;
+    }
+    expect(gzipped).toBeGreaterThan(50 * 1024);
+    expect(gzipped).toBeLessThanOrEqual(WEB_BUDGET_GZIP_BYTES);
   });
 });
