@@ -1,7 +1,7 @@
 /**
  * Paintings of every site as cards: image (lazy, with a placeholder when it fails), name, category, price in
  * euros, a status badge, the site and the sync date. Filters by site, status, category and text; cursor
- * paging with "load more", which copes with thousands (cards off screen are not laid out).
+ * paging, 200 per page by default, the next page loading as the reader nears the end of the list.
  */
 import { useId, useMemo, useState } from "react";
 import type { Painting } from "../api/schemas";
