@@ -129,6 +129,9 @@ export function OverviewScreen() {
           <h2 id="sites-health-title">{t("overview.sites_health")}</h2>
           <span className="muted small">{t("overview.sorted_hint")}</span>
         </div>
+        <p className="muted small" data-testid="overview-counts-note">
+          {t("overview.counts_note")}
+        </p>
         {sitesState.loading && !sitesState.data ? (
           <Loading />
         ) : sitesState.error && !sitesState.data ? (

@@ -112,6 +112,9 @@ export function StatsScreen({ route }: { route: Route }) {
                 </span>
               ) : null}
             </div>
+            <p className="muted small" data-testid="stats-counts-note">
+              {t("stats.counts_note")}
+            </p>
             {latest.loading ? (
               <Loading />
             ) : latest.error ? (
