@@ -465,15 +465,12 @@ export const fr = {
   "run.entity_partial": "Partiel",
   "run.counts_note":
     "« Reçus » compte ce que le site a envoyé ; « Valides » ce que le Dashboard a accepté et affiche. Les rejetés sont listés plus bas.",
-  "run.record_of": "{entity} n° {id}",
   "overview.counts_note":
     "Enregistrements valides affichés par le Dashboard (les rejetés ne sont pas comptés).",
   "stats.counts_note":
     "Chiffres déclarés par chaque site ; ils peuvent inclure des enregistrements rejetés par le Dashboard.",
   "paging.total": "{shown} sur {total}",
   "paging.page_size": "Par page",
-  "paging.auto_more": "La suite se charge quand vous arrivez en bas de la liste.",
-  "detail.open": "Voir le détail",
   "detail.not_set": "non renseigné",
   "detail.site": "Site",
   "detail.last_changed": "Dernière modification reçue",
@@ -488,7 +485,6 @@ export const fr = {
   "detail.user_title": "Utilisateur n° {id}",
   "detail.order_title": "Commande n° {id}",
   "detail.deleted": "Supprimé du site le {date}",
-  "detail.orders_of_user": "Commandes de cet e-mail",
   "quality.flagged": "Données incomplètes",
 } as const satisfies Record<string, string>;
 
@@ -951,13 +947,10 @@ export const en: Record<MessageKey, string> = {
   "run.entity_partial": "Partial",
   "run.counts_note":
     "“Received” counts what the site sent; “Valid” what the Dashboard accepted and shows. Rejected records are listed below.",
-  "run.record_of": "{entity} no. {id}",
   "overview.counts_note": "Valid records shown by the Dashboard (rejected ones are not counted).",
   "stats.counts_note": "Figures reported by each site; they may include records the Dashboard rejected.",
   "paging.total": "{shown} of {total}",
   "paging.page_size": "Per page",
-  "paging.auto_more": "More loads as you reach the bottom of the list.",
-  "detail.open": "Open details",
   "detail.not_set": "not set",
   "detail.site": "Site",
   "detail.last_changed": "Last change received",
@@ -972,6 +965,5 @@ export const en: Record<MessageKey, string> = {
   "detail.user_title": "User no. {id}",
   "detail.order_title": "Order no. {id}",
   "detail.deleted": "Deleted from the site on {date}",
-  "detail.orders_of_user": "Orders from this email",
   "quality.flagged": "Incomplete data",
 };
