@@ -1,5 +1,5 @@
-/** Exhibitions of one site or all sites, as the Template lists them (newest date first). */
-import { useId } from "react";
+/** Exhibitions of one site or all sites, by date, newest first (across sites too); undated ones last. */
+import { useId, useMemo } from "react";
 import type { Exhibition } from "../api/schemas";
 import { useApi, useI18n } from "../app/context";
 import { usePaged } from "../app/hooks";
@@ -8,6 +8,12 @@ import { formatDate, parseLooseDate } from "../lib/format";
 import type { Route } from "../lib/router";
 import { EmptyState, ErrorState, Filter, Loading, LoadMore, PageHeader, SiteSelect } from "../ui/components";
 import { DeletedBadge, DeletedToggle } from "./shared";
+
+/** The loaded exhibitions by date, newest first; those without a readable date keep their order, last. */
+export function byDateDesc(items: Exhibition[]): Exhibition[] {
+  const time = (e: Exhibition) => parseLooseDate(e.date)?.getTime() ?? Number.NEGATIVE_INFINITY;
+  return [...items].sort((a, b) => time(b) - time(a));
+}
 
 export function ExhibitionsScreen({ route }: { route: Route }) {
   const api = useApi();
@@ -24,6 +30,7 @@ export function ExhibitionsScreen({ route }: { route: Route }) {
       ),
     [api, site_id, includeDeleted],
   );
+  const sorted = useMemo(() => byDateDesc(list.items), [list.items]);
   return (
     <>
       <PageHeader title={t("nav.exhibitions")} subtitle={t("exhibitions.subtitle")} />
@@ -46,7 +53,7 @@ export function ExhibitionsScreen({ route }: { route: Route }) {
       ) : (
         <>
           <ul className="exhibition-grid">
-            {list.items.map((exhibition) => (
+            {sorted.map((exhibition) => (
               <li key={`${exhibition.site_id}:${exhibition.id}`}>
                 <ExhibitionCard exhibition={exhibition} />
               </li>
