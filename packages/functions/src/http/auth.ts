@@ -28,6 +28,27 @@ function matchedRoute(c: Context): [string, string] | undefined {
   return route ? [route.method, route.path] : undefined;
 }
 
+/**
+ * The path parameters of the matched route, read from the path itself: a middleware's `c.req.param()` has
+ * its own (none) until the handler runs, and a refused request never gets there.
+ */
+function paramsOf(pattern: string, path: string): Record<string, string> {
+  const names = pattern.split("/");
+  const values = path.split("/");
+  const params: Record<string, string> = {};
+  names.forEach((name, i) => {
+    const value = values[i];
+    if (name.startsWith(":") && value) {
+      try {
+        params[name.slice(1)] = decodeURIComponent(value);
+      } catch {
+        params[name.slice(1)] = value;
+      }
+    }
+  });
+  return params;
+}
+
 /** Where the request came from: the connection's address (Lambda or Node) and `X-Forwarded-For`. */
 function origin(c: Context): { ip?: string; forwarded_for?: string; user_agent?: string } {
   const env = c.env as
@@ -78,10 +99,12 @@ async function audit(
   action: Audit.AuditAction,
   outcome: { status: number; reason?: string },
 ): Promise<void> {
-  const params = c.req.param() as Record<string, string | undefined>;
+  const route = matchedRoute(c);
+  const params: Record<string, string | undefined> = route ? paramsOf(route[1], c.req.path) : {};
   const named = TARGET_PARAMS.find(([param]) => params[param]);
   const target = named ? { type: named[1], id: params[named[0]] as string } : c.get("auditTarget");
-  const siteId = params.site_id ?? (target?.type === "site" ? target.id : undefined);
+  const siteId =
+    params.site_id ?? (target?.type === "site" ? target.id : undefined) ?? c.req.query("site_id");
   const fields = outcome.status < 300 || outcome.status >= 400 ? fieldsOf(c, action) : undefined;
   const entry: Audit.NewAuditEntry = {
     actor: c.get("actor"),
