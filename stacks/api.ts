@@ -1,10 +1,17 @@
 import { backendLinks } from "./queue";
-import { API_THROTTLE_BURST, API_THROTTLE_RATE_PER_SECOND } from "./settings";
+import {
+  API_THROTTLE_BURST,
+  API_THROTTLE_RATE_PER_SECOND,
+  WEBHOOK_ROUTE_KEY,
+  WEBHOOK_THROTTLE_BURST,
+  WEBHOOK_THROTTLE_RATE_PER_SECOND,
+} from "./settings";
 
 /**
  * The admin API and the Template webhook, behind one HTTP API. Routes carry the `/api` prefix so that the
  * Router can send `/api/*` here unchanged while the web UI is served from the same origin.
  * CORS is off: the UI calls the API on its own origin, and no other origin has any business calling it.
+ * The public webhook route has its own, lower throttle, so a flood on it cannot use up the admin API's.
  */
 export const api = new sst.aws.ApiGatewayV2("Api", {
   cors: false,
@@ -14,6 +21,13 @@ export const api = new sst.aws.ApiGatewayV2("Api", {
         throttlingRateLimit: API_THROTTLE_RATE_PER_SECOND,
         throttlingBurstLimit: API_THROTTLE_BURST,
       };
+      args.routeSettings = [
+        {
+          routeKey: WEBHOOK_ROUTE_KEY,
+          throttlingRateLimit: WEBHOOK_THROTTLE_RATE_PER_SECOND,
+          throttlingBurstLimit: WEBHOOK_THROTTLE_BURST,
+        },
+      ];
     },
   },
 });
@@ -35,6 +49,6 @@ export const webhookFunction = new sst.aws.Function("WebhookFunction", {
   link: backendLinks,
 });
 
-api.route("POST /api/sync/webhook/template", webhookFunction.arn);
+api.route(WEBHOOK_ROUTE_KEY, webhookFunction.arn);
 api.route("GET /api/health", apiFunction.arn);
 api.route("ANY /api/{proxy+}", apiFunction.arn);

@@ -186,7 +186,12 @@ describe("SSRF guard", () => {
   ])("blocks %s: %s", (_label, ip) => expect(isBlockedAddress(ip)).toBe(true));
 
   it("refuses a production Template URL written with an IPv6 form that embeds IPv4", async () => {
-    for (const host of ["[::ffff:a9fe:a9fe]", "[64:ff9b::a9fe:a9fe]", "[2002:a9fe:a9fe::]", "[::a9fe:a9fe]"]) {
+    for (const host of [
+      "[::ffff:a9fe:a9fe]",
+      "[64:ff9b::a9fe:a9fe]",
+      "[2002:a9fe:a9fe::]",
+      "[::a9fe:a9fe]",
+    ]) {
       await expect(assertTemplateUrlShape(`https://${host}/`, true)).rejects.toThrow(/private or reserved/);
     }
     const url = new URL("https://artiste.example.org/");

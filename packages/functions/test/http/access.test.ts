@@ -48,7 +48,11 @@ const ids: Record<Role, string> = { viewer: "", operator: "", owner: "" };
 let revoked = "";
 let expiring = "";
 
-async function createToken(name: string, role: Role, expires_at?: string): Promise<TokenCreated> {
+async function createToken(
+  name: string,
+  role: Role,
+  expires_at?: string,
+): Promise<z.infer<typeof TokenCreated>> {
   const res = await as(ADMIN_TOKEN, "POST", "/api/tokens", { json: { name, role, expires_at } });
   expect(res.status).toBe(201);
   return parse(TokenCreated, res);
@@ -268,7 +272,9 @@ describe("named tokens", () => {
 
   it("refuses a revoked token from its next request on", async () => {
     const created = await (async () => {
-      const res = await as(tokens.owner, "POST", "/api/tokens", { json: { name: "Stagiaire", role: "viewer" } });
+      const res = await as(tokens.owner, "POST", "/api/tokens", {
+        json: { name: "Stagiaire", role: "viewer" },
+      });
       return parse(TokenCreated, res);
     })();
     expect((await as(created.token, "GET", "/api/sites")).status).toBe(200);
@@ -295,7 +301,7 @@ describe("named tokens", () => {
 
 // ---- the audit log -------------------------------------------------------------------------------------
 
-async function auditOf(query: string): Promise<AuditEntry[]> {
+async function auditOf(query: string): Promise<z.infer<typeof AuditEntry>[]> {
   return (await walk(env.api, `/api/audit?${query}`, AuditEntry, bodies)).items;
 }
 

@@ -68,6 +68,7 @@ describe("POST /api/sync/webhook/template", () => {
     const body = event({ event_id: "evt-1" });
     const res = await post(body, header(secret, body));
     expect(res.status).toBe(202);
+    expect(res.headers.get("cache-control")).toBe("no-store");
     const accepted = parse(WebhookAccepted, res);
     expect(accepted).toMatchObject({ accepted: true, entities: ["paintings", "stats"] });
     expect(accepted.run_id).toMatch(/^run_/);
