@@ -164,7 +164,7 @@ describe("Dashboard UI in chromium, on the local runtime", () => {
       .toBeGreaterThan(0);
     expect(seen).toHaveLength(1);
     expect(seen[0]?.text).toMatch(/401/);
-    expect(seen[0]?.url).toMatch(/\/api\/sites$/);
+    expect(seen[0]?.url).toMatch(/\/api\/me$/);
   });
 
   it("signs in and shows every demo site's health on the overview", async () => {

@@ -173,7 +173,12 @@ export function UsersScreen({ route }: { route: Route }) {
                       </span>
                     </td>
                     <td data-label={t("users.col.email")}>
-                      {user.email ? <a href={`mailto:${user.email}`}>{user.email}</a> : "—"}
+                      {/* A masked address (a viewer's) is shown, not offered as a link. */}
+                      {user.email && !user.email.includes("***") ? (
+                        <a href={`mailto:${user.email}`}>{user.email}</a>
+                      ) : (
+                        <span data-testid="user-email-masked">{user.email || "—"}</span>
+                      )}
                     </td>
                     <td data-label={t("users.col.role")}>
                       <RoleBadge role={user.role} />
