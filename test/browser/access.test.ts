@@ -141,6 +141,8 @@ describe("named access in chromium", () => {
     const revoked = page.locator('[data-testid="audit-row"][data-action="token.revoked"]');
     await revoked.first().waitFor();
     expect(await byTestId(page, "audit-actor", revoked.first()).textContent()).toBe("bootstrap");
+    // From where: the browser's address as the server saw it (loopback here).
+    expect(await byTestId(page, "audit-origin", revoked.first()).textContent()).toMatch(/127\.0\.0\.1/);
     await screenshot(page, "access-05-audit-log");
   });
 });

@@ -215,7 +215,16 @@ export async function update(ctx: Ctx, siteId: string, input: UpdateSite): Promi
         "invalid_request",
         "api_key_required",
         `template_url moves the site to another origin (${originOf(patch.template_url)}): give the site's api_key in the same request, so the stored key is never sent to a new host`,
-        { field: "api_key" },
+        // In the shape of a validation error, so a form shows it under the API key field.
+        {
+          issues: [
+            {
+              location: "json",
+              path: "api_key",
+              message: "required when template_url moves to another origin",
+            },
+          ],
+        },
       );
     }
     condition += " AND template_url = :was";

@@ -135,6 +135,7 @@ describe("PATCH /api/sites/{site_id}", () => {
       const res = await api("PATCH", "/api/sites/atelier-claire", { json: { template_url: url, name: "X" } });
       expect({ url, status: res.status }).toEqual({ url, status: 400 });
       expect(errorOf(res)).toMatchObject({ code: "invalid_request", reason: "api_key_required" });
+      expect(errorOf(res).details).toMatchObject({ issues: [{ path: "api_key" }] });
     }
     expect(parse(SiteSchema, await api("GET", "/api/sites/atelier-claire"))).toEqual(before);
     expect(await Sites.apiKey(env.ctx, "atelier-claire")).toBe(API_KEY);

@@ -293,8 +293,8 @@ const NAV: ReadonlyArray<{ group: MessageKey; items: NavItem[] }> = [
     group: "nav.group.admin",
     items: [
       { route: "sites", label: "nav.sites", icon: "sites" },
-      { route: "access", label: "nav.access", icon: "settings", needs: "tokens.manage" },
-      { route: "audit", label: "nav.audit", icon: "runs", needs: "audit.read" },
+      { route: "access", label: "nav.access", icon: "lock", needs: "tokens.manage" },
+      { route: "audit", label: "nav.audit", icon: "audit", needs: "audit.read" },
     ],
   },
 ];

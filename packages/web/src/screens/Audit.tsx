@@ -216,7 +216,9 @@ function AuditRow({ entry }: { entry: AuditEntry }) {
       </td>
       <td data-label={t("audit.col.origin")} className="muted small break">
         <div>
-          <div className="mono">{entry.forwarded_for ?? entry.ip ?? "—"}</div>
+          <div className="mono" data-testid="audit-origin">
+            {entry.forwarded_for ?? entry.ip ?? "—"}
+          </div>
           {entry.user_agent ? <div title={entry.user_agent}>{entry.user_agent.slice(0, 60)}</div> : null}
         </div>
       </td>
