@@ -176,6 +176,13 @@ describe("access: the UI reads the caller, tokens and audit entries as the serve
     }
   });
 
+  it("knows every audit action and outcome the server records", async () => {
+    const { AuditAction, AuditOutcome } = await import("@dashboard/core/audit");
+    const { AUDIT_ACTIONS, AUDIT_OUTCOMES } = await import("../src/lib/audit");
+    expect([...AUDIT_ACTIONS]).toEqual(AuditAction.options);
+    expect([...AUDIT_OUTCOMES]).toEqual(AuditOutcome.options);
+  });
+
   it("parses a caller, a token and an audit entry", async () => {
     const { Actor } = await import("@dashboard/core/role");
     const { TokenInfo } = await import("@dashboard/core/token");

@@ -7,6 +7,7 @@ import type { AuditEntry } from "../api/schemas";
 import { useApi, useCan, useI18n, useSites } from "../app/context";
 import { useNow, usePaged } from "../app/hooks";
 import { useQueryFilters } from "../app/router";
+import { AUDIT_ACTIONS, AUDIT_OUTCOMES } from "../lib/audit";
 import { formatDateTime, formatRelative } from "../lib/format";
 import type { MessageKey } from "../lib/i18n";
 import type { Route } from "../lib/router";
@@ -26,18 +27,8 @@ import { useTextFilter } from "./shared";
 
 export const AUDIT_PAGE_SIZE = 50;
 
-const ACTIONS = [
-  "site.created",
-  "site.updated",
-  "site.deleted",
-  "site.webhook_secret_rotated",
-  "sync.started",
-  "sync.cancelled",
-  "token.created",
-  "token.revoked",
-  "personal_data.read",
-] as const;
-const OUTCOMES = ["success", "denied", "failed"] as const;
+const ACTIONS = AUDIT_ACTIONS;
+const OUTCOMES = AUDIT_OUTCOMES;
 const OUTCOME_TONE: Record<string, Tone> = { success: "success", denied: "warning", failed: "danger" };
 
 const actionKey = (action: string): MessageKey =>
