@@ -46,13 +46,17 @@ export const TokenInfo = z.object({
 });
 export type TokenInfo = z.infer<typeof TokenInfo>;
 
-/** A printable name without control characters: it is shown in the UI and written in the audit log. */
+/**
+ * A printable name without control characters: it is shown in the UI and written in the audit log.
+ * `bootstrap` names the secret's owner token in the audit log, so no named token may take it.
+ */
 const TokenName = z
   .string()
   .trim()
   .min(1, "required")
   .max(100)
-  .regex(/^[^\p{Cc}\p{Cf}]+$/u, "no control characters");
+  .regex(/^[^\p{Cc}\p{Cf}]+$/u, "no control characters")
+  .refine((name) => name.toLowerCase() !== "bootstrap", "`bootstrap` is reserved for the secret's token");
 
 export const CreateToken = z.object({
   name: TokenName,

@@ -105,7 +105,7 @@ async function audit(
   const target = named ? { type: named[1], id: params[named[0]] as string } : c.get("auditTarget");
   const siteId =
     params.site_id ?? (target?.type === "site" ? target.id : undefined) ?? c.req.query("site_id");
-  const fields = outcome.status < 300 || outcome.status >= 400 ? fieldsOf(c, action) : undefined;
+  const fields = fieldsOf(c, action);
   const entry: Audit.NewAuditEntry = {
     actor: c.get("actor"),
     action,
@@ -122,7 +122,7 @@ async function audit(
     await Audit.record(ctx, entry);
   } catch (error) {
     // The action already happened: its answer stands, and the entry goes to the operator's log instead
-    // (an alarm on "audit entry not recorded" belongs in docs/operations.md).
+    // (docs/operations.md suggests an alarm on "audit entry not recorded").
     logger.error("audit entry not recorded", {
       request_id: requestIdOf(c),
       entry,

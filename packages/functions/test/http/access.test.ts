@@ -291,6 +291,7 @@ describe("named tokens", () => {
       { name: "X", role: "admin" },
       { name: "X", role: "viewer", expires_at: "2001-01-01T00:00:00Z" },
       { name: "a\u0000b", role: "viewer" },
+      { name: "Bootstrap", role: "owner" },
     ]) {
       const res = await as(tokens.owner, "POST", "/api/tokens", { json });
       expect({ json, status: res.status }).toEqual({ json, status: 400 });

@@ -2,6 +2,7 @@
  * Access (docs/api.md "Access"): who the caller is, the named tokens an owner manages, and the audit log.
  */
 import * as Audit from "@dashboard/core/audit";
+import { BOOTSTRAP_TOKEN_ID } from "@dashboard/core/auth";
 import type { Ctx } from "@dashboard/core/context";
 import * as Tokens from "@dashboard/core/token";
 import { type ApiApp, adminRoute, errors, json } from "../openapi";
@@ -86,7 +87,7 @@ export function registerAccessRoutes(app: ApiApp, ctx: Ctx): void {
   app.openapi(meRoute, async (c) => {
     const actor = c.get("actor");
     const expires =
-      actor.token_id === "bootstrap" ? undefined : (await Tokens.get(ctx, actor.token_id)).expires_at;
+      actor.token_id === BOOTSTRAP_TOKEN_ID ? undefined : (await Tokens.get(ctx, actor.token_id)).expires_at;
     return c.json({ ...actor, ...(expires ? { expires_at: expires } : {}) }, 200);
   });
 
