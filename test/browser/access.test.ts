@@ -102,7 +102,7 @@ describe("named access in chromium", () => {
     expect(await byTestId(page, "nav-audit").count()).toBe(0);
 
     await open(page, "users", "users-table");
-    const masked = byTestId(page, "user-email-masked");
+    const masked = byTestId(page, "email-masked");
     await masked.first().waitFor();
     const emails = await masked.allTextContents();
     expect(emails.length).toBeGreaterThan(0);
