@@ -399,7 +399,11 @@ describe("Dashboard UI in chromium, on the local runtime", () => {
     await screenshot(page, "13-site-sync-succeeded");
 
     // The secret the dialog showed is the site's: a webhook signed with it is accepted.
-    const hook = await t.api.webhook(secret, { event: "exhibition_updated", site_id: SITE_ID });
+    const hook = await t.api.webhook(secret, {
+      event: "exhibition_updated",
+      site_id: SITE_ID,
+      event_id: "e2e-exhibition-1",
+    });
     expect(hook.status).toBe(202);
     expect(hook.json.run_id).toBeDefined();
     await finishedRun(t.api, hook.json.run_id as string, RUN_TIMEOUT);
