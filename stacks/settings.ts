@@ -58,12 +58,14 @@ export const FUNCTION_BUNDLING: { minify: boolean; esbuild: { external: string[]
 };
 
 /**
- * The Template webhook's own throttle (an API Gateway route setting), apart from the admin API's: a Template
- * in a loop, or someone flooding the public endpoint, is stopped at the edge before it costs a Lambda
- * invocation, and cannot use up the admin API's rate. Per site, core adds 120 events a minute and folds
- * bursts (docs/webhooks.md).
+ * The Template webhook's own throttle (the stage of its own HTTP API, stacks/api.ts), apart from the admin
+ * API's: a Template in a loop, or someone flooding the public endpoint, is stopped at the edge before it costs
+ * a Lambda invocation, and cannot use up the admin API's rate. Per site, core adds 120 events a minute and
+ * folds bursts (docs/webhooks.md).
  */
 export const WEBHOOK_ROUTE_KEY = "POST /api/sync/webhook/template";
+/** The Router's path prefix for the webhook's API: longer than `/api`, so it wins for the webhook alone. */
+export const WEBHOOK_PREFIX = "/api/sync/webhook";
 export const WEBHOOK_THROTTLE_RATE_PER_SECOND = 10;
 export const WEBHOOK_THROTTLE_BURST = 20;
 

@@ -1,5 +1,5 @@
-import { api } from "./api";
-import { contentSecurityPolicy, HSTS_MAX_AGE_SECONDS } from "./settings";
+import { api, webhookApi } from "./api";
+import { contentSecurityPolicy, HSTS_MAX_AGE_SECONDS, WEBHOOK_PREFIX } from "./settings";
 
 /**
  * The security headers of everything the Router serves (the UI and, harmlessly, the API's JSON): the CSP
@@ -54,6 +54,8 @@ export const router = new sst.aws.Router("Router", {
 });
 
 router.route("/api", api.url);
+// The longer prefix wins: the webhook goes to its own, separately throttled HTTP API (stacks/api.ts).
+router.route(WEBHOOK_PREFIX, webhookApi.url);
 
 export const web = new sst.aws.StaticSite("Web", {
   path: "packages/web",

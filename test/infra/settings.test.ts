@@ -21,6 +21,7 @@ import {
   SYNC_QUEUE_VISIBILITY_TIMEOUT_SECONDS,
   SYNC_SCHEDULE,
   uiSecurityHeaders,
+  WEBHOOK_PREFIX,
   WEBHOOK_ROUTE_KEY,
   WEBHOOK_THROTTLE_BURST,
   WEBHOOK_THROTTLE_RATE_PER_SECOND,
@@ -68,6 +69,9 @@ describe("stacks/settings", () => {
 
   it("throttles the public webhook route on its own, below the admin API", () => {
     expect(WEBHOOK_ROUTE_KEY).toBe(`POST ${WEBHOOK_PATH}`);
+    // The Router sends the webhook's path, and only it, to the webhook's own API.
+    expect(WEBHOOK_PATH.startsWith(`${WEBHOOK_PREFIX}/`)).toBe(true);
+    expect(WEBHOOK_PREFIX.startsWith("/api/")).toBe(true);
     expect(WEBHOOK_THROTTLE_RATE_PER_SECOND).toBeGreaterThan(0);
     expect(WEBHOOK_THROTTLE_RATE_PER_SECOND).toBeLessThan(API_THROTTLE_RATE_PER_SECOND);
     expect(WEBHOOK_THROTTLE_BURST).toBeGreaterThanOrEqual(WEBHOOK_THROTTLE_RATE_PER_SECOND);
