@@ -179,7 +179,7 @@ describe("Dashboard UI in chromium, on the local runtime", () => {
       .toBeGreaterThan(0);
     expect(seen).toHaveLength(1);
     expect(seen[0]?.text).toMatch(/401/);
-    expect(seen[0]?.url).toMatch(/\/api\/sites$/);
+    expect(seen[0]?.url).toMatch(/\/api\/me$/);
   });
 
   it("signs in and shows every demo site's health on the overview", async () => {
@@ -414,7 +414,11 @@ describe("Dashboard UI in chromium, on the local runtime", () => {
     await screenshot(page, "13-site-sync-succeeded");
 
     // The secret the dialog showed is the site's: a webhook signed with it is accepted.
-    const hook = await t.api.webhook(secret, { event: "exhibition_updated", site_id: SITE_ID });
+    const hook = await t.api.webhook(secret, {
+      event: "exhibition_updated",
+      site_id: SITE_ID,
+      event_id: "e2e-exhibition-1",
+    });
     expect(hook.status).toBe(202);
     expect(hook.json.run_id).toBeDefined();
     await finishedRun(t.api, hook.json.run_id as string, RUN_TIMEOUT);
@@ -693,6 +697,8 @@ describe("Dashboard UI in chromium, on the local runtime", () => {
       ["exhibitions", "#/exhibitions", "exhibition-card"],
       ["settings", "#/settings?site_id=demo-1", "settings-table"],
       ["sites", "#/sites", "site-row"],
+      ["access", "#/access", "tokens-table"],
+      ["audit", "#/audit", "audit-table"],
       ["not-found", "#/no-such-screen", "notfound-home"],
     ];
     const found: string[] = [];

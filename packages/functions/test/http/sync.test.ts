@@ -160,7 +160,7 @@ describe("runs", () => {
     expect(first.status).toBe(200);
     const tag = first.headers.get("etag") ?? "";
     expect(tag).toMatch(/^"[^"]+"$/);
-    expect(first.headers.get("cache-control")).toBe("private, no-cache");
+    expect(first.headers.get("cache-control")).toBe("no-store");
 
     const same = await call(env.api, "GET", path, { headers: { "if-none-match": tag } });
     expect(same.status).toBe(304);

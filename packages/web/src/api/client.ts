@@ -9,11 +9,13 @@
  */
 import type { z } from "zod";
 import {
+  AuditList,
   ErrorBody,
   Exhibition,
   Facets,
   Health,
   InvalidList,
+  Me,
   Order,
   Painting,
   page,
@@ -27,6 +29,10 @@ import {
   SiteStats,
   type SiteUpdateInput,
   SyncStarted,
+  TokenCreated,
+  type TokenCreateInput,
+  TokenInfo,
+  TokenList,
   User,
   WebhookSecret,
 } from "./schemas";
@@ -130,6 +136,16 @@ export const VALIDATORS_KEPT = 64;
 export interface Answer<T> {
   data: T;
   notModified: boolean;
+}
+
+export interface AuditFilters {
+  actor?: string | undefined;
+  action?: string | undefined;
+  site_id?: string | undefined;
+  outcome?: string | undefined;
+  /** ISO instants, inclusive. */
+  from?: string | undefined;
+  to?: string | undefined;
 }
 
 export function createApi(options: ApiOptions) {
@@ -292,6 +308,13 @@ export function createApi(options: ApiOptions) {
       request("GET", `/sites/${seg(siteId)}/users/${seg(id)}`, { schema: User, signal }),
     getOrder: (siteId: string, id: string, signal?: AbortSignal) =>
       request("GET", `/sites/${seg(siteId)}/orders/${seg(id)}`, { schema: Order, signal }),
+    me: (signal?: AbortSignal) => request("GET", "/me", { schema: Me, signal }),
+    listTokens: (signal?: AbortSignal) => request("GET", "/tokens", { schema: TokenList, signal }),
+    createToken: (input: TokenCreateInput) =>
+      request("POST", "/tokens", { body: input, schema: TokenCreated }),
+    revokeToken: (tokenId: string) => request("DELETE", `/tokens/${seg(tokenId)}`, { schema: TokenInfo }),
+    listAudit: (filters: AuditFilters, paging: PageQuery = {}) =>
+      list("/audit", AuditList.shape.items.element, { ...filters }, paging),
 
     getSettings: (siteId: string, signal?: AbortSignal) =>
       request("GET", `/sites/${seg(siteId)}/settings`, { schema: SiteSettings, signal }),

@@ -17,6 +17,8 @@ export const ROUTES = {
   painting: "/paintings/:site/:id",
   user: "/users/:site/:id",
   order: "/orders/:site/:id",
+  access: "/access",
+  audit: "/audit",
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

@@ -26,7 +26,7 @@ import {
   pageSizeOf,
   SiteSelect,
 } from "../ui/components";
-import { DeletedBadge, DeletedToggle, useKnownTotal, useTextFilter } from "./shared";
+import { DeletedBadge, DeletedToggle, EmailLink, useKnownTotal, useTextFilter } from "./shared";
 
 export const USERS_PAGE_SIZE = 100;
 
@@ -188,7 +188,7 @@ export function UsersScreen({ route }: { route: Route }) {
                       </span>
                     </td>
                     <td data-label={t("users.col.email")}>
-                      {user.email ? <a href={`mailto:${user.email}`}>{user.email}</a> : "—"}
+                      <EmailLink email={user.email} />
                     </td>
                     <td data-label={t("users.col.role")}>
                       <RoleBadge role={user.role} />
