@@ -33,10 +33,15 @@ describe("buildWeb", () => {
 
     expect(await webBuildIsStale(outDir)).toBe(true);
     let dist: string;
+    // What ships: vitest runs with NODE_ENV=test, under which the JSX transform and React are their
+    // development editions (about 50% larger); `npm start` and deploys build with NODE_ENV unset.
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = "production";
     try {
       dist = await buildWeb({ outDir, logger });
     } finally {
       process.stderr.write = write;
+      process.env.NODE_ENV = nodeEnv;
     }
 
     expect(dist).toBe(outDir);
