@@ -752,7 +752,10 @@ async function scanRecords(
         // The seed's warning, kept for a record it would have dropped: stored here, flagged.
         counters.flagged++;
         if (invalidWarnings++ < MAX_INVALID_WARNINGS) {
-          log.add("WARNING", `${label.one} invalide: ${record.id} — ${quality.join("; ")} (conservée, signalée)`);
+          log.add(
+            "WARNING",
+            `${label.one} invalide: ${record.id} — ${quality.join("; ")} (conservée, signalée)`,
+          );
         }
       }
       const hash = Records.recordHash(record, site.template_url);

@@ -104,7 +104,10 @@ export const TemplateOrder = z.looseObject({
   order_date: text(),
   status: text(),
   // The Template's items come from a join and are always a list: absent or null is an order without lines.
-  items: z.preprocess((v) => (v === undefined || v === null ? [] : v), z.array(TemplateOrderItem, "not_a_list")),
+  items: z.preprocess(
+    (v) => (v === undefined || v === null ? [] : v),
+    z.array(TemplateOrderItem, "not_a_list"),
+  ),
   site_name: text(DEFAULT_SITE_NAME),
 });
 export type TemplateOrder = z.infer<typeof TemplateOrder>;
@@ -174,7 +177,8 @@ export const reasonCodes = (error: z.ZodError): string[] => [
 
 /** Reads one record of an entity: rejected with reasons, or accepted with its data-quality codes. */
 export function validateRecord(entity: RecordEntity, raw: unknown): Validated {
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return { ok: false, reasons: ["not_an_object"] };
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+    return { ok: false, reasons: ["not_an_object"] };
   const parsed = RECORD_SCHEMAS[entity].safeParse(raw);
   if (!parsed.success) return { ok: false, reasons: reasonCodes(parsed.error) };
   if (Buffer.byteLength(JSON.stringify(raw)) > MAX_RECORD_BYTES) return { ok: false, reasons: ["too_large"] };
