@@ -77,7 +77,7 @@ const IncludeDeleted = BooleanQuery.openapi({
   description: "Also list records that disappeared from the Template (they carry `deleted_at`)",
 });
 
-const QualityFilter = ListFilter.shape.quality.openapi({
+const QualityFilter = z.enum(ListFilter.shape.quality.unwrap().options).optional().openapi({
   description:
     "`flagged`: only records stored with data-quality codes (a required field not set at the Template); `complete`: only the others",
 });
@@ -89,7 +89,7 @@ export const PaintingsQuery = Paging.extend({
   q: text("Searches name, category, technique and year"),
   include_deleted: IncludeDeleted,
   quality: QualityFilter,
-  sort: ListFilter.shape.sort.openapi({
+  sort: z.enum(ListFilter.shape.sort.unwrap().options).optional().openapi({
     description:
       "`recent` (default): newest id first; `artist`: the artist's own order (`display_order` DESC, then id DESC, a display_order not set first), one site at a time (needs `site_id`)",
   }),

@@ -104,7 +104,7 @@ describe("GET /api/paintings", () => {
       `/api/paintings?site_id=${A}&status=${encodeURIComponent(status.toUpperCase())}`,
       Painting,
     );
-    const expected = served.filter((p) => p.status.toLowerCase() === status.toLowerCase()).map((p) => p.id);
+    const expected = served.filter((p) => p.status?.toLowerCase() === status.toLowerCase()).map((p) => p.id);
     expect(ids(byStatus.items)).toEqual(expected.sort((a, b) => a - b));
     const category = served[0]?.category ?? "";
     const byCategory = await list(
