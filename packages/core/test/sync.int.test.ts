@@ -236,7 +236,9 @@ describe("validation and quarantine", () => {
 
   it("syncs a complete-but-imperfect site as succeeded: flagged records do not make it partial", async () => {
     sim.faults.set("paintings", {
-      invalid: [{ ids: [(sim.served("paintings")[0] as { id: number }).id], field: "category", kind: "null" }],
+      invalid: [
+        { ids: [(sim.served("paintings")[0] as { id: number }).id], field: "category", kind: "null" },
+      ],
     });
     const run = await engine.sync(siteId, ["paintings"]);
     sim.faults.reset();
