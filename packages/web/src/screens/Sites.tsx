@@ -28,6 +28,7 @@ import {
   PageHeader,
 } from "../ui/components";
 import { Icon } from "../ui/icons";
+import { SiteHealthWarnings } from "../ui/quality";
 import { RunProgress } from "../ui/RunProgress";
 
 type Editing = { mode: "create" } | { mode: "edit"; site: Site };
@@ -309,6 +310,7 @@ function SiteRow({
             </dd>
           </div>
         </dl>
+        <SiteHealthWarnings warnings={site.health?.warnings} />
       </div>
       <div className="site-row-sync">
         <Button
