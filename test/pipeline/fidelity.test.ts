@@ -196,7 +196,9 @@ describe("a sync of a site shaped like the real Template", () => {
     const codes = site.json.health?.warnings.map((w) => w.code);
     expect(codes).toEqual(["settings_exposed_without_key", "settings_secrets_in_clear"]);
     const exposed = site.json.health?.warnings[0];
-    expect(exposed?.keys).toEqual(expect.arrayContaining(["export_api_key", "smtp_password"]));
+    expect(exposed?.keys).toEqual(
+      expect.arrayContaining(["export_api_key", "google_places_key", "smtp_password"]),
+    );
     expect(exposed?.action).toMatch(/rotate/);
     expect(site.text).not.toContain(API_KEY);
     expect(site.text).not.toContain(sim.data.settings.smtp_password as string);

@@ -176,9 +176,11 @@ describe("settings", () => {
       { key: "export_api_key", value: "k-123" },
       { key: "smtp_password", value: "" },
       { key: "custom", value: "sk_live_9" },
+      { key: "google_places_key", value: "AIzaSyB-unforeseen" },
+      { key: "stripe_publishable_key", value: "pk_live_1" },
       { key: "stripe_secret_key", value: MASKED },
     ];
-    expect(secretKeysOf(pairs)).toEqual(["custom", "export_api_key"]);
+    expect(secretKeysOf(pairs)).toEqual(["custom", "export_api_key", "google_places_key"]);
     expect(looksSecret("stripe_publishable_key", "pk_live_1")).toBe(false);
   });
 });

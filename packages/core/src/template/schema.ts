@@ -248,7 +248,9 @@ export const WELL_KNOWN_SETTINGS = [
   "saas_site_price_cache",
 ] as const;
 
-const SECRET_KEY = /secret|passw(or)?d|api[_-]?key|token|private[_-]?key|credential|webhook/i;
+// A name ending in "key" is a key of some service (`export_api_key`, `google_places_key`): a secret unless
+// known public (the publishable Stripe key, checked first).
+const SECRET_KEY = /secret|passw(or)?d|pwd|token|credential|[_-]?key$/i;
 
 /**
  * A served setting that is, by its name or its value, plainly a secret (a Stripe secret key, a password, an

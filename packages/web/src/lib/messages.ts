@@ -356,6 +356,7 @@ export const fr = {
   "notfound.home": "Retour à la vue d'ensemble",
 
   "fidelity.not_set": "non renseigné",
+  "run.col.flagged": "Signalés",
   "fidelity.incomplete": "Données incomplètes",
   "fidelity.incomplete_title": "Le Template n'a pas renseigné : {fields}",
   "fidelity.quality_filter": "Qualité des données",
@@ -753,6 +754,7 @@ export const en: Record<MessageKey, string> = {
   "notfound.home": "Back to the overview",
 
   "fidelity.not_set": "not set",
+  "run.col.flagged": "Flagged",
   "fidelity.incomplete": "Incomplete data",
   "fidelity.incomplete_title": "The Template did not set: {fields}",
   "fidelity.quality_filter": "Data quality",
