@@ -12,7 +12,7 @@ import { type Sim, startSim } from "@dashboard/template-sim";
 import { buildWeb } from "@dashboard/web/build";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { finishedRun, listAll, startTestRuntime, type TestRuntime } from "../pipeline/support";
+import { addSiteAndSync, listAll, startTestRuntime, type TestRuntime } from "../pipeline/support";
 import { type Browser, collectProblems, launchBrowser, loadImages, screenshot } from "./browser";
 
 const UI_TIMEOUT = 30_000;
@@ -59,15 +59,7 @@ beforeAll(async () => {
   page = browser.page;
   page.setDefaultTimeout(UI_TIMEOUT);
   problems = collectProblems(page);
-  const created = await t.api.post("/api/sites", {
-    id: SITE,
-    name: "Atelier Réel",
-    template_url: sim.url,
-    api_key: API_KEY,
-  });
-  expect(created.status).toBe(201);
-  const started = await t.api.post<{ run_id: string }>(`/api/sync/template/${SITE}`);
-  await finishedRun(t.api, started.json.run_id, 60_000);
+  await addSiteAndSync(t.api, { id: SITE, name: "Atelier Réel", template_url: sim.url, api_key: API_KEY });
 });
 
 afterAll(async () => {

@@ -7,7 +7,7 @@
 import { validateRecord } from "@dashboard/core/template/schema";
 import { type Sim, startSim } from "@dashboard/template-sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { finishedRun, listAll, type RunView, startTestRuntime, type TestRuntime } from "./support";
+import { addSiteAndSync, listAll, type RunView, startTestRuntime, type TestRuntime } from "./support";
 
 interface Painting {
   id: number;
@@ -58,16 +58,12 @@ beforeAll(async () => {
       brokenCustomRequests: true,
     }),
   ]);
-  const created = await t.api.post("/api/sites", {
+  run = await addSiteAndSync(t.api, {
     id: SITE,
     name: "Atelier Réel",
     template_url: sim.url,
     api_key: API_KEY,
   });
-  expect(created.status).toBe(201);
-  const started = await t.api.post<{ run_id: string }>(`/api/sync/template/${SITE}`);
-  expect(started.status).toBe(202);
-  run = await finishedRun(t.api, started.json.run_id, 60_000);
 });
 
 afterAll(async () => {

@@ -114,6 +114,7 @@ export interface OrderFilters {
   from?: string | undefined;
   to?: string | undefined;
   include_deleted?: boolean | undefined;
+  quality?: QualityFilter | undefined;
 }
 export interface ExhibitionFilters {
   site_id?: string | undefined;

@@ -56,7 +56,7 @@ export function OrderStatusBadge({ status }: { status: string | null | undefined
   const { kind, tone } = orderStatus(status);
   return (
     <Badge tone={tone} testId="order-status-badge" data={{ "data-status-kind": kind }}>
-      {status?.trim() ? capitalize(status.trim()) : t("common.unknown")}
+      {status?.trim() ? capitalize(status.trim()) : t("fidelity.not_set")}
     </Badge>
   );
 }
