@@ -742,7 +742,10 @@ async function scanRecords(
         counters.invalid++;
         quarantined.push({ entity, record_id: id ?? null, reasons: checked.reasons, raw });
         if (invalidWarnings++ < MAX_INVALID_WARNINGS) {
-          log.add("WARNING", `${label.one} rejetée: ${id ?? "(sans id)"} — ${checked.reasons.join("; ")}`);
+          log.add(
+            "WARNING",
+            `Enregistrement rejeté (${label.one.toLocaleLowerCase("fr")} ${id ?? "sans id"}) — ${checked.reasons.join("; ")}`,
+          );
         }
         continue;
       }
@@ -754,7 +757,7 @@ async function scanRecords(
         if (invalidWarnings++ < MAX_INVALID_WARNINGS) {
           log.add(
             "WARNING",
-            `${label.one} invalide: ${record.id} — ${quality.join("; ")} (conservée, signalée)`,
+            `${label.one} invalide: ${record.id} — ${quality.join("; ")} (données incomplètes, enregistrement conservé)`,
           );
         }
       }
