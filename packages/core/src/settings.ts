@@ -11,7 +11,7 @@ import * as Records from "./record";
 import type { Item } from "./store/db";
 import { queryAll } from "./store/db";
 import { Keys, recordIdFromSortKey } from "./store/keys";
-import { MASKED, type TemplateSetting, type WELL_KNOWN_SETTINGS } from "./template/schema";
+import { MASKED, SECRET_VALUE, type TemplateSetting, type WELL_KNOWN_SETTINGS } from "./template/schema";
 import { contentHash } from "./util/hash";
 
 /**
@@ -33,9 +33,6 @@ export const PUBLIC_SETTINGS: Readonly<Record<string, string>> = {
   enable_auto_registration: "a display switch: whether visitors can create an account",
   enable_custom_orders: "a display switch: whether the custom-request form is shown",
 };
-
-/** Values that are secrets whatever the key they sit under: Stripe secret/restricted keys, webhook secrets. */
-const SECRET_VALUE = /^(sk|rk|whsec)_/;
 
 /** Whether a setting is stored and served in clear: an allow-listed key whose value is not a secret. */
 export const isPublicSetting = (key: string, value: string | null): boolean =>
@@ -85,8 +82,14 @@ export function plan(
     const maskedHash = hashOf(key, null, true);
     const masked = !isPublicSetting(key, value);
     if (masked) result.masked++;
-    if (value === MASKED && before && !before.deleted && before.hash !== maskedHash) {
-      // The Template masked a value we hold in clear from an earlier read: keep ours.
+    if (
+      value === MASKED &&
+      Object.hasOwn(PUBLIC_SETTINGS, key) &&
+      before &&
+      !before.deleted &&
+      before.hash !== maskedHash
+    ) {
+      // The Template masked a public value we hold in clear from an earlier read: keep ours.
       result.kept++;
       continue;
     }

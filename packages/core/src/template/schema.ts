@@ -248,6 +248,9 @@ export const WELL_KNOWN_SETTINGS = [
   "saas_site_price_cache",
 ] as const;
 
+/** Values that are secrets whatever the key they sit under: Stripe secret/restricted keys, webhook secrets. */
+export const SECRET_VALUE = /^(sk|rk|whsec)_/;
+
 // A name ending in "key" is a key of some service (`export_api_key`, `google_places_key`): a secret unless
 // known public (the publishable Stripe key, checked first).
 const SECRET_KEY = /secret|passw(or)?d|pwd|token|credential|[_-]?key$/i;
@@ -259,8 +262,8 @@ const SECRET_KEY = /secret|passw(or)?d|pwd|token|credential|[_-]?key$/i;
  */
 export const looksSecret = (key: string, value: string | null): boolean => {
   if (value === null || value === "" || value === MASKED) return false;
-  if (key === "stripe_publishable_key") return /^(sk|rk|whsec)_/.test(value);
-  return SECRET_KEY.test(key) || /^(sk|rk|whsec)_/.test(value);
+  if (key === "stripe_publishable_key") return SECRET_VALUE.test(value);
+  return SECRET_KEY.test(key) || SECRET_VALUE.test(value);
 };
 
 /** Names of the settings served with a secret in clear (the values are dropped here). */
