@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { imageUrl } from "../src/record";
 import { isPublicSetting, PUBLIC_SETTINGS } from "../src/settings";
 import {
   looksSecret,
@@ -197,5 +198,28 @@ describe("stats", () => {
 
   it("refuses a body without stats", () => {
     expect(StatsEnvelope.safeParse({ success: true }).success).toBe(false);
+  });
+});
+
+describe("imageUrl", () => {
+  it.each([
+    ["Images/a.jpg", "https://atelier.example/static/Images/a.jpg"],
+    ["/Images/h/b c.png", "https://atelier.example/static/Images/h/b%20c.png"],
+    ["static/Images/a.jpg", "https://atelier.example/static/Images/a.jpg"],
+    ["https://cdn.example/x.jpg", "https://cdn.example/x.jpg"],
+    ["http://cdn.example/x.jpg", "http://cdn.example/x.jpg"],
+    ["", null],
+    ["   ", null],
+    [null, null],
+    ["javascript:alert(1)", null],
+    ["data:image/png;base64,AAAA", null],
+  ])("links %j where the Template serves it", (image, expected) => {
+    expect(imageUrl("https://atelier.example/", image)).toBe(expected);
+  });
+
+  it("keeps the Template's own base path", () => {
+    expect(imageUrl("https://host.example/atelier", "Images/a.jpg")).toBe(
+      "https://host.example/atelier/static/Images/a.jpg",
+    );
   });
 });
