@@ -3,7 +3,7 @@ import { byDateDesc } from "../src/screens/Exhibitions";
 
 describe("exhibitions", () => {
   it("sort by date, newest first across sites, undated last", () => {
-    const e = (id: number, site_id: string, date: string | null) => ({ id, site_id, date });
+    const e = (id: number, site_id: string, date: string | null) => ({ id, site_id, date, quality: [] });
     const sorted = byDateDesc([
       e(1, "a", "2025-03-01"),
       e(2, "b", null),

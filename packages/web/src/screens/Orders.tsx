@@ -23,6 +23,7 @@ import {
   SiteSelect,
 } from "../ui/components";
 import { Icon } from "../ui/icons";
+import { NotSet, QualityBadge, QualitySelect } from "../ui/quality";
 import { DeletedBadge, DeletedToggle, EmailLink, FacetSelect, useKnownTotal } from "./shared";
 
 export const ORDERS_PAGE_SIZE = 50;
@@ -40,11 +41,13 @@ export function OrdersScreen({ route }: { route: Route }) {
     from: useId(),
     to: useId(),
     deleted: useId(),
+    quality: useId(),
     size: useId(),
   };
   const pageSize = pageSizeOf(query, ORDERS_PAGE_SIZE);
   const { site_id, from, to } = query;
   const includeDeleted = query.deleted === "1";
+  const quality = query.quality === "flagged" || query.quality === "complete" ? query.quality : undefined;
   const rangeInvalid = Boolean(from && to && from > to);
 
   const list = usePaged(
@@ -56,10 +59,11 @@ export function OrdersScreen({ route }: { route: Route }) {
           from: from ? dayBoundaryIso(from, "start") : undefined,
           to: to ? dayBoundaryIso(to, "end") : undefined,
           include_deleted: includeDeleted || undefined,
+          quality,
         },
         { limit: pageSize, cursor, signal },
       ),
-    [api, site_id, query.status, from, to, includeDeleted, pageSize],
+    [api, site_id, query.status, from, to, includeDeleted, quality, pageSize],
   );
 
   const total = useKnownTotal("orders", site_id, Boolean(query.status || from || to || includeDeleted));
@@ -70,7 +74,7 @@ export function OrdersScreen({ route }: { route: Route }) {
       else next.add(key);
       return next;
     });
-  const filtered = Boolean(site_id || query.status || from || to);
+  const filtered = Boolean(site_id || query.status || from || to || quality);
   const allOpen = list.items.length > 0 && list.items.every((o) => open.has(orderKey(o)));
 
   return (
@@ -124,6 +128,9 @@ export function OrdersScreen({ route }: { route: Route }) {
             onChange={(e) => setFilter("to", e.target.value || undefined)}
             data-testid="filter-to"
           />
+        </Filter>
+        <Filter label={t("fidelity.quality_filter")} htmlFor={ids.quality}>
+          <QualitySelect id={ids.quality} value={quality} onChange={(v) => setFilter("quality", v)} />
         </Filter>
         <PageSize
           id={ids.size}
@@ -238,7 +245,7 @@ function OrderRows({ order, open, onToggle }: { order: Order; open: boolean; onT
             >
               {order.customer_name || t("detail.order_title", { id: String(order.id) })}
             </a>{" "}
-            <DeletedBadge at={order.deleted_at} />
+            <QualityBadge quality={order.quality} /> <DeletedBadge at={order.deleted_at} />
           </span>
         </td>
         <td data-label={t("orders.col.email")}>

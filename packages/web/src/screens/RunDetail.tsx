@@ -11,6 +11,7 @@ import { useQueryFilters } from "../app/router";
 import { issueText, logLineText, syncErrorText } from "../lib/codes";
 import { formatDateTime, formatDuration, formatNumber, formatTime } from "../lib/format";
 import { ofName } from "../lib/i18n";
+import { describeCode } from "../lib/quality";
 import { href, type Route } from "../lib/router";
 import { orderedEntities, reasonText, runDurationMs } from "../lib/runs";
 import { isActiveRun, LOG_LEVELS, logLevelTone } from "../lib/status";
@@ -127,13 +128,22 @@ export function RunDetailScreen({ runId, route }: { runId: string; route: Route 
                 <tr>
                   <th scope="col">{t("run.col.entity")}</th>
                   <th scope="col">{t("run.col.status")}</th>
-                  {(["fetched", "valid", "invalid", "written", "unchanged", "deleted", "pages"] as const).map(
-                    (key) => (
-                      <th key={key} scope="col" className="num">
-                        {t(`run.col.${key}`)}
-                      </th>
-                    ),
-                  )}
+                  {(
+                    [
+                      "fetched",
+                      "valid",
+                      "flagged",
+                      "invalid",
+                      "written",
+                      "unchanged",
+                      "deleted",
+                      "pages",
+                    ] as const
+                  ).map((key) => (
+                    <th key={key} scope="col" className="num">
+                      {t(`run.col.${key}`)}
+                    </th>
+                  ))}
                   <th scope="col" className="num">
                     {t("run.col.duration")}
                   </th>
@@ -212,7 +222,9 @@ function EntityRow({
         <td data-label={t("run.col.status")}>
           <EntityStatusBadge status={result.status} invalid={result.invalid} />
         </td>
-        {(["fetched", "valid", "invalid", "written", "unchanged", "deleted", "pages"] as const).map((key) => (
+        {(
+          ["fetched", "valid", "flagged", "invalid", "written", "unchanged", "deleted", "pages"] as const
+        ).map((key) => (
           <td
             key={key}
             className={`num${key === "invalid" && result.invalid > 0 ? " text-warning strong" : ""}`}
@@ -478,7 +490,9 @@ function InvalidRecordRow({ record }: { record: InvalidRecord }) {
         <ul className="reasons">
           {(record.issues
             ? record.issues.map((issue) => issueText(lang, issue))
-            : record.reasons.map(reasonText)
+            : record.reasons.map((reason) =>
+                typeof reason === "string" ? describeCode(reason, t) : reasonText(reason),
+              )
           ).map((reason, index) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: reasons are a fixed list.
             <li key={index} data-testid="invalid-reason">

@@ -29,6 +29,7 @@ import {
 } from "../ui/components";
 import { Freshness } from "../ui/Freshness";
 import { Icon } from "../ui/icons";
+import { SiteHealthWarnings } from "../ui/quality";
 import { RunProgress } from "../ui/RunProgress";
 
 type Editing = { mode: "create" } | { mode: "edit"; site: Site };
@@ -319,6 +320,7 @@ function SiteRow({
             </dd>
           </div>
         </dl>
+        <SiteHealthWarnings warnings={site.health?.warnings} />
       </div>
       {can("site.sync") ? (
         <div className="site-row-sync">

@@ -26,6 +26,7 @@ import {
   pageSizeOf,
   SiteSelect,
 } from "../ui/components";
+import { NotSet, QualityBadge, QualitySelect } from "../ui/quality";
 import { DeletedBadge, DeletedToggle, EmailLink, useKnownTotal, useTextFilter } from "./shared";
 
 export const USERS_PAGE_SIZE = 100;
@@ -51,18 +52,19 @@ export function UsersScreen({ route }: { route: Route }) {
   const [query, setFilter] = useQueryFilters(route);
   const [q, setQ] = useTextFilter(query, setFilter, "q");
   const [sort, setSort] = useState<{ key: Column; dir: SortDir } | null>(null);
-  const ids = { site: useId(), role: useId(), q: useId(), deleted: useId(), size: useId() };
+  const ids = { site: useId(), role: useId(), q: useId(), deleted: useId(), quality: useId(), size: useId() };
   const pageSize = pageSizeOf(query, USERS_PAGE_SIZE);
   const { site_id, role } = query;
+  const quality = query.quality === "flagged" || query.quality === "complete" ? query.quality : undefined;
   const includeDeleted = query.deleted === "1";
 
   const list = usePaged(
     (cursor, signal) =>
       api.listUsers(
-        { site_id, role, q: query.q, include_deleted: includeDeleted || undefined },
+        { site_id, role, q: query.q, include_deleted: includeDeleted || undefined, quality },
         { limit: pageSize, cursor, signal },
       ),
-    [api, site_id, role, query.q, includeDeleted, pageSize],
+    [api, site_id, role, query.q, includeDeleted, quality, pageSize],
   );
 
   const rows = useMemo(() => {
@@ -75,8 +77,8 @@ export function UsersScreen({ route }: { route: Route }) {
     setSort((current) =>
       current?.key !== key ? { key, dir: "asc" } : current.dir === "asc" ? { key, dir: "desc" } : null,
     );
-  const filtered = Boolean(site_id || role || query.q);
-  const total = useKnownTotal("users", site_id, Boolean(role || query.q || includeDeleted));
+  const filtered = Boolean(site_id || role || query.q || quality);
+  const total = useKnownTotal("users", site_id, Boolean(role || query.q || includeDeleted || quality));
 
   return (
     <>
@@ -106,6 +108,9 @@ export function UsersScreen({ route }: { route: Route }) {
             placeholder={t("users.search_placeholder")}
             data-testid="filter-q"
           />
+        </Filter>
+        <Filter label={t("fidelity.quality_filter")} htmlFor={ids.quality}>
+          <QualitySelect id={ids.quality} value={quality} onChange={(v) => setFilter("quality", v)} />
         </Filter>
         <PageSize
           id={ids.size}
@@ -184,7 +189,7 @@ export function UsersScreen({ route }: { route: Route }) {
                         >
                           {user.name || t("detail.user_title", { id: String(user.id) })}
                         </a>{" "}
-                        <DeletedBadge at={user.deleted_at} />
+                        <QualityBadge quality={user.quality} /> <DeletedBadge at={user.deleted_at} />
                       </span>
                     </td>
                     <td data-label={t("users.col.email")}>
