@@ -700,8 +700,6 @@ describe("Dashboard UI in chromium, on the local runtime", () => {
       ["exhibitions", "#/exhibitions", "exhibition-card"],
       ["settings", "#/settings?site_id=demo-1", "settings-table"],
       ["sites", "#/sites", "site-row"],
-      ["access", "#/access", "tokens-table"],
-      ["audit", "#/audit", "audit-table"],
       ["not-found", "#/no-such-screen", "notfound-home"],
     ];
     const found: string[] = [];
