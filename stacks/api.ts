@@ -1,5 +1,5 @@
 import { backendLinks } from "./queue";
-import { API_THROTTLE_BURST, API_THROTTLE_RATE_PER_SECOND } from "./settings";
+import { API_MEMORY_MB, API_THROTTLE_BURST, API_THROTTLE_RATE_PER_SECOND } from "./settings";
 
 /**
  * The admin API and the Template webhook, behind one HTTP API. Routes carry the `/api` prefix so that the
@@ -23,7 +23,7 @@ export const apiFunction = new sst.aws.Function("ApiFunction", {
   handler: "packages/functions/src/api.handler",
   description: "Admin HTTP API",
   timeout: "29 seconds",
-  memory: "1024 MB",
+  memory: `${API_MEMORY_MB} MB`,
   link: backendLinks,
 });
 
