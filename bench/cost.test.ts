@@ -53,7 +53,7 @@ describe("usage", () => {
     expect(gbSeconds(1000, 1024)).toBe(1);
     expect(gbSeconds(1000, 512)).toBe(0.5);
     const u = usageOf({
-      dynamodb: { requests: { Query: 3 }, read_units: 12.5, write_units: 4 },
+      dynamodb: { requests: { Query: 3 }, read_units: 12.5, write_units: 4, units_by_kind: {} },
       sqs: { requests: { SendMessageBatch: 2 }, billed_requests: 3 },
       lambda: { invocations: 2, billed_ms: 1500, memory_mb: 2048 },
     });

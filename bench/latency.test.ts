@@ -95,6 +95,7 @@ describe("instrument", () => {
       requests: { PutItem: 2, BatchWriteItem: 1, Query: 1 },
       read_units: 1.5,
       write_units: 6 + 6 + 18,
+      units_by_kind: { "write a": 30, "read other": 1.5 },
     });
   });
 

@@ -16,6 +16,8 @@ export const DynamoUsage = z.object({
   /** Read and write request units consumed (ConsumedCapacity, indexes included). */
   read_units: z.number(),
   write_units: z.number(),
+  /** The same units by the kind of item they went to (record, run, log, stats, lease…): what costs. */
+  units_by_kind: z.record(z.string(), z.number()),
 });
 export type DynamoUsage = z.infer<typeof DynamoUsage>;
 
@@ -38,6 +40,47 @@ export function capacityUnits(consumed: unknown): number {
   return list.reduce((n: number, c) => n + Number((c as { CapacityUnits?: number }).CapacityUnits ?? 0), 0);
 }
 
+/** The kind of item a key belongs to, from core's key shapes (store/keys.ts). */
+export function kindOfKey(pk: string, sk = ""): string {
+  if (pk.startsWith("RUN#")) {
+    if (sk === "RUN") return "run";
+    return (sk.split("#")[0] ?? "run").toLowerCase();
+  }
+  if (pk.startsWith("SITE#")) {
+    if (/#E#settings$/.test(pk)) return "setting";
+    if (pk.includes("#E#")) return "record";
+    if (pk.endsWith("#STATS")) return "stats";
+    return "site";
+  }
+  return (pk.split("#")[0] ?? "other").toLowerCase();
+}
+
+const str = (v: unknown): string => {
+  if (typeof v === "string") return v;
+  if (v && typeof v === "object" && typeof (v as { S?: unknown }).S === "string")
+    return (v as { S: string }).S;
+  return "";
+};
+
+/** The kind of item a request reads or writes (a batch: its first item's; a query: its partition's). */
+function kindOfRequest(input: Record<string, unknown>): string {
+  const key = (input.Item ?? input.Key) as Record<string, unknown> | undefined;
+  if (key) return kindOfKey(str(key.pk), str(key.sk));
+  const requests = Object.values((input.RequestItems ?? {}) as Record<string, unknown[]>).flat() as {
+    PutRequest?: { Item?: Record<string, unknown> };
+    DeleteRequest?: { Key?: Record<string, unknown> };
+    Keys?: Record<string, unknown>[];
+  }[];
+  const first = requests[0];
+  const item = first?.PutRequest?.Item ?? first?.DeleteRequest?.Key ?? first?.Keys?.[0];
+  if (item) return kindOfKey(str(item.pk), str(item.sk));
+  const values = (input.ExpressionAttributeValues ?? {}) as Record<string, unknown>;
+  const pk = Object.values(values)
+    .map(str)
+    .find((v) => v.includes("#") || v === "RUNS" || v === "SITES");
+  return pk ? kindOfKey(pk) : "other";
+}
+
 const bump = (map: Map<string, number>, key: string, by = 1) => map.set(key, (map.get(key) ?? 0) + by);
 
 export interface Meter<T> {
@@ -52,6 +95,7 @@ export interface Meter<T> {
  */
 export function meterDynamo<I extends object, O extends object>(client: SdkClient<I, O>): Meter<DynamoUsage> {
   let requests = new Map<string, number>();
+  let byKind = new Map<string, number>();
   let read = 0;
   let write = 0;
   client.middlewareStack.add(
@@ -61,14 +105,19 @@ export function meterDynamo<I extends object, O extends object>(client: SdkClien
       const input = args.input as Record<string, unknown>;
       const priced = READS.has(operation) || WRITES.has(operation);
       if (priced && input.ReturnConsumedCapacity === undefined) input.ReturnConsumedCapacity = "TOTAL";
+      const kind = `${WRITES.has(operation) ? "write" : "read"} ${kindOfRequest(input)}`;
       try {
         const out = await next(args);
         const units = capacityUnits((out.output as { ConsumedCapacity?: unknown }).ConsumedCapacity);
         if (READS.has(operation)) read += units;
         else if (WRITES.has(operation)) write += units;
+        if (priced) bump(byKind, kind, units);
         return out;
       } catch (error) {
-        if ((error as Error).name === "ConditionalCheckFailedException") write += 1;
+        if ((error as Error).name === "ConditionalCheckFailedException") {
+          write += 1;
+          bump(byKind, kind, 1);
+        }
         throw error;
       }
     },
@@ -79,9 +128,11 @@ export function meterDynamo<I extends object, O extends object>(client: SdkClien
       requests: Object.fromEntries(requests),
       read_units: Math.round(read * 100) / 100,
       write_units: Math.round(write * 100) / 100,
+      units_by_kind: Object.fromEntries([...byKind].map(([k, v]) => [k, Math.round(v * 100) / 100])),
     }),
     reset: () => {
       requests = new Map();
+      byKind = new Map();
       read = 0;
       write = 0;
     },

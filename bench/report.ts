@@ -38,6 +38,8 @@ const TickFigures = z.object({
   consumer_invocations: z.number().int(),
   consumer_billed_ms: z.number().int(),
   requests_by_operation: z.record(z.string(), z.number().int()),
+  /** Read and write units by the kind of item (record, run, log, stats…). */
+  units_by_kind: z.record(z.string(), z.number()),
 });
 
 export const CostReport = z.object({

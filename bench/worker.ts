@@ -53,7 +53,7 @@ let meters: Instrumented | undefined;
 /** The child's usage so far (and a fresh start with `reset`). */
 function usage(reset = false): ChildUsage {
   const out: ChildUsage = {
-    dynamodb: meters?.dynamodb.usage() ?? { requests: {}, read_units: 0, write_units: 0 },
+    dynamodb: meters?.dynamodb.usage() ?? { requests: {}, read_units: 0, write_units: 0, units_by_kind: {} },
     sqs: meters?.sqs.usage() ?? { requests: {}, billed_requests: 0 },
     lambda: lambda.usage(),
   };
