@@ -37,6 +37,9 @@ const TickFigures = z.object({
   sqs_requests: z.number().int(),
   consumer_invocations: z.number().int(),
   consumer_billed_ms: z.number().int(),
+  /** CPU seconds the consumer used on this machine meanwhile, and its peak RSS so far: what its memory is sized on. */
+  consumer_cpu_s: z.number(),
+  consumer_peak_rss_mb: z.number(),
   requests_by_operation: z.record(z.string(), z.number().int()),
   /** Read and write units by the kind of item (record, run, log, stats…). */
   units_by_kind: z.record(z.string(), z.number()),
@@ -334,7 +337,7 @@ export function renderReport(r: BenchReport): string {
     row(
       "  unchanged sync",
       `${fmt(t.dynamodb_requests)} req`,
-      `${fmt(t.dynamodb_read_units, 1)} RRU, ${fmt(t.dynamodb_write_units, 1)} WRU, ${fmt(t.sqs_requests)} SQS, ${fmt(t.consumer_invocations)} invocations ${fmt(t.consumer_billed_ms)} ms`,
+      `${fmt(t.dynamodb_read_units, 1)} RRU, ${fmt(t.dynamodb_write_units, 1)} WRU, ${fmt(t.sqs_requests)} SQS, ${fmt(t.consumer_invocations)} invocations ${fmt(t.consumer_billed_ms)} ms (CPU ${fmt(t.consumer_cpu_s, 2)} s, peak RSS ${fmt(t.consumer_peak_rss_mb)} MB)`,
     );
   }
   if (r.large_entity) {

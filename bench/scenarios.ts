@@ -615,6 +615,7 @@ export async function cost(b: BenchContext, report: Partial<BenchReport>, inputs
         const tick = async (label: string) => {
           b.log(`cost: ${label}…`);
           await consumer.snapshot(true);
+          const cpu = meterCpu(b.services.dynamo.pid, consumer.pid);
           const scheduled = await withChild(aws, stage, { mode: "schedule" }, (c) => c.result());
           const { items } = await RunStore.list(stage.ctx, { siteId, limit: 1 });
           const run = items[0];
@@ -623,13 +624,23 @@ export async function cost(b: BenchContext, report: Partial<BenchReport>, inputs
           const done = await waitForRun(stage.ctx, run.run_id, 10 * 60_000);
           if (done.status === "failed") throw new Error(`cost: scheduled sync ${run.run_id} failed`);
           await queueDrained(stage);
-          const consumed = (await consumer.snapshot(true)).usage;
+          const cpuSplit = cpu();
+          const snapshot = await consumer.snapshot(true);
+          const consumed = snapshot.usage;
           const usage = addUsage(
             usageOf({ ...consumed, lambda: { ...consumed.lambda, memory_mb: CONSUMER_MEMORY_MB } }),
             schedulerUsage(scheduled.usage),
           );
           const { Table } = await stage.dynamo.send(new DescribeTableCommand({ TableName: stage.tableName }));
-          return { usage, consumed, scheduler: schedulerUsage(scheduled.usage), table: Table, run: done };
+          return {
+            usage,
+            consumed,
+            consumerCpuS: cpuSplit.consumer,
+            peakRssMb: snapshot.max_rss_mb,
+            scheduler: schedulerUsage(scheduled.usage),
+            table: Table,
+            run: done,
+          };
         };
         const first = await tick("first sync of the typical site");
         const same1 = await tick("scheduled sync, nothing changed");
@@ -704,6 +715,8 @@ export async function cost(b: BenchContext, report: Partial<BenchReport>, inputs
     sqs_requests: t.consumed.sqs.billed_requests,
     consumer_invocations: t.consumed.lambda.invocations,
     consumer_billed_ms: t.consumed.lambda.billed_ms,
+    consumer_cpu_s: t.consumerCpuS,
+    consumer_peak_rss_mb: t.peakRssMb,
     requests_by_operation: t.consumed.dynamodb.requests,
     units_by_kind: t.consumed.dynamodb.units_by_kind,
   });
