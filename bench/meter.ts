@@ -9,6 +9,7 @@ import type { Ctx } from "@dashboard/core/context";
 import { z } from "zod";
 import { injectLatency, type LatencyProfile, latencyDraws, type SdkClient, type Sleep } from "./latency";
 import { PRICES } from "./prices";
+import { text } from "./writes";
 
 export const DynamoUsage = z.object({
   /** Requests sent, by operation. */
@@ -55,12 +56,7 @@ export function kindOfKey(pk: string, sk = ""): string {
   return (pk.split("#")[0] ?? "other").toLowerCase();
 }
 
-const str = (v: unknown): string => {
-  if (typeof v === "string") return v;
-  if (v && typeof v === "object" && typeof (v as { S?: unknown }).S === "string")
-    return (v as { S: string }).S;
-  return "";
-};
+const str = (v: unknown): string => text(v) ?? "";
 
 /** The kind of item a request reads or writes (a batch: its first item's; a query: its partition's). */
 function kindOfRequest(input: Record<string, unknown>): string {
