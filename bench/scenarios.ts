@@ -432,12 +432,12 @@ export async function readApi(b: BenchContext, report: Partial<BenchReport>): Pr
     });
   });
   if (!apiUsage) throw new Error("read API: no usage measured");
-  const n_ = apiUsage.lambda.invocations || 1;
+  const requests = apiUsage.lambda.invocations || 1;
   return scaleUsage(
     addUsage(usageOf({ ...apiUsage, lambda: { ...apiUsage.lambda, memory_mb: API_MEMORY_MB } }), {
       api_requests: apiUsage.lambda.invocations,
     }),
-    1 / n_,
+    1 / requests,
   );
 }
 
@@ -489,52 +489,49 @@ export const LEAN_NODE_FLAGS = ["--max-semi-space-size=16"];
 
 export async function largeEntity(b: BenchContext, report: Partial<BenchReport>) {
   const paintings = scaled(b, 100_000);
-  await withSim(
-    b,
-    { apiKey: API_KEY, seed: 41, sizes: { paintings, users: 10, orders: 10 } },
-    async (sim) => {
-      /** A first sync of the one entity on a fresh table, by a fresh consumer process. */
-      const firstSync = (nodeFlags: string[]) =>
-        withStage(b, "large", async (stage) => {
-          await SiteStore.create(stage.ctx, siteInput("large", sim));
-          const child = await Child.start({
-            workerFile: b.workerFile,
-            job: consumeJob(stage),
-            env: stage.env,
-            logFile: b.logFile,
-            nodeFlags,
-          });
-          try {
-            b.log(
-              `syncing one entity of ${paintings} records${nodeFlags.length ? ` (${nodeFlags.join(" ")})` : ""}…`,
-            );
-            const idle = await child.snapshot(true);
-            const sync = await timedSync(stage.ctx, "large", ["paintings"]);
-            const snapshot = await child.stop();
-            return { sync, idle, snapshot };
-          } finally {
-            child.kill();
-          }
+  const sizes = { paintings, users: 10, orders: 10 };
+  await withSim(b, { apiKey: API_KEY, seed: 41, sizes }, async (sim) => {
+    /** A first sync of the one entity on a fresh table, by a fresh consumer process. */
+    const firstSync = (nodeFlags: string[]) =>
+      withStage(b, "large", async (stage) => {
+        await SiteStore.create(stage.ctx, siteInput("large", sim));
+        const child = await Child.start({
+          workerFile: b.workerFile,
+          job: consumeJob(stage),
+          env: stage.env,
+          logFile: b.logFile,
+          nodeFlags,
         });
-      const { sync, idle, snapshot } = await firstSync(b.nodeFlags);
-      const lean = await firstSync([...b.nodeFlags, ...LEAN_NODE_FLAGS]);
-      report.large_entity = {
-        records: sync.records,
-        peak_rss_mb: snapshot.max_rss_mb,
-        seconds: round(sync.seconds),
-        idle_rss_mb: idle.rss_mb,
-        peak_heap_used_mb: snapshot.memory.heap_used_mb,
-        peak_heap_total_mb: snapshot.memory.heap_total_mb,
-        peak_external_mb: snapshot.memory.external_mb,
-        with_node_options: {
-          node_options: LEAN_NODE_FLAGS.join(" "),
-          peak_rss_mb: lean.snapshot.max_rss_mb,
-          seconds: round(lean.sync.seconds),
-          peak_heap_total_mb: lean.snapshot.memory.heap_total_mb,
-        },
-      };
-    },
-  );
+        try {
+          b.log(
+            `syncing one entity of ${paintings} records${nodeFlags.length ? ` (${nodeFlags.join(" ")})` : ""}…`,
+          );
+          const idle = await child.snapshot(true);
+          const sync = await timedSync(stage.ctx, "large", ["paintings"]);
+          const snapshot = await child.stop();
+          return { sync, idle, snapshot };
+        } finally {
+          child.kill();
+        }
+      });
+    const { sync, idle, snapshot } = await firstSync(b.nodeFlags);
+    const lean = await firstSync([...b.nodeFlags, ...LEAN_NODE_FLAGS]);
+    report.large_entity = {
+      records: sync.records,
+      peak_rss_mb: snapshot.max_rss_mb,
+      seconds: round(sync.seconds),
+      idle_rss_mb: idle.rss_mb,
+      peak_heap_used_mb: snapshot.memory.heap_used_mb,
+      peak_heap_total_mb: snapshot.memory.heap_total_mb,
+      peak_external_mb: snapshot.memory.external_mb,
+      with_node_options: {
+        node_options: LEAN_NODE_FLAGS.join(" "),
+        peak_rss_mb: lean.snapshot.max_rss_mb,
+        seconds: round(lean.sync.seconds),
+        peak_heap_total_mb: lean.snapshot.memory.heap_total_mb,
+      },
+    };
+  });
 }
 
 // ---- the AWS-latency mode --------------------------------------------------------------------------------
