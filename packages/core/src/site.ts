@@ -65,7 +65,17 @@ const TemplateUrl = z
   }, "must be an http(s) URL")
   .transform((v) => v.replace(/\/+$/, ""));
 
-const ApiKey = z.string().trim().min(1, "required").max(512);
+/**
+ * An API key is sent in an HTTP header: printable ASCII only. A control character (CR/LF: header injection)
+ * or a non-ASCII one (a key pasted with a typographic dash or a no-break space) is refused at registration,
+ * not discovered as a failing sync.
+ */
+const ApiKey = z
+  .string()
+  .trim()
+  .min(1, "required")
+  .max(512)
+  .regex(/^[\x20-\x7e]+$/, "printable ASCII only (no control or non-ASCII characters)");
 
 export const CreateSite = z.object({
   id: SiteId.optional(),
@@ -183,11 +193,43 @@ export async function list(ctx: Ctx): Promise<Site[]> {
   return sites;
 }
 
+/** `https://a.example:8443`: where a key is sent (scheme, host and port). */
+const originOf = (url: string): string => new URL(url).origin;
+
+/**
+ * Changes a site. Custody of its API key: a `template_url` on another origin needs the `api_key` in the same
+ * request, so an edit can never send the stored key to a new host; the write is conditioned on the URL it
+ * was checked against.
+ */
 export async function update(ctx: Ctx, siteId: string, input: UpdateSite): Promise<Site> {
   const patch = UpdateSite.parse(input);
-  if (patch.template_url) await assertTemplateUrlShape(patch.template_url, ctx.production);
   const sets: string[] = ["updated_at = :now"];
   const values: Record<string, unknown> = { ":now": isoNow(ctx.now()) };
+  let condition = "attribute_exists(pk)";
+  if (patch.template_url) {
+    await assertTemplateUrlShape(patch.template_url, ctx.production);
+    const current = await getItem(ctx, siteId);
+    if (!current) throw notFound(siteId);
+    if (originOf(current.template_url) !== originOf(patch.template_url) && patch.api_key === undefined) {
+      throw new VisibleError(
+        "invalid_request",
+        "api_key_required",
+        `template_url moves the site to another origin (${originOf(patch.template_url)}): give the site's api_key in the same request, so the stored key is never sent to a new host`,
+        // In the shape of a validation error, so a form shows it under the API key field.
+        {
+          issues: [
+            {
+              location: "json",
+              path: "api_key",
+              message: "required when template_url moves to another origin",
+            },
+          ],
+        },
+      );
+    }
+    condition += " AND template_url = :was";
+    values[":was"] = current.template_url;
+  }
   const names: Record<string, string> = {};
   if (patch.name !== undefined) {
     sets.push("#name = :name");
@@ -213,7 +255,7 @@ export async function update(ctx: Ctx, siteId: string, input: UpdateSite): Promi
         TableName: ctx.table,
         Key: keyOnly(siteId),
         UpdateExpression: `SET ${sets.join(", ")}`,
-        ConditionExpression: "attribute_exists(pk)",
+        ConditionExpression: condition,
         ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
         ExpressionAttributeValues: values,
         ReturnValues: "ALL_NEW",
@@ -221,8 +263,15 @@ export async function update(ctx: Ctx, siteId: string, input: UpdateSite): Promi
     );
     return toSite(SiteItem.parse(out.Attributes));
   } catch (e) {
-    if ((e as Error).name === "ConditionalCheckFailedException") throw notFound(siteId);
-    throw e;
+    if ((e as Error).name !== "ConditionalCheckFailedException") throw e;
+    if (patch.template_url && (await getItem(ctx, siteId))) {
+      throw new VisibleError(
+        "conflict",
+        "site_changed",
+        "The site's template_url changed during this edit; read the site again and retry",
+      );
+    }
+    throw notFound(siteId);
   }
 }
 
