@@ -93,6 +93,8 @@ export interface WebhookResult {
   duplicate?: boolean;
   run_id?: string;
   coalesced?: Entity[];
+  /** True when the site's run in progress (`run_id`) was joined instead of starting another. */
+  joined?: boolean;
 }
 
 /**
@@ -157,6 +159,7 @@ export async function receive(
     accepted: true,
     entities,
     ...(started.run ? { run_id: started.run.run_id } : {}),
+    ...(started.joined ? { run_id: started.joined, joined: true } : {}),
     ...(started.coalesced.length ? { coalesced: started.coalesced } : {}),
   };
 }

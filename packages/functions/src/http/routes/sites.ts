@@ -1,5 +1,6 @@
 /** Sites (API-CONTRACT.md "Sites"): CRUD, webhook-secret rotation, a site's settings and stats history. */
 import type { Ctx } from "@dashboard/core/context";
+import * as Control from "@dashboard/core/control";
 import * as Settings from "@dashboard/core/settings";
 import * as Sites from "@dashboard/core/site";
 import * as Stats from "@dashboard/core/stats";
@@ -55,7 +56,8 @@ export const updateSiteRoute = createRoute({
   method: "patch",
   path: "/api/sites/{site_id}",
   tags,
-  summary: "Change a site's name, Template URL, API key or enabled flag",
+  summary: "Change a site's name, Template URL, API key, enabled flag or scan limits",
+  description: "Disabling a site (`enabled: false`) also cancels its runs in progress.",
   security: BEARER,
   request: { params: SiteParams, body: { required: true, ...json(UpdateSite, "The fields to change") } },
   responses: { 200: json(Site, "The site, updated"), ...errors(400, 404, 413) },
@@ -66,6 +68,8 @@ export const deleteSiteRoute = createRoute({
   path: "/api/sites/{site_id}",
   tags,
   summary: "Remove a site and everything synced from it",
+  description:
+    "Cancels the site's runs, refuses any further write for it and removes its data. Answers at once; when a sync was still writing, the last of the data goes in the background as soon as that sync stops (at its next page).",
   security: BEARER,
   request: { params: SiteParams },
   responses: { 204: { description: "Removed" }, ...errors(404) },
@@ -110,11 +114,11 @@ export function registerSiteRoutes(app: ApiApp, ctx: Ctx): void {
   app.openapi(getSiteRoute, async (c) => c.json(await Sites.get(ctx, c.req.valid("param").site_id), 200));
 
   app.openapi(updateSiteRoute, async (c) =>
-    c.json(await Sites.update(ctx, c.req.valid("param").site_id, c.req.valid("json")), 200),
+    c.json(await Control.updateSite(ctx, c.req.valid("param").site_id, c.req.valid("json")), 200),
   );
 
   app.openapi(deleteSiteRoute, async (c) => {
-    await Sites.remove(ctx, c.req.valid("param").site_id);
+    await Control.deleteSite(ctx, c.req.valid("param").site_id);
     return c.body(null, 204);
   });
 
