@@ -202,8 +202,8 @@ export async function get(ctx: Ctx, siteId: string): Promise<Site> {
   return toSite(item);
 }
 
-/** False once the site is deleted or being deleted: nothing may be written for it any more. */
-export async function acceptsWrites(ctx: Ctx, siteId: string): Promise<boolean> {
+/** `live`, or `deleting` / `gone`: then nothing may be written for it any more. */
+export async function writeState(ctx: Ctx, siteId: string): Promise<"live" | "deleting" | "gone"> {
   const out = await ctx.db.send(
     new GetCommand({
       TableName: ctx.table,
@@ -212,7 +212,8 @@ export async function acceptsWrites(ctx: Ctx, siteId: string): Promise<boolean> 
       ProjectionExpression: "deleting",
     }),
   );
-  return out.Item !== undefined && out.Item.deleting !== true;
+  if (!out.Item) return "gone";
+  return out.Item.deleting === true ? "deleting" : "live";
 }
 
 /** Every site (a few hundred at most: one index partition, read to the end). */

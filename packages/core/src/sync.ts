@@ -534,9 +534,13 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
   try {
     run = await RunStore.get(ctx, msg.run_id);
   } catch (e) {
-    if (e instanceof VisibleError && e.code === "run_not_found")
-      return { kind: "ignored", reason: "run_not_found" };
-    throw e;
+    if (!(e instanceof VisibleError && e.code === "run_not_found")) throw e;
+    // The run went with its site: this message's lease must not hold the end of the site's deletion back.
+    if ((await SiteStore.writeState(ctx, msg.site_id)) === "deleting") {
+      await releaseLease(ctx, msg);
+      await Control.finishDeletion(ctx, msg.site_id);
+    }
+    return { kind: "ignored", reason: "run_not_found" };
   }
   const current = run.entities[msg.entity];
   if (!current) return { kind: "ignored", reason: "duplicate" };
@@ -667,7 +671,12 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
         maxAttempts,
         nextAttemptAt: isoNow(at),
       });
-      if (opts.receiptHandle) await delayRedelivery(ctx, opts.receiptHandle, delaySeconds);
+      if (opts.receiptHandle) {
+        // Should this fail, the message comes back after the queue's visibility timeout instead: later, not lost.
+        await delayRedelivery(ctx, opts.receiptHandle, delaySeconds).catch((cause: unknown) =>
+          reportInternal(opts, msg, "visibility_change_failed", cause),
+        );
+      }
       throw error;
     }
     log.add("ERROR", failure.message);
@@ -1081,11 +1090,11 @@ type StopReason = "cancelled" | "site_deleted";
 
 /** Whether this scan must stop now: its run was cancelled, or its site is being deleted. */
 async function stopReason(ctx: Ctx, msg: SyncMessage): Promise<StopReason | undefined> {
-  const [cancelled, writable] = await Promise.all([
+  const [cancelled, site] = await Promise.all([
     RunStore.cancelRequested(ctx, msg.run_id),
-    SiteStore.acceptsWrites(ctx, msg.site_id),
+    SiteStore.writeState(ctx, msg.site_id),
   ]);
-  if (!writable) return "site_deleted";
+  if (site !== "live") return "site_deleted";
   return cancelled ? "cancelled" : undefined;
 }
 
