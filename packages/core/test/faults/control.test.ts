@@ -5,7 +5,7 @@
  * Against DynamoDB Local, fauxqs and template-sim over HTTP.
  */
 import { createServer, type Server, type Socket } from "node:net";
-import { type Sim, startSim } from "@dashboard/template-sim";
+import { startSim } from "@dashboard/template-sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Control from "../../src/control";
 import type { Entity } from "../../src/entity";

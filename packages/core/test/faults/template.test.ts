@@ -4,7 +4,7 @@
  * to what the Template serves, and with the run's status and log saying what happened.
  */
 import { type Sim, startSim } from "@dashboard/template-sim";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Entity } from "../../src/entity";
 import * as RunStore from "../../src/run";
 import * as SiteStore from "../../src/site";
@@ -132,6 +132,7 @@ describe("Template failures", () => {
     const before = await liveIds(engine, siteId, "paintings");
     sim.remove("paintings", 5);
     sim.faults.set("paintings", { latencyMs: 3_000 });
+    sim.clearRequests();
     const slow = await syncNow(engine, siteId, ["paintings"], {
       client: { timeoutMs: 300, retries: 1, backoff: { baseMs: 5, maxMs: 10 } },
     });
@@ -147,6 +148,14 @@ describe("Template failures", () => {
     // A request that is accepted and never answered: the attempt times out, the retry gets the page.
     const plan = await compare(engine.ctx, siteId, sim, "paintings");
     expect(plan.toDelete.length).toBeGreaterThan(0);
+    // The slow requests the client abandoned are still answered late: let them end first, so that none
+    // of them takes the hang meant for the next sync's first request.
+    sim.faults.reset();
+    const abandoned = 2 * deliveriesOf(slow.consumed, "paintings").length;
+    await vi.waitFor(
+      () => expect(sim.requests.filter((r) => r.path === "/api/export/paintings").length).toBe(abandoned),
+      { timeout: 15_000, interval: 100 },
+    );
     sim.faults.set("paintings", { hang: 1 });
     const hung = await syncNow(engine, siteId, ["paintings"], { client: { timeoutMs: 300 } });
     expect(hung.run.entities.paintings).toMatchObject({
