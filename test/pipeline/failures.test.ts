@@ -174,8 +174,9 @@ it("a reversed date range is a 400 invalid_date_range, not a 500", async () => {
     "/api/orders?from=2025-03-02&to=2025-03-01",
     "/api/sites/refuse/stats?from=2025-03-02&to=2025-03-01",
   ]) {
-    const reply = await t.api.get<{ error: { code: string; message: string } }>(path);
+    const reply = await t.api.get<{ error: { code: string; reason: string; message: string } }>(path);
     expect(reply.status, path).toBe(400);
-    expect(reply.json.error.code).toBe("invalid_date_range");
+    expect(reply.json.error).toMatchObject({ code: "invalid_request", reason: "invalid_date_range" });
+    expect(reply.json.error.message).toMatch(/from must not be after to/);
   }
 });

@@ -680,6 +680,13 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
       throw error;
     }
     log.add("ERROR", failure.message);
+    // The last attempt: back on the queue at once, so that SQS moves it to the dead-letter queue now rather
+    // than after the queue's whole visibility timeout.
+    if (failure.retryable && opts.receiptHandle) {
+      await delayRedelivery(ctx, opts.receiptHandle, 0).catch((cause: unknown) =>
+        reportInternal(opts, msg, "visibility_change_failed", cause),
+      );
+    }
     const outcome = await finish(ctx, msg, log, {
       ...emptyResult("failed"),
       error: { code: failure.code, message: failure.message },
