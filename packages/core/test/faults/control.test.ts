@@ -165,7 +165,9 @@ describe("records DynamoDB cannot store", () => {
     let nested: unknown = "fond";
     for (let i = 0; i < 40; i++) nested = { n: nested };
     const ids = sim.served("paintings").map((p) => (p as { id: number }).id);
-    const [huge, deep, wide] = [ids[3], ids[10], ids[20]] as number[];
+    const huge = ids[3] as number;
+    const deep = ids[10] as number;
+    const wide = ids[20] as number;
     sim.faults.set("paintings", {
       invalid: [
         { ids: [huge], field: "price", kind: "value", value: 1e200 },
