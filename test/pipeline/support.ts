@@ -77,7 +77,7 @@ export interface RunView {
   run_id: string;
   site_id: string;
   trigger: "schedule" | "manual" | "webhook";
-  status: "queued" | "running" | "succeeded" | "partial" | "failed";
+  status: "queued" | "running" | "succeeded" | "partial" | "failed" | "cancelled";
   success?: boolean;
   started_at: string;
   finished_at?: string;
@@ -97,7 +97,7 @@ export interface RunView {
   log?: { entity: string; level: string; message: string; timestamp: string }[];
 }
 
-export const FINISHED = new Set(["succeeded", "partial", "failed"]);
+export const FINISHED = new Set(["succeeded", "partial", "failed", "cancelled"]);
 
 /** Every run of a site (newest first), following the cursor. */
 export async function runsOf(api: Client, siteId: string): Promise<RunView[]> {
