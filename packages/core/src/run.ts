@@ -9,7 +9,7 @@ import type { Ctx } from "./context";
 import { Entity, REQUIRED_ENTITIES } from "./entity";
 import { VisibleError } from "./error";
 import * as SiteStore from "./site";
-import { batchWrite, listPage, type Page, putRequest, queryAll } from "./store/db";
+import { applyIf, batchWrite, listPage, type Page, putRequest, queryAll } from "./store/db";
 import { Keys } from "./store/keys";
 import { boundedRaw } from "./store/limits";
 import { createId, sortableId } from "./util/id";
@@ -388,30 +388,25 @@ export async function markRetrying(
   entity: Entity,
   notice: RetryNotice,
 ): Promise<void> {
-  try {
-    await ctx.db.send(
-      new UpdateCommand({
-        TableName: ctx.table,
-        Key: runKey(run.run_id),
-        UpdateExpression:
-          "SET entities.#e.#s = :retrying, entities.#e.#err = :err, entities.#e.attempt = :attempt, entities.#e.max_attempts = :max, entities.#e.next_attempt_at = :next",
-        ConditionExpression: "entities.#e.#s IN (:pending, :running, :retrying)",
-        ExpressionAttributeNames: { "#e": entity, "#s": "status", "#err": "error" },
-        ExpressionAttributeValues: {
-          ":retrying": "retrying",
-          ":pending": "pending",
-          ":running": "running",
-          ":err": notice.error,
-          ":attempt": notice.attempt,
-          ":max": notice.maxAttempts,
-          ":next": notice.nextAttemptAt,
-        },
-      }),
-    );
-  } catch (e) {
-    if ((e as Error).name === "ConditionalCheckFailedException") return;
-    throw e;
-  }
+  const applied = await applyIf(ctx, {
+    update: {
+      Key: runKey(run.run_id),
+      UpdateExpression:
+        "SET entities.#e.#s = :retrying, entities.#e.#err = :err, entities.#e.attempt = :attempt, entities.#e.max_attempts = :max, entities.#e.next_attempt_at = :next",
+      ConditionExpression: "entities.#e.#s IN (:pending, :running, :retrying)",
+      ExpressionAttributeNames: { "#e": entity, "#s": "status", "#err": "error" },
+      ExpressionAttributeValues: {
+        ":retrying": "retrying",
+        ":pending": "pending",
+        ":running": "running",
+        ":err": notice.error,
+        ":attempt": notice.attempt,
+        ":max": notice.maxAttempts,
+        ":next": notice.nextAttemptAt,
+      },
+    },
+  });
+  if (!applied) return;
   await SiteStore.recordRun(ctx, run.site_id, {
     run_id: run.run_id,
     status: "running",
@@ -427,22 +422,16 @@ export async function markRetrying(
  * it is (`cancelled: false`).
  */
 export async function cancel(ctx: Ctx, runId: string): Promise<{ run: Run; cancelled: boolean }> {
-  const at = isoNow(ctx.now());
-  try {
-    await ctx.db.send(
-      new UpdateCommand({
-        TableName: ctx.table,
-        Key: runKey(runId),
-        UpdateExpression: "SET cancel_requested_at = if_not_exists(cancel_requested_at, :at)",
-        ConditionExpression: "attribute_exists(pk) AND #status IN (:queued, :running)",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: { ":at": at, ":queued": "queued", ":running": "running" },
-      }),
-    );
-  } catch (e) {
-    if ((e as Error).name !== "ConditionalCheckFailedException") throw e;
-    return { run: await get(ctx, runId), cancelled: false };
-  }
+  const requested = await applyIf(ctx, {
+    update: {
+      Key: runKey(runId),
+      UpdateExpression: "SET cancel_requested_at = if_not_exists(cancel_requested_at, :at)",
+      ConditionExpression: "attribute_exists(pk) AND #status IN (:queued, :running)",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":at": isoNow(ctx.now()), ":queued": "queued", ":running": "running" },
+    },
+  });
+  if (!requested) return { run: await get(ctx, runId), cancelled: false };
   const run = await get(ctx, runId);
   for (const [entity, r] of Object.entries(run.entities) as [Entity, EntityResult][]) {
     if (isTerminal(r.status)) continue;
@@ -478,19 +467,14 @@ export async function activeRuns(ctx: Ctx, siteId: string): Promise<Run[]> {
 
 /** A trigger found the run in progress and joined it: said on the run, for the admin. */
 export async function recordJoined(ctx: Ctx, runId: string, trigger: Trigger): Promise<void> {
-  await ctx.db
-    .send(
-      new UpdateCommand({
-        TableName: ctx.table,
-        Key: runKey(runId),
-        UpdateExpression: "SET joined = list_append(if_not_exists(joined, :none), :j)",
-        ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(joined) OR size(joined) < :max)",
-        ExpressionAttributeValues: { ":none": [], ":j": [{ trigger, at: isoNow(ctx.now()) }], ":max": 50 },
-      }),
-    )
-    .catch((e: Error) => {
-      if (e.name !== "ConditionalCheckFailedException") throw e;
-    });
+  await applyIf(ctx, {
+    update: {
+      Key: runKey(runId),
+      UpdateExpression: "SET joined = list_append(if_not_exists(joined, :none), :j)",
+      ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(joined) OR size(joined) < :max)",
+      ExpressionAttributeValues: { ":none": [], ":j": [{ trigger, at: isoNow(ctx.now()) }], ":max": 50 },
+    },
+  });
 }
 
 // ---- log -------------------------------------------------------------------------------------------

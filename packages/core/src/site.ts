@@ -2,14 +2,14 @@
  * Sites: the Templates the Dashboard syncs from. The API key and webhook secrets are encrypted at rest
  * (crypto.ts) and never leave core in clear except to the Template client and the signature check.
  */
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import type { Ctx } from "./context";
 import { decrypt, encrypt, randomToken } from "./crypto";
 import { ALL_ENTITIES, Entity, RECORD_ENTITIES } from "./entity";
 import { VisibleError } from "./error";
 import { assertTemplateUrlShape } from "./ssrf";
-import { batchWrite, deletePartition, deleteRequest, queryAll } from "./store/db";
+import { applyIf, batchWrite, deletePartition, deleteRequest, queryAll } from "./store/db";
 import { Keys } from "./store/keys";
 import { epochSeconds, isoNow } from "./util/time";
 
@@ -301,20 +301,15 @@ export async function update(ctx: Ctx, siteId: string, input: UpdateSite): Promi
  * engine checks this at every page). A site already being deleted is not found.
  */
 export async function markDeleting(ctx: Ctx, siteId: string): Promise<void> {
-  try {
-    await ctx.db.send(
-      new UpdateCommand({
-        TableName: ctx.table,
-        Key: keyOnly(siteId),
-        UpdateExpression: "SET enabled = :f, deleting = :t, updated_at = :now",
-        ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(deleting)",
-        ExpressionAttributeValues: { ":f": false, ":t": true, ":now": isoNow(ctx.now()) },
-      }),
-    );
-  } catch (e) {
-    if ((e as Error).name === "ConditionalCheckFailedException") throw notFound(siteId);
-    throw e;
-  }
+  const marked = await applyIf(ctx, {
+    update: {
+      Key: keyOnly(siteId),
+      UpdateExpression: "SET enabled = :f, deleting = :t, updated_at = :now",
+      ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(deleting)",
+      ExpressionAttributeValues: { ":f": false, ":t": true, ":now": isoNow(ctx.now()) },
+    },
+  });
+  if (!marked) throw notFound(siteId);
 }
 
 /** Removes everything synced from a site: records, settings, stats, runs, logs, quarantine, markers. */
@@ -354,18 +349,13 @@ export async function dropDeleted(ctx: Ctx, siteId: string): Promise<void> {
     ctx,
     ALL_ENTITIES.map((e) => deleteRequest(Keys.lease(siteId, e))),
   );
-  await ctx.db
-    .send(
-      new DeleteCommand({
-        TableName: ctx.table,
-        Key: keyOnly(siteId),
-        ConditionExpression: "deleting = :t",
-        ExpressionAttributeValues: { ":t": true },
-      }),
-    )
-    .catch((e: Error) => {
-      if (e.name !== "ConditionalCheckFailedException") throw e;
-    });
+  await applyIf(ctx, {
+    delete: {
+      Key: keyOnly(siteId),
+      ConditionExpression: "deleting = :t",
+      ExpressionAttributeValues: { ":t": true },
+    },
+  });
 }
 
 /** The Template API key in clear, for the Template client only. */
