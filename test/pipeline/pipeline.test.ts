@@ -316,13 +316,18 @@ describe("npm start's runtime, end to end", () => {
       expect(reply.status).toBe(202);
       expect(reply.json).toMatchObject({ accepted: true, entities: ["users"] });
     }
-    const started = replies.map((r) => r.json.run_id).filter((id): id is string => id !== undefined);
+    const started = replies
+      .filter((r) => !r.json.joined)
+      .map((r) => r.json.run_id)
+      .filter((id): id is string => id !== undefined);
     expect(started.length).toBeGreaterThanOrEqual(1);
     expect(started.length).toBeLessThanOrEqual(2);
-    // Every other event was folded into a sync already waiting.
-    expect(
-      replies.filter((r) => r.json.run_id === undefined).every((r) => r.json.coalesced?.includes("users")),
-    ).toBe(true);
+    // Every other event was folded into a sync already waiting, or joined the run in progress.
+    const folded = replies.filter((r) => r.json.run_id === undefined || r.json.joined);
+    expect(folded.every((r) => r.json.coalesced?.includes("users"))).toBe(true);
+    expect(folded.filter((r) => r.json.joined).every((r) => started.includes(r.json.run_id ?? ""))).toBe(
+      true,
+    );
 
     // A second sync waits for the first one's lease (one sync per entity at a time), then runs.
     for (const runId of started) {

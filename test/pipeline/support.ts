@@ -27,18 +27,20 @@ export function client(base: string, token: string) {
     /** A webhook exactly as a Template sends it: the raw body and its signature. */
     webhook: (secret: string, payload: Record<string, unknown>) => {
       const raw = JSON.stringify(payload);
-      return request<{ accepted: boolean; entities: string[]; run_id?: string; coalesced?: string[] }>(
-        "POST",
-        "/api/sync/webhook/template",
-        {
-          body: raw,
-          token: null,
-          headers: {
-            "content-type": "application/json",
-            "x-template-signature": signatureHeader(secret, raw),
-          },
+      return request<{
+        accepted: boolean;
+        entities: string[];
+        run_id?: string;
+        coalesced?: string[];
+        joined?: boolean;
+      }>("POST", "/api/sync/webhook/template", {
+        body: raw,
+        token: null,
+        headers: {
+          "content-type": "application/json",
+          "x-template-signature": signatureHeader(secret, raw),
         },
-      );
+      });
     },
   };
 }

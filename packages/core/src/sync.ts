@@ -988,6 +988,9 @@ async function scanRecords(
   const candidates = [...stored].filter(([id, s]) => !s.deleted && !seen.has(id)).map(([id]) => id);
   let withheld: RunStore.EntityError | undefined;
   if (candidates.length > 0) {
+    // Cancelled (or the site deleted) after the last page: nothing is deleted.
+    const stop = await stopReason(ctx, msg);
+    if (stop) return stopped(counters, stop, log);
     // Delete nothing on doubt: a complete scan AND the Template's own count, agreeing.
     if (expected === undefined) {
       withheld = {
