@@ -127,9 +127,14 @@ it("cancel: a run waiting for its next attempt ends cancelled at once, and its m
     entities: ["paintings", "users"],
   });
   const runId = started.json.run_id;
-  await waitFor("paintings retrying", async () =>
-    (await entityOf(runId, "paintings")).status === "retrying" ? true : undefined,
-  );
+  // Its first delivery over (both of its requests failed): the message waits for its next attempt.
+  await waitFor("paintings waiting for its next attempt", async () => {
+    const run = await t.api.get<Run>(`/api/sync/runs/${runId}`);
+    return (run.json.log ?? []).some((l) => l.entity === "paintings" && /nouvel essai 2\/3 à/.test(l.message))
+      ? true
+      : undefined;
+  });
+  expect((await entityOf(runId, "paintings")).status).toBe("retrying");
 
   const cancelled = await t.api.post<Run>(`/api/sync/runs/${runId}/cancel`);
   expect(cancelled.status).toBe(200);
