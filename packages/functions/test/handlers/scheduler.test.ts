@@ -114,6 +114,6 @@ it("starts one run per enabled site and queues one message per entity; disabled 
     scheduledEvent(),
     createLambdaContext({ functionName: "SyncScheduler", timeoutMs: 60_000 }),
   );
-  expect(again).toEqual({ runs: 0, messages: 0, skipped: 1 });
+  expect(again).toEqual({ runs: 0, messages: 0, skipped: 1, joined: 0, deletions_finished: 0 });
   expect(await drainQueue()).toEqual([]);
 });
