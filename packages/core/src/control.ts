@@ -70,8 +70,8 @@ export async function finishDeletion(ctx: Ctx, siteId: string): Promise<boolean>
 }
 
 /** The scheduler's backstop: deletions a stopped consumer left unfinished (their leases expired). */
-export async function finishDeletions(ctx: Ctx): Promise<number> {
+export async function finishDeletions(ctx: Ctx, siteIds: readonly string[]): Promise<number> {
   let finished = 0;
-  for (const siteId of await SiteStore.listDeleting(ctx)) if (await finishDeletion(ctx, siteId)) finished++;
+  for (const siteId of siteIds) if (await finishDeletion(ctx, siteId)) finished++;
   return finished;
 }

@@ -218,7 +218,13 @@ export async function writeState(ctx: Ctx, siteId: string): Promise<"live" | "de
 
 /** Every site (a few hundred at most: one index partition, read to the end). */
 export async function list(ctx: Ctx): Promise<Site[]> {
+  return (await listWithDeleting(ctx)).sites;
+}
+
+/** Every site, and apart the ids of the sites whose deletion started and is not finished, in one read. */
+export async function listWithDeleting(ctx: Ctx): Promise<{ sites: Site[]; deleting: string[] }> {
   const sites: Site[] = [];
+  const deleting: string[] = [];
   const { index, pk } = Keys.sitesIndex();
   for await (const items of queryAll(ctx, {
     IndexName: index,
@@ -227,26 +233,11 @@ export async function list(ctx: Ctx): Promise<Site[]> {
   })) {
     for (const item of items) {
       const site = SiteItem.parse(item);
-      if (!site.deleting) sites.push(toSite(site));
+      if (site.deleting) deleting.push(site.id);
+      else sites.push(toSite(site));
     }
   }
-  return sites;
-}
-
-/** Sites whose deletion started and is not finished (the scheduler finishes them). */
-export async function listDeleting(ctx: Ctx): Promise<string[]> {
-  const ids: string[] = [];
-  const { index, pk } = Keys.sitesIndex();
-  for await (const items of queryAll(ctx, {
-    IndexName: index,
-    KeyConditionExpression: "gsi1pk = :pk",
-    FilterExpression: "deleting = :t",
-    ExpressionAttributeValues: { ":pk": pk, ":t": true },
-    ProjectionExpression: "id",
-  })) {
-    for (const item of items) ids.push(String(item.id));
-  }
-  return ids;
+  return { sites, deleting };
 }
 
 export async function update(ctx: Ctx, siteId: string, input: UpdateSite): Promise<Site> {

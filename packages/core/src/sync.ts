@@ -292,7 +292,7 @@ const SCHEDULE_CONCURRENCY = 4;
 export async function startScheduled(
   ctx: Ctx,
 ): Promise<{ runs: number; messages: number; skipped: number; joined: number; deletions_finished: number }> {
-  const sites = await SiteStore.list(ctx);
+  const { sites, deleting } = await SiteStore.listWithDeleting(ctx);
   const busy = sites.filter((s) => s.enabled && runInProgress(s, ctx.now()) !== undefined);
   await pool(busy, SCHEDULE_CONCURRENCY, async (site) => {
     await joinRunInProgress(ctx, site, "schedule", ALL_ENTITIES);
@@ -314,7 +314,7 @@ export async function startScheduled(
     }
   });
   // The backstop of site deletions a stopped consumer left unfinished.
-  const deletions_finished = await Control.finishDeletions(ctx);
+  const deletions_finished = await Control.finishDeletions(ctx, deleting);
   return {
     runs,
     messages,
