@@ -5,6 +5,7 @@
  * Against DynamoDB Local, fauxqs and template-sim over HTTP.
  */
 import { createServer, type Server, type Socket } from "node:net";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { startSim } from "@dashboard/template-sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Control from "../../src/control";
@@ -275,6 +276,29 @@ describe("stopping a sync", () => {
     expect(run.status).toBe("cancelled");
     expect(run.entities.paintings?.status).toBe("cancelled");
     expect((await SiteStore.get(engine.ctx, id)).enabled).toBe(false);
+    await sim.close();
+  });
+
+  it("a deletion a dead consumer left behind (its lease held): the next scheduled tick finishes it once the lease expired", async () => {
+    const { id, sim } = await syncedSite();
+    // A consumer that died in the middle of a scan: its lease is still held for a few minutes.
+    await engine.ctx.db.send(
+      new PutCommand({
+        TableName: engine.ctx.table,
+        Item: {
+          ...Keys.lease(id, "paintings"),
+          owner: "run_dead",
+          expires_at: Math.floor(Date.now() / 1000) + 300,
+        },
+      }),
+    );
+    expect((await Control.deleteSite(engine.ctx, id)).finished).toBe(false);
+    expect(await SiteStore.writeState(engine.ctx, id)).toBe("deleting");
+    expect(await live(id)).toEqual([]);
+    expect((await Sync.startScheduled(engine.ctx)).deletions_finished).toBe(0);
+    const later = { ...engine.ctx, now: () => new Date(Date.now() + 10 * 60_000) };
+    expect((await Sync.startScheduled(later)).deletions_finished).toBe(1);
+    expect(await SiteStore.writeState(engine.ctx, id)).toBe("gone");
     await sim.close();
   });
 
