@@ -17,7 +17,7 @@ export default $config({
     };
   },
   async run() {
-    const { FUNCTION_BUNDLING } = await import("./stacks/settings");
+    const { FUNCTION_BUNDLING, RETENTION_ENVIRONMENT } = await import("./stacks/settings");
     // Defaults for every Lambda function, set before any stack creates one.
     $transform(sst.aws.Function, (args) => {
       args.runtime ??= "nodejs24.x";
@@ -25,7 +25,9 @@ export default $config({
       args.logging ??= { format: "json", retention: "1 month" };
       args.nodejs ??= FUNCTION_BUNDLING;
       // Deployed code runs in production mode: core turns on its SSRF checks of Template URLs then.
+      // Retention of deleted records, rejected records' raw copies and audit entries (docs/security.md).
       args.environment = $output(args.environment ?? {}).apply((environment) => ({
+        ...RETENTION_ENVIRONMENT,
         ...environment,
         DASHBOARD_ENV: "production",
       }));

@@ -1,9 +1,15 @@
 import { backendLinks } from "./queue";
-import { API_THROTTLE_BURST, API_THROTTLE_RATE_PER_SECOND } from "./settings";
+import {
+  API_THROTTLE_BURST,
+  API_THROTTLE_RATE_PER_SECOND,
+  WEBHOOK_ROUTE_KEY,
+  WEBHOOK_THROTTLE_BURST,
+  WEBHOOK_THROTTLE_RATE_PER_SECOND,
+} from "./settings";
 
 /**
- * The admin API and the Template webhook, behind one HTTP API. Routes carry the `/api` prefix so that the
- * Router can send `/api/*` here unchanged while the web UI is served from the same origin.
+ * The admin API behind one HTTP API (the Template webhook has its own, below). Routes carry the `/api` prefix
+ * so that the Router can send `/api/*` here unchanged while the web UI is served from the same origin.
  * CORS is off: the UI calls the API on its own origin, and no other origin has any business calling it.
  */
 export const api = new sst.aws.ApiGatewayV2("Api", {
@@ -35,6 +41,26 @@ export const webhookFunction = new sst.aws.Function("WebhookFunction", {
   link: backendLinks,
 });
 
-api.route("POST /api/sync/webhook/template", webhookFunction.arn);
 api.route("GET /api/health", apiFunction.arn);
 api.route("ANY /api/{proxy+}", apiFunction.arn);
+
+/**
+ * The public Template webhook has an HTTP API of its own, so its stage carries its own, lower throttle: a
+ * flood on it is stopped at the edge before it costs a Lambda invocation, and cannot use up the admin API's
+ * rate. (A per-route setting on the admin API's stage is not possible with SST: the stage is created before
+ * its routes, and API Gateway refuses settings for a route that does not exist yet.) The Router sends the
+ * webhook's path here, its prefix being longer than `/api` (stacks/web.ts).
+ */
+export const webhookApi = new sst.aws.ApiGatewayV2("WebhookApi", {
+  cors: false,
+  transform: {
+    stage: (args) => {
+      args.defaultRouteSettings = {
+        throttlingRateLimit: WEBHOOK_THROTTLE_RATE_PER_SECOND,
+        throttlingBurstLimit: WEBHOOK_THROTTLE_BURST,
+      };
+    },
+  },
+});
+
+webhookApi.route(WEBHOOK_ROUTE_KEY, webhookFunction.arn);

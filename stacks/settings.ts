@@ -56,3 +56,56 @@ export const FUNCTION_BUNDLING: { minify: boolean; esbuild: { external: string[]
   esbuild: { external: ["@aws-sdk/*", "@smithy/*"] },
   plugins: "stacks/esbuild-plugins.mjs",
 };
+
+/**
+ * The Template webhook's own throttle (the stage of its own HTTP API, stacks/api.ts), apart from the admin
+ * API's: a Template in a loop, or someone flooding the public endpoint, is stopped at the edge before it costs
+ * a Lambda invocation, and cannot use up the admin API's rate. Per site, core adds 120 events a minute and
+ * folds bursts (docs/webhooks.md).
+ */
+export const WEBHOOK_ROUTE_KEY = "POST /api/sync/webhook/template";
+/** The Router's path prefix for the webhook's API: longer than `/api`, so it wins for the webhook alone. */
+export const WEBHOOK_PREFIX = "/api/sync/webhook";
+export const WEBHOOK_THROTTLE_RATE_PER_SECOND = 10;
+export const WEBHOOK_THROTTLE_BURST = 20;
+
+/**
+ * How long the Dashboard keeps what it holds, set on every function (core's `retentionFromEnv` reads it;
+ * docs/security.md explains each): records the Template deleted, raw copies of rejected records, audit entries.
+ */
+export const RETENTION_ENVIRONMENT: Readonly<Record<string, string>> = {
+  DELETED_RECORD_RETENTION_DAYS: "30",
+  REJECTED_RECORD_RETENTION_DAYS: "14",
+  AUDIT_RETENTION_DAYS: "365",
+};
+
+/** HSTS for a year, subdomains included. */
+export const HSTS_MAX_AGE_SECONDS = 365 * 24 * 60 * 60;
+
+/**
+ * The UI's Content-Security-Policy: its own scripts, styles and API only; images from itself and any https
+ * origin (paintings live on the artists' own sites); no plugin, no `<base>`, never framed. `extraImgSrc` adds
+ * origins for images (the local runtime adds its loopback Templates, which are served over http).
+ */
+export const contentSecurityPolicy = (extraImgSrc: readonly string[] = []): string =>
+  [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    ["img-src 'self' data: https:", ...extraImgSrc].join(" "),
+    "connect-src 'self'",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+
+/** Every security header the UI is served with (CloudFront's response headers policy; the local runtime). */
+export const uiSecurityHeaders = (extraImgSrc: readonly string[] = []): Readonly<Record<string, string>> => ({
+  "Content-Security-Policy": contentSecurityPolicy(extraImgSrc),
+  "Strict-Transport-Security": `max-age=${HSTS_MAX_AGE_SECONDS}; includeSubDomains`,
+  "X-Frame-Options": "DENY",
+  "Referrer-Policy": "same-origin",
+  "X-Content-Type-Options": "nosniff",
+});

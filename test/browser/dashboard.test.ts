@@ -164,7 +164,7 @@ describe("Dashboard UI in chromium, on the local runtime", () => {
       .toBeGreaterThan(0);
     expect(seen).toHaveLength(1);
     expect(seen[0]?.text).toMatch(/401/);
-    expect(seen[0]?.url).toMatch(/\/api\/sites$/);
+    expect(seen[0]?.url).toMatch(/\/api\/me$/);
   });
 
   it("signs in and shows every demo site's health on the overview", async () => {
@@ -399,7 +399,11 @@ describe("Dashboard UI in chromium, on the local runtime", () => {
     await screenshot(page, "13-site-sync-succeeded");
 
     // The secret the dialog showed is the site's: a webhook signed with it is accepted.
-    const hook = await t.api.webhook(secret, { event: "exhibition_updated", site_id: SITE_ID });
+    const hook = await t.api.webhook(secret, {
+      event: "exhibition_updated",
+      site_id: SITE_ID,
+      event_id: "e2e-exhibition-1",
+    });
     expect(hook.status).toBe(202);
     expect(hook.json.run_id).toBeDefined();
     await finishedRun(t.api, hook.json.run_id as string, RUN_TIMEOUT);

@@ -2,7 +2,9 @@
  * The sizing in stacks/settings.ts against the limits AWS enforces only at deploy time, and against each
  * other (a visibility timeout shorter than the consumer's timeout would deliver a message twice at once).
  */
+import { retentionFromEnv } from "@dashboard/core/retention";
 import { describe, expect, it } from "vitest";
+import { WEBHOOK_PATH } from "../../packages/functions/src/http/webhook-app";
 import {
   API_THROTTLE_BURST,
   API_THROTTLE_RATE_PER_SECOND,
@@ -10,12 +12,19 @@ import {
   CONSUMER_BATCH_WINDOW_SECONDS,
   CONSUMER_MAX_CONCURRENCY,
   CONSUMER_TIMEOUT_SECONDS,
+  contentSecurityPolicy,
   DLQ_RETENTION_SECONDS,
   isProtectedStage,
+  RETENTION_ENVIRONMENT,
   SYNC_MAX_RECEIVES,
   SYNC_QUEUE_RETENTION_SECONDS,
   SYNC_QUEUE_VISIBILITY_TIMEOUT_SECONDS,
   SYNC_SCHEDULE,
+  uiSecurityHeaders,
+  WEBHOOK_PREFIX,
+  WEBHOOK_ROUTE_KEY,
+  WEBHOOK_THROTTLE_BURST,
+  WEBHOOK_THROTTLE_RATE_PER_SECOND,
 } from "../../stacks/settings";
 
 describe("stacks/settings", () => {
@@ -56,6 +65,48 @@ describe("stacks/settings", () => {
   it("throttles the API with a burst at least as large as the steady rate", () => {
     expect(API_THROTTLE_RATE_PER_SECOND).toBeGreaterThan(0);
     expect(API_THROTTLE_BURST).toBeGreaterThanOrEqual(API_THROTTLE_RATE_PER_SECOND);
+  });
+
+  it("throttles the public webhook route on its own, below the admin API", () => {
+    expect(WEBHOOK_ROUTE_KEY).toBe(`POST ${WEBHOOK_PATH}`);
+    // The Router sends the webhook's path, and only it, to the webhook's own API.
+    expect(WEBHOOK_PATH.startsWith(`${WEBHOOK_PREFIX}/`)).toBe(true);
+    expect(WEBHOOK_PREFIX.startsWith("/api/")).toBe(true);
+    expect(WEBHOOK_THROTTLE_RATE_PER_SECOND).toBeGreaterThan(0);
+    expect(WEBHOOK_THROTTLE_RATE_PER_SECOND).toBeLessThan(API_THROTTLE_RATE_PER_SECOND);
+    expect(WEBHOOK_THROTTLE_BURST).toBeGreaterThanOrEqual(WEBHOOK_THROTTLE_RATE_PER_SECOND);
+    expect(WEBHOOK_THROTTLE_BURST).toBeLessThan(API_THROTTLE_BURST);
+  });
+
+  it("sets retention variables core reads, with the documented defaults", () => {
+    expect(retentionFromEnv(RETENTION_ENVIRONMENT)).toEqual({
+      deletedRecordsDays: 30,
+      rejectedRecordsDays: 14,
+      auditDays: 365,
+    });
+    expect(retentionFromEnv(RETENTION_ENVIRONMENT).rejectedRecordsDays).toBeLessThan(
+      retentionFromEnv(RETENTION_ENVIRONMENT).deletedRecordsDays,
+    );
+  });
+
+  it("serves the UI with a CSP that allows https images only besides its own, and forbids framing", () => {
+    const csp = contentSecurityPolicy();
+    const directives = Object.fromEntries(
+      csp.split(";").map((d) => {
+        const [name = "", ...values] = d.trim().split(/\s+/);
+        return [name, values];
+      }),
+    );
+    expect(directives["frame-ancestors"]).toEqual(["'none'"]);
+    expect(directives["img-src"]).toEqual(["'self'", "data:", "https:"]);
+    expect(directives["script-src"]).toEqual(["'self'"]);
+    expect(directives["default-src"]).toEqual(["'self'"]);
+    expect(csp).not.toContain("unsafe");
+    expect(uiSecurityHeaders()).toMatchObject({
+      "Strict-Transport-Security": expect.stringMatching(/^max-age=\d{8,}; includeSubDomains$/),
+      "Referrer-Policy": "same-origin",
+      "X-Frame-Options": "DENY",
+    });
   });
 
   it("protects only the production stage", () => {

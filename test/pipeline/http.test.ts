@@ -71,6 +71,20 @@ describe("static files", () => {
     expect(await (await get("/docs/")).text()).toBe("<p>docs</p>\n");
   });
 
+  it("serves the UI with its security headers: CSP (https images, no framing), HSTS, referrer policy", async () => {
+    for (const path of ["/", "/paintings", "/assets/index-Dj761lLW.js", "/no-such.png"]) {
+      const res = await get(path);
+      const csp = res.headers.get("content-security-policy") ?? "";
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toMatch(/img-src 'self' data: https: /);
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toContain("unsafe-inline");
+      expect(res.headers.get("strict-transport-security")).toMatch(/^max-age=\d+; includeSubDomains$/);
+      expect(res.headers.get("referrer-policy")).toBe("same-origin");
+      expect(res.headers.get("x-frame-options")).toBe("DENY");
+    }
+  });
+
   it("keeps a missing file a 404 instead of answering with the app", async () => {
     expect((await get("/assets/index-00000000.js")).status).toBe(404);
     expect((await get("/robots.txt")).status).toBe(404);

@@ -8,6 +8,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { Resource } from "sst";
 import { type KeyRing, parseKeyRing } from "./crypto";
+import { DEFAULT_RETENTION, type Retention, retentionFromEnv } from "./retention";
 
 export interface Ctx {
   readonly db: DynamoDBDocumentClient;
@@ -18,6 +19,8 @@ export interface Ctx {
   /** `production` turns on the SSRF guard for Template URLs (https only, public addresses only). */
   readonly production: boolean;
   readonly now: () => Date;
+  /** How long deleted records, rejected records' raw copies and audit entries are kept (retention.ts). */
+  readonly retention: Retention;
 }
 
 export const documentClient = (client: DynamoDBClient): DynamoDBDocumentClient =>
@@ -33,6 +36,7 @@ export interface CtxOptions {
   sqs?: SQSClient;
   production?: boolean;
   now?: () => Date;
+  retention?: Partial<Retention>;
 }
 
 export const createCtx = (o: CtxOptions): Ctx => ({
@@ -45,6 +49,7 @@ export const createCtx = (o: CtxOptions): Ctx => ({
   queueUrl: o.queueUrl,
   production: o.production ?? false,
   now: o.now ?? (() => new Date()),
+  retention: { ...DEFAULT_RETENTION, ...o.retention },
 });
 
 /** The context of a deployed (or locally linked) Lambda: resources come from SST links. */
@@ -54,4 +59,5 @@ export const ctxFromResources = (): Ctx =>
     encryptionKeys: Resource.EncryptionKeys.value,
     queueUrl: Resource.SyncQueue.url,
     production: process.env.DASHBOARD_ENV === "production",
+    retention: retentionFromEnv(process.env),
   });

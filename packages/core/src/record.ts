@@ -8,6 +8,7 @@ import * as z from "zod";
 import type { Ctx } from "./context";
 import type { RecordEntity } from "./entity";
 import { VisibleError } from "./error";
+import { expiresAfterDays } from "./retention";
 import { type Item, listPage, type Page, queryAll } from "./store/db";
 import { Keys, recordIdFromSortKey } from "./store/keys";
 import {
@@ -150,7 +151,11 @@ export async function index(
   return map;
 }
 
-/** Marks records as gone from the Template (kept, with `deleted_at`). */
+/**
+ * Marks records as gone from the Template: kept, with `deleted_at`, and purged by DynamoDB's TTL after
+ * `ctx.retention.deletedRecordsDays` (personal data the Template erased does not outlive it for long). A
+ * record that comes back is written whole again, without the TTL.
+ */
 export async function markDeleted(
   ctx: Ctx,
   siteId: string,
@@ -160,6 +165,7 @@ export async function markDeleted(
   /** The run that deletes them (see `StoredState.changedBy`). */
   changedBy?: string,
 ): Promise<void> {
+  const ttl = expiresAfterDays(new Date(at), ctx.retention.deletedRecordsDays);
   let next = 0;
   const worker = async () => {
     while (next < ids.length) {
@@ -169,10 +175,12 @@ export async function markDeleted(
           new UpdateCommand({
             TableName: ctx.table,
             Key: Keys.record(siteId, entity, id),
-            UpdateExpression: `SET deleted_at = :at, #d.deleted_at = :at${changedBy ? ", changed_by = :by" : ""}`,
+            UpdateExpression: `SET deleted_at = :at, #d.deleted_at = :at, expires_at = :ttl${changedBy ? ", changed_by = :by" : ""}`,
             ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(deleted_at)",
             ExpressionAttributeNames: { "#d": "data" },
-            ExpressionAttributeValues: changedBy ? { ":at": at, ":by": changedBy } : { ":at": at },
+            ExpressionAttributeValues: changedBy
+              ? { ":at": at, ":ttl": ttl, ":by": changedBy }
+              : { ":at": at, ":ttl": ttl },
           }),
         )
         .catch((e: Error) => {

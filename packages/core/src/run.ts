@@ -8,6 +8,7 @@ import * as z from "zod";
 import type { Ctx } from "./context";
 import { Entity, REQUIRED_ENTITIES } from "./entity";
 import { VisibleError } from "./error";
+import { expiresAfterDays } from "./retention";
 import * as SiteStore from "./site";
 import { applyIf, batchWrite, listPage, type Page, putRequest, queryAll } from "./store/db";
 import { Keys } from "./store/keys";
@@ -508,9 +509,13 @@ export async function logOf(ctx: Ctx, runId: string): Promise<LogEntry[]> {
 
 // ---- quarantine ------------------------------------------------------------------------------------
 
+/**
+ * Keeps the records a run rejected, with why. Their raw copies (which may hold personal data that failed
+ * validation) expire after `ctx.retention.rejectedRecordsDays`, sooner than the run and its log.
+ */
 export async function quarantine(ctx: Ctx, runId: string, records: InvalidRecord[]): Promise<void> {
   if (records.length === 0) return;
-  const ttl = expiresAt(ctx);
+  const ttl = expiresAfterDays(ctx.now(), ctx.retention.rejectedRecordsDays);
   await batchWrite(
     ctx,
     records.map((r, i) =>

@@ -92,7 +92,17 @@ const TemplateUrl = z
   }, "must be an http(s) URL")
   .transform((v) => v.replace(/\/+$/, ""));
 
-const ApiKey = z.string().trim().min(1, "required").max(512);
+/**
+ * An API key is sent in an HTTP header: printable ASCII only. A control character (CR/LF: header injection)
+ * or a non-ASCII one (a key pasted with a typographic dash or a no-break space) is refused at registration,
+ * not discovered as a failing sync.
+ */
+const ApiKey = z
+  .string()
+  .trim()
+  .min(1, "required")
+  .max(512)
+  .regex(/^[\x20-\x7e]+$/, "printable ASCII only (no control or non-ASCII characters)");
 
 export const CreateSite = z.object({
   id: SiteId.optional(),
@@ -240,11 +250,43 @@ export async function listWithDeleting(ctx: Ctx): Promise<{ sites: Site[]; delet
   return { sites, deleting };
 }
 
+/** `https://a.example:8443`: where a key is sent (scheme, host and port). */
+const originOf = (url: string): string => new URL(url).origin;
+
+/**
+ * Changes a site. Custody of its API key: a `template_url` on another origin needs the `api_key` in the same
+ * request, so an edit can never send the stored key to a new host; the write is conditioned on the URL it
+ * was checked against.
+ */
 export async function update(ctx: Ctx, siteId: string, input: UpdateSite): Promise<Site> {
   const patch = UpdateSite.parse(input);
-  if (patch.template_url) await assertTemplateUrlShape(patch.template_url, ctx.production);
   const sets: string[] = ["updated_at = :now"];
   const values: Record<string, unknown> = { ":now": isoNow(ctx.now()) };
+  let condition = "attribute_exists(pk) AND attribute_not_exists(deleting)";
+  if (patch.template_url) {
+    await assertTemplateUrlShape(patch.template_url, ctx.production);
+    const current = await getItem(ctx, siteId);
+    if (!current || current.deleting) throw notFound(siteId);
+    if (originOf(current.template_url) !== originOf(patch.template_url) && patch.api_key === undefined) {
+      throw new VisibleError(
+        "invalid_request",
+        "api_key_required",
+        `template_url moves the site to another origin (${originOf(patch.template_url)}): give the site's api_key in the same request, so the stored key is never sent to a new host`,
+        // In the shape of a validation error, so a form shows it under the API key field.
+        {
+          issues: [
+            {
+              location: "json",
+              path: "api_key",
+              message: "required when template_url moves to another origin",
+            },
+          ],
+        },
+      );
+    }
+    condition += " AND template_url = :was";
+    values[":was"] = current.template_url;
+  }
   const names: Record<string, string> = {};
   if (patch.name !== undefined) {
     sets.push("#name = :name");
@@ -274,7 +316,7 @@ export async function update(ctx: Ctx, siteId: string, input: UpdateSite): Promi
         TableName: ctx.table,
         Key: keyOnly(siteId),
         UpdateExpression: `SET ${sets.join(", ")}`,
-        ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(deleting)",
+        ConditionExpression: condition,
         ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
         ExpressionAttributeValues: values,
         ReturnValues: "ALL_NEW",
@@ -282,8 +324,15 @@ export async function update(ctx: Ctx, siteId: string, input: UpdateSite): Promi
     );
     return toSite(SiteItem.parse(out.Attributes));
   } catch (e) {
-    if ((e as Error).name === "ConditionalCheckFailedException") throw notFound(siteId);
-    throw e;
+    if ((e as Error).name !== "ConditionalCheckFailedException") throw e;
+    if (patch.template_url && (await getItem(ctx, siteId))) {
+      throw new VisibleError(
+        "conflict",
+        "site_changed",
+        "The site's template_url changed during this edit; read the site again and retry",
+      );
+    }
+    throw notFound(siteId);
   }
 }
 

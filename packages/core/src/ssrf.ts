@@ -12,7 +12,10 @@ import { BlockList, isIP, type LookupFunction } from "node:net";
 import { Readable } from "node:stream";
 import { VisibleError } from "./error";
 
+// Two lists: a BlockList checks an IPv4 address against IPv6 rules too (as `::ffff:a.b.c.d`), so with the
+// IPv4-mapped range below in the same list every IPv4 address would be refused.
 const blocked = new BlockList();
+const blockedV6 = new BlockList();
 for (const [net, prefix] of [
   ["0.0.0.0", 8],
   ["10.0.0.0", 8],
@@ -31,16 +34,25 @@ for (const [net, prefix] of [
 ] as const) {
   blocked.addSubnet(net, prefix, "ipv4");
 }
+/**
+ * IPv6 forms that embed an IPv4 address are refused whatever that address is: IPv4-compatible (`::/96`,
+ * which also holds `::` and `::1`), IPv4-mapped (`::ffff:0:0/96`), NAT64 (`64:ff9b::/96`, `64:ff9b:1::/48`)
+ * and 6to4 (`2002::/16`). A Template has no reason to be reached through one, and each can lead to an
+ * internal IPv4 address by a path the IPv4 list would not see.
+ */
 for (const [net, prefix] of [
-  ["::", 128],
-  ["::1", 128],
+  ["::", 96],
+  ["::ffff:0:0", 96],
+  ["64:ff9b::", 96],
+  ["64:ff9b:1::", 48],
+  ["2002::", 16],
   ["100::", 64],
   ["2001:db8::", 32],
   ["fc00::", 7],
   ["fe80::", 10],
   ["ff00::", 8],
 ] as const) {
-  blocked.addSubnet(net, prefix, "ipv6");
+  blockedV6.addSubnet(net, prefix, "ipv6");
 }
 
 const METADATA_HOSTS = new Set([
@@ -54,11 +66,7 @@ const METADATA_HOSTS = new Set([
 export const isBlockedAddress = (address: string): boolean => {
   const family = isIP(address);
   if (family === 0) return true;
-  if (family === 6) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-    if (mapped?.[1]) return isBlockedAddress(mapped[1]);
-    return blocked.check(address, "ipv6");
-  }
+  if (family === 6) return blockedV6.check(address, "ipv6");
   return blocked.check(address, "ipv4");
 };
 

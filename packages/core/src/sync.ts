@@ -171,6 +171,8 @@ export const StartInput = z.object({
   entities: z.array(Entity).min(1).optional(),
   /** Skip entities already waiting in an earlier, not yet started run (webhook storms, overlapping ticks). */
   coalesce: z.boolean().default(false),
+  /** Hold the run's messages back this long (SQS delay; webhook bursts, webhook.ts). */
+  delaySeconds: z.number().int().min(0).max(900).optional(),
 });
 export type StartInput = z.input<typeof StartInput>;
 
@@ -241,13 +243,14 @@ async function startMany(
   opts: { siteLastRun?: boolean } = {},
 ): Promise<Started[]> {
   const settled = await Promise.allSettled(
-    inputs.map(async ({ siteId, trigger, coalesce, entities: asked }) => {
+    inputs.map(async ({ siteId, trigger, coalesce, entities: asked, delaySeconds }) => {
       const wanted = [...new Set(asked ?? ALL_ENTITIES)].sort(
         (a, b) => ALL_ENTITIES.indexOf(a) - ALL_ENTITIES.indexOf(b),
       );
       const runId = createId("run");
       const entities = coalesce ? await Pending.claim(ctx, siteId, wanted, runId) : wanted;
-      return { siteId, trigger, runId, entities, coalesced: wanted.filter((e) => !entities.includes(e)) };
+      const coalesced = wanted.filter((e) => !entities.includes(e));
+      return { siteId, trigger, runId, entities, coalesced, delaySeconds };
     }),
   );
   const claims = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
@@ -263,9 +266,10 @@ async function startMany(
   }
   await enqueue(
     ctx,
-    toCreate.flatMap(({ siteId, trigger, entities, runId }) =>
+    toCreate.flatMap(({ siteId, trigger, entities, runId, delaySeconds }) =>
       entities.map((entity) => ({
         body: { v: 1 as const, run_id: runId, site_id: siteId, entity, trigger, lease_waits: 0 },
+        ...(delaySeconds ? { delaySeconds } : {}),
       })),
     ),
   );

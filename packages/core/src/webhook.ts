@@ -5,10 +5,16 @@
  *   X-Template-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(webhook_secret, "<t>.<raw body>")>
  *
  * Several `v1=` may be present (during a rotation both secrets work for 24 h). A stale timestamp, a bad
- * signature and an unknown site all get the same 401, so a caller learns nothing about which sites exist.
+ * signature and an unknown site all get the same 401 after the same work (one read, one HMAC per secret
+ * tried), so a caller learns nothing about which sites exist, not even from the time the answer takes.
+ *
+ * Replays: `event_id` is required and remembered for 48 h, and a signature is only good for 300 s, so the
+ * same signed call sent again is accepted once. Bursts: webhook-triggered syncs of a site start at most once
+ * per `minIntervalSeconds`; an event inside the interval queues its sync to start when the interval ends
+ * (SQS delay), and every later event of the burst for the same entities folds into that waiting sync.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
-import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import type { Ctx } from "./context";
 import { ALL_ENTITIES, type Entity } from "./entity";
@@ -25,13 +31,18 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export const RATE_LIMIT_PER_MINUTE = 120;
 /** How long an `event_id` is remembered. */
 const EVENT_TTL_SECONDS = 48 * 3600;
+/** Webhook-triggered syncs of one site start at most once per this many seconds (SQS delays up to 900). */
+export const MIN_SYNC_INTERVAL_SECONDS = 30;
+
+/** Checked against when the site is unknown, so that case costs one HMAC like a known site's. */
+const DECOY_SECRET = `whsec_${randomBytes(32).toString("base64url")}`;
 
 export const WebhookEvent = z.string().regex(/^[a-z_]{1,64}$/, "lowercase words joined by _");
 
 export const WebhookBody = z.object({
   event: WebhookEvent,
   site_id: z.string().min(1).max(64),
-  event_id: z.string().min(1).max(128).optional(),
+  event_id: z.string().min(1).max(128),
 });
 export type WebhookBody = z.infer<typeof WebhookBody>;
 
@@ -95,6 +106,13 @@ export interface WebhookResult {
   coalesced?: Entity[];
   /** True when the site's run in progress (`run_id`) was joined instead of starting another. */
   joined?: boolean;
+  /** The sync waits this long: another webhook-triggered sync of the site started less than the interval ago. */
+  delayed_seconds?: number;
+}
+
+export interface ReceiveOptions {
+  /** Minimum interval between webhook-triggered sync starts of one site (0 turns it off). */
+  minIntervalSeconds?: number;
 }
 
 /**
@@ -105,6 +123,7 @@ export async function receive(
   ctx: Ctx,
   rawBody: string,
   signature: string | undefined,
+  opts: ReceiveOptions = {},
 ): Promise<WebhookResult> {
   if (Buffer.byteLength(rawBody) > MAX_BODY_BYTES) {
     throw new VisibleError(
@@ -123,14 +142,15 @@ export async function receive(
   const siteId = z.object({ site_id: z.string().min(1).max(64) }).safeParse(json);
   if (!siteId.success) throw new VisibleError("invalid_request", "invalid_body", "site_id is required");
   const secrets = await SiteStore.webhookSecrets(ctx, siteId.data.site_id);
-  if (secrets.length === 0 || !verify(secrets, signature, rawBody, ctx.now())) throw unauthorized();
+  const verified = verify(secrets.length > 0 ? secrets : [DECOY_SECRET], signature, rawBody, ctx.now());
+  if (secrets.length === 0 || !verified) throw unauthorized();
 
   const body = WebhookBody.safeParse(json);
   if (!body.success) {
     throw new VisibleError(
       "invalid_request",
       "invalid_body",
-      "The webhook body must be {event, site_id, event_id?}",
+      "The webhook body must be {event, site_id, event_id}: event_id (a unique id of the event, e.g. a UUID) is required",
       {
         issues: body.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`),
       },
@@ -144,24 +164,88 @@ export async function receive(
     });
   }
   await rateLimit(ctx, site_id);
-  if (event_id && !(await firstSighting(ctx, site_id, event_id))) {
+  if (!(await firstSighting(ctx, site_id, event_id))) {
     return { accepted: true, entities, duplicate: true };
   }
   const site = await SiteStore.get(ctx, site_id);
   if (!site.enabled) return { accepted: true, entities: [], coalesced: entities };
+  const interval = opts.minIntervalSeconds ?? MIN_SYNC_INTERVAL_SECONDS;
+  const slot = interval > 0 ? await nextSlot(ctx, site_id, interval) : { delay: 0 };
   const started: Started = await start(ctx, {
     siteId: site_id,
     trigger: "webhook",
     entities,
     coalesce: true,
+    ...(slot.delay > 0 ? { delaySeconds: slot.delay } : {}),
   });
+  // A sync queued for the end of the interval counts as that interval's start: the next one waits after it.
+  if (started.run && slot.startsAt !== undefined) await pushSlot(ctx, site_id, slot.startsAt, interval);
   return {
     accepted: true,
     entities,
     ...(started.run ? { run_id: started.run.run_id } : {}),
     ...(started.joined ? { run_id: started.joined, joined: true } : {}),
     ...(started.coalesced.length ? { coalesced: started.coalesced } : {}),
+    ...(started.run && slot.delay > 0 ? { delayed_seconds: slot.delay } : {}),
   };
+}
+
+/**
+ * When a webhook-triggered sync of the site may start: now (and the next one not before `interval`
+ * seconds), or at `startsAt`, the end of the interval of the last one, `delay` seconds from now.
+ */
+async function nextSlot(
+  ctx: Ctx,
+  siteId: string,
+  interval: number,
+): Promise<{ delay: number; startsAt?: number }> {
+  const now = epochSeconds(ctx.now());
+  try {
+    await ctx.db.send(
+      new UpdateCommand({
+        TableName: ctx.table,
+        Key: Keys.webhookSlot(siteId),
+        UpdateExpression: "SET next_at = :next, expires_at = :exp, #type = :type",
+        ConditionExpression: "attribute_not_exists(next_at) OR next_at <= :now",
+        ExpressionAttributeNames: { "#type": "type" },
+        ExpressionAttributeValues: {
+          ":now": now,
+          ":next": now + interval,
+          ":exp": now + interval + 3600,
+          ":type": "webhook_slot",
+        },
+      }),
+    );
+    return { delay: 0 };
+  } catch (e) {
+    if ((e as Error).name !== "ConditionalCheckFailedException") throw e;
+  }
+  const out = await ctx.db.send(
+    new GetCommand({ TableName: ctx.table, Key: Keys.webhookSlot(siteId), ConsistentRead: true }),
+  );
+  const nextAt = Number(out.Item?.next_at ?? now);
+  const delay = Math.min(900, Math.max(0, nextAt - now));
+  return delay > 0 ? { delay, startsAt: nextAt } : { delay: 0 };
+}
+
+async function pushSlot(ctx: Ctx, siteId: string, startsAt: number, interval: number): Promise<void> {
+  await ctx.db
+    .send(
+      new UpdateCommand({
+        TableName: ctx.table,
+        Key: Keys.webhookSlot(siteId),
+        UpdateExpression: "SET next_at = :next, expires_at = :exp",
+        ConditionExpression: "next_at = :was",
+        ExpressionAttributeValues: {
+          ":was": startsAt,
+          ":next": startsAt + interval,
+          ":exp": startsAt + interval + 3600,
+        },
+      }),
+    )
+    .catch((e: Error) => {
+      if (e.name !== "ConditionalCheckFailedException") throw e;
+    });
 }
 
 async function firstSighting(ctx: Ctx, siteId: string, eventId: string): Promise<boolean> {

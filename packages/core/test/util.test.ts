@@ -168,9 +168,37 @@ describe("SSRF guard", () => {
     "::ffff:10.0.0.1",
     "0.0.0.0",
   ])("blocks %s", (ip) => expect(isBlockedAddress(ip)).toBe(true));
-  it.each(["93.184.216.34", "2606:4700::1111"])("allows %s", (ip) =>
+  it.each(["93.184.216.34", "8.8.8.8", "2606:4700::1111", "2a01:4f8::1"])("allows %s", (ip) =>
     expect(isBlockedAddress(ip)).toBe(false),
   );
+
+  // IPv6 forms that embed an IPv4 address are refused whatever the IPv4 address, public ones included.
+  it.each([
+    ["IPv4-mapped, dotted", "::ffff:8.8.8.8"],
+    ["IPv4-mapped, hex", "::ffff:7f00:1"],
+    ["IPv4-compatible (::/96)", "::8.8.8.8"],
+    ["IPv4-compatible, loopback in hex", "::7f00:1"],
+    ["NAT64 (64:ff9b::/96)", "64:ff9b::808:808"],
+    ["NAT64, dotted", "64:ff9b::a9fe:a9fe"],
+    ["local-use NAT64 (64:ff9b:1::/48)", "64:ff9b:1::a00:1"],
+    ["6to4 (2002::/16)", "2002:a9fe:a9fe::1"],
+    ["6to4 of a public address", "2002:808:808::1"],
+  ])("blocks %s: %s", (_label, ip) => expect(isBlockedAddress(ip)).toBe(true));
+
+  it("refuses a production Template URL written with an IPv6 form that embeds IPv4", async () => {
+    for (const host of [
+      "[::ffff:a9fe:a9fe]",
+      "[64:ff9b::a9fe:a9fe]",
+      "[2002:a9fe:a9fe::]",
+      "[::a9fe:a9fe]",
+    ]) {
+      await expect(assertTemplateUrlShape(`https://${host}/`, true)).rejects.toThrow(/private or reserved/);
+    }
+    const url = new URL("https://artiste.example.org/");
+    await expect(assertFetchAllowed(url, true, async () => ["64:ff9b::a00:5"])).rejects.toThrow(
+      /resolves to a private/,
+    );
+  });
 
   it("requires https and a public host in production only", async () => {
     await expect(assertTemplateUrlShape("http://example.org", true)).rejects.toThrow(/https/);

@@ -14,13 +14,18 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, resolve, sep } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
+import { uiSecurityHeaders } from "../../../stacks/settings";
 import { LocalRuntimeError } from "./errors";
 
-export type FetchHandler = (request: Request) => Response | Promise<Response>;
+/**
+ * `env` is what `@hono/node-server` passes along (the Node request, whose socket gives the caller's address
+ * for the audit log); the apps read it as `c.env`.
+ */
+export type FetchHandler = (request: Request, env?: unknown) => Response | Promise<Response>;
 
 /** Anything with a Hono-style `fetch` (both apps are Hono apps). */
 export interface FetchApp {
-  fetch: (request: Request) => Response | Promise<Response>;
+  fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
 }
 
 export const WEBHOOK_ROUTE = { method: "POST", path: "/api/sync/webhook/template" } as const;
@@ -43,11 +48,11 @@ const isApiPath = (path: string) => path === "/api" || path.startsWith("/api/");
 /** Dispatches a request to the app that serves it in AWS. */
 export function createRouter(deps: RouterDeps): FetchHandler {
   const serveStatic = createStaticHandler(deps.web);
-  return (request) => {
+  return (request, env) => {
     const path = new URL(request.url).pathname;
     if (request.method === WEBHOOK_ROUTE.method && path === WEBHOOK_ROUTE.path)
-      return deps.webhook.fetch(request);
-    if (isApiPath(path)) return deps.api.fetch(request);
+      return deps.webhook.fetch(request, env);
+    if (isApiPath(path)) return deps.api.fetch(request, env);
     return serveStatic(request);
   };
 }
@@ -90,7 +95,11 @@ export const REVALIDATE = "no-cache";
 export const cacheControlOf = (urlPath: string): string =>
   HASHED_ASSET.test(urlPath) ? IMMUTABLE : REVALIDATE;
 
-const BASE_HEADERS = { "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin" };
+/**
+ * The headers CloudFront adds in AWS (stacks/web.ts): CSP, HSTS, no framing, referrer policy, nosniff. Images
+ * may also come from loopback over http here, where the local and demo Templates run.
+ */
+const BASE_HEADERS = uiSecurityHeaders(["http://127.0.0.1:*", "http://localhost:*"]);
 
 const plain = (status: number, text: string, headers: Record<string, string> = {}) =>
   new Response(`${text}\n`, {
@@ -105,7 +114,7 @@ const plain = (status: number, text: string, headers: Record<string, string> = {
 
 const BUILDING_PAGE = `<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><meta http-equiv="refresh" content="3"><title>artworksdigital Dashboard</title></head>
-<body style="font-family: system-ui, sans-serif; margin: 3rem">
+<body>
 <p>L'interface est en cours de construction… cette page se recharge toute seule.</p>
 <p>The UI is being built… this page reloads by itself. The API is already served at <a href="/api/health">/api</a>.</p>
 </body></html>
@@ -214,7 +223,7 @@ export function createStaticHandler(web: () => WebState): FetchHandler {
 
 const STARTING_PAGE = `<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><meta http-equiv="refresh" content="2"><title>artworksdigital Dashboard</title></head>
-<body style="font-family: system-ui, sans-serif; margin: 3rem">
+<body>
 <p>Le Dashboard démarre… cette page se recharge toute seule.</p>
 <p>The Dashboard is starting… this page reloads by itself.</p>
 </body></html>
@@ -249,7 +258,9 @@ export interface LocalHttpServer {
 
 /** Listens on 127.0.0.1:`port` (0 = a free port). A port in use is a `LocalRuntimeError("port_in_use")`. */
 export async function listen(handler: FetchHandler, port: number): Promise<LocalHttpServer> {
-  const server = createAdaptorServer({ fetch: (request: Request) => handler(request) }) as Server;
+  const server = createAdaptorServer({
+    fetch: (request: Request, env: unknown) => handler(request, env),
+  }) as Server;
   // Requests in flight when stop() comes get a bounded time; keep-alive sockets do not hold the process.
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {

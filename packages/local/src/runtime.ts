@@ -280,7 +280,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     // The port first: a port already taken is said at once, not after the JVM's start. Until everything
     // is ready it answers 503 ("starting").
     let route: FetchHandler = startingHandler;
-    const http: LocalHttpServer = await listen((request) => route(request), port);
+    const http: LocalHttpServer = await listen((request, env) => route(request, env), port);
     undo.push(() => http.close());
     if (!options.dynamoEndpoint) await assertJavaPresent();
 

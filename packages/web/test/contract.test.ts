@@ -165,3 +165,54 @@ describe("the UI reads what the server writes", () => {
     }
   });
 });
+
+describe("access: the UI reads the caller, tokens and audit entries as the server writes them", () => {
+  it("knows the server's roles and ranks them the same way", async () => {
+    const { ROLES: serverRoles, allows: serverAllows } = await import("@dashboard/core/role");
+    const { allows } = await import("../src/lib/roles");
+    expect(Ui.Role.options).toEqual(serverRoles);
+    for (const role of serverRoles) {
+      for (const required of serverRoles) expect(allows(role, required)).toBe(serverAllows(role, required));
+    }
+  });
+
+  it("knows every audit action and outcome the server records", async () => {
+    const { AuditAction, AuditOutcome } = await import("@dashboard/core/audit");
+    const { AUDIT_ACTIONS, AUDIT_OUTCOMES } = await import("../src/lib/audit");
+    expect([...AUDIT_ACTIONS]).toEqual(AuditAction.options);
+    expect([...AUDIT_OUTCOMES]).toEqual(AuditOutcome.options);
+  });
+
+  it("parses a caller, a token and an audit entry", async () => {
+    const { Actor } = await import("@dashboard/core/role");
+    const { TokenInfo } = await import("@dashboard/core/token");
+    const { AuditEntry } = await import("@dashboard/core/audit");
+    const me = bothAccept(Actor, Ui.Me, { token_id: "tok_0123456789abcdef", name: "Marie", role: "viewer" });
+    expect(me.role).toBe("viewer");
+    const token = bothAccept(TokenInfo, Ui.TokenInfo, {
+      token_id: "tok_0123456789abcdef",
+      name: "Comptable",
+      role: "viewer",
+      status: "revoked",
+      created_at: "2025-03-01T10:00:00.000Z",
+      created_by: "bootstrap",
+      revoked_at: "2025-03-02T10:00:00.000Z",
+      revoked_by: "Marie",
+    });
+    expect(token.status).toBe("revoked");
+    const entry = bothAccept(AuditEntry, Ui.AuditEntry, {
+      audit_id: "aud_01J",
+      at: "2025-03-01T10:00:00.000Z",
+      actor: { token_id: "bootstrap", name: "bootstrap", role: "owner" },
+      action: "site.updated",
+      target: { type: "site", id: "atelier" },
+      site_id: "atelier",
+      fields: ["name"],
+      outcome: "success",
+      status: 200,
+      ip: "203.0.113.7",
+      user_agent: "curl/8",
+    });
+    expect(entry.fields).toEqual(["name"]);
+  });
+});

@@ -81,9 +81,16 @@ export const Keys = {
   pending: (siteId: string) => ({ pk: `PENDING#${siteId}`, sk: "PENDING" }),
   /** A webhook `event_id` already accepted. */
   webhookEvent: (siteId: string, eventId: string) => ({ pk: `WEBHOOK#${siteId}`, sk: `EVENT#${eventId}` }),
+  /** When the next webhook-triggered sync of a site may start (webhook.ts, the minimum interval). */
+  webhookSlot: (siteId: string) => ({ pk: `WEBHOOK#${siteId}`, sk: "SLOT" }),
   /** Webhook rate limit window counter. */
   webhookRate: (siteId: string, window: number) => ({ pk: `WEBHOOK#${siteId}`, sk: `RATE#${window}` }),
-  /** An admin token, stored as its SHA-256. */
+  /** A named admin token, stored as its SHA-256 (token.ts); its id is a prefix of that hash. */
   adminToken: (hash: string) => ({ pk: "ADMIN_TOKENS", sk: hash }),
   adminTokenPartition: "ADMIN_TOKENS",
+  /** One audit entry; the log is one partition sorted by time (`<ISO time>#<ulid>`), read newest first. */
+  auditPartition: "AUDIT",
+  audit: (at: string, id: string) => ({ pk: "AUDIT", sk: `${at}#${id}` }),
+  /** Sort-key bounds of the entries between two ISO instants (inclusive). */
+  auditRange: (from: string, to: string) => ({ from, to: `${to}#~` }),
 } as const;

@@ -1,16 +1,18 @@
 /**
  * The admin API (API-CONTRACT.md): one OpenAPIHono app serving every `/api` route, its OpenAPI document at
- * `/api/openapi.json`, bearer authentication on everything but the health check and the document, one body
- * limit, one error mapping. The Lambda entry point (`api.ts`) and the local runtime serve this same app.
+ * `/api/openapi.json`, bearer authentication, roles and the audit trail on everything but the health check
+ * and the document (auth.ts), `Cache-Control: no-store` on every answer, one body limit, one error mapping.
+ * The Lambda entry point (`api.ts`) and the local runtime serve this same app.
  */
 import type { AdminTokens } from "@dashboard/core/auth";
 import type { Ctx } from "@dashboard/core/context";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { adminAuth } from "./auth";
-import { errorHandler, notFoundHandler, payloadTooLarge, validationHook } from "./errors";
+import { errorHandler, noStore, notFoundHandler, payloadTooLarge, validationHook } from "./errors";
 import { type HttpLogger, requestLogging } from "./logging";
 import { type ApiApp, type ApiEnv, json, publicErrors, SECURITY_SCHEME } from "./openapi";
+import { registerAccessRoutes } from "./routes/access";
 import { registerRecordRoutes } from "./routes/records";
 import { registerSiteRoutes } from "./routes/sites";
 import { registerSyncRoutes } from "./routes/sync";
@@ -46,20 +48,23 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   const limit = deps.bodyLimitBytes ?? ADMIN_BODY_LIMIT_BYTES;
 
   app.use("*", requestLogging(deps.logger));
-  app.use("/api/*", adminAuth(deps.tokens));
+  app.use("*", noStore);
+  app.use("/api/*", adminAuth(deps));
   app.use("/api/*", bodyLimit({ maxSize: limit, onError: payloadTooLarge(limit) }));
 
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
   registerSiteRoutes(app, deps.ctx);
   registerSyncRoutes(app, deps.ctx, deps.wait);
   registerRecordRoutes(app, deps.ctx);
+  registerAccessRoutes(app, deps.ctx);
 
   // The webhook is served by its own app (and Lambda); it is listed here so the document covers all of /api.
   app.openAPIRegistry.registerPath(webhookRoute);
   app.openAPIRegistry.registerComponent("securitySchemes", SECURITY_SCHEME, {
     type: "http",
     scheme: "bearer",
-    description: "An admin token: `Authorization: Bearer <token>`",
+    description:
+      "An admin token: `Authorization: Bearer <token>`. Each route states the role it needs (`x-required-role`: viewer < operator < owner).",
   });
   // Built on the first request for it, then kept: every cold start of the API would otherwise pay for a
   // document that is rarely asked for (about a third of the function's init; docs/performance.md). The tests

@@ -12,7 +12,7 @@
  */
 import { VisibleError } from "@dashboard/core/error";
 import { z } from "@hono/zod-openapi";
-import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { routePath } from "hono/route";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -149,3 +149,12 @@ export const payloadTooLarge = (maxBytes: number) => (c: Context) =>
     reason: "payload_too_large",
     message: `The request body is over ${maxBytes} bytes`,
   });
+
+/**
+ * Every API answer is `Cache-Control: no-store`: it may carry personal data or a secret shown once, and no
+ * browser, proxy or CDN may keep it. Set after the handler, so error answers carry it too.
+ */
+export const noStore: MiddlewareHandler = async (c, next) => {
+  await next();
+  c.header("Cache-Control", "no-store");
+};

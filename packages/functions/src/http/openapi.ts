@@ -1,5 +1,12 @@
-/** Small helpers for route definitions: JSON content, documented error responses, bearer security. */
-import { type OpenAPIHono, z } from "@hono/zod-openapi";
+/**
+ * Small helpers for route definitions: JSON content, documented error responses, bearer security, and
+ * `adminRoute`, the one way to define an admin route: its required role (and, for a change or a read of
+ * personal data, its audit action) is part of its definition, documented in the OpenAPI document and
+ * enforced by the authentication middleware (auth.ts), which refuses any admin route that has none.
+ */
+import type { AuditAction } from "@dashboard/core/audit";
+import type { Actor, Role } from "@dashboard/core/role";
+import { createRoute, type OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import { ErrorBody } from "./errors";
 import type { RequestIdVariables } from "./logging";
 
@@ -24,7 +31,8 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
 
 const ERROR_DESCRIPTIONS = {
   400: "Invalid request (`invalid_request`): a bad parameter, body or cursor",
-  401: "Missing or wrong credentials (`unauthorized`)",
+  401: "Missing, wrong, revoked or expired token (`unauthorized`; reason `token_revoked`, `token_expired`)",
+  403: "The token's role may not do this (`forbidden`, reason `role_forbidden`)",
   404: "Not found (`not_found`)",
   409: "Conflict (`conflict`)",
   413: "Body too large (`payload_too_large`)",
@@ -48,5 +56,51 @@ export const publicErrors = <S extends ErrorStatus>(...statuses: S[]) =>
     [...new Set<ErrorStatus>([...statuses, 500])].map((s) => [s, json(ErrorBody, ERROR_DESCRIPTIONS[s])]),
   ) as Record<S | 500, ReturnType<typeof json<typeof ErrorBody>>>;
 
-export type ApiEnv = { Variables: RequestIdVariables };
+export interface AccessVariables {
+  /** The authenticated caller (set by the authentication middleware on every admin route). */
+  actor: Actor;
+  /** What a create action made, when the path does not name it (for the audit entry). */
+  auditTarget?: { type: "site" | "token"; id: string };
+}
+
+export type ApiEnv = { Variables: RequestIdVariables & AccessVariables };
 export type ApiApp = OpenAPIHono<ApiEnv>;
+
+/** Who may call an admin route, and what the audit log records of it. */
+export interface Access {
+  role: Role;
+  /** Recorded for every call, whatever its outcome (`personal_data.read`: only when seen in clear). */
+  audit?: AuditAction;
+}
+
+const ROLE_SENTENCE: Record<Role, string> = {
+  viewer: "**Role:** viewer or above (any valid token).",
+  operator: "**Role:** operator or owner.",
+  owner: "**Role:** owner.",
+};
+
+/** `/api/sites/{site_id}` → `/api/sites/:site_id`, the path Hono matches. */
+export const honoPath = (openApiPath: string): string => openApiPath.replace(/\{([a-z_]+)\}/g, ":$1");
+
+const ACCESS = new Map<string, Access>();
+
+/** The access rule of a route, by the method and Hono path it is served at. */
+export const accessOf = (method: string, path: string): Access | undefined =>
+  ACCESS.get(`${method.toUpperCase()} ${path}`);
+
+/**
+ * An admin route: bearer security, the role in its description and as `x-required-role`, 401 and 403 among
+ * its responses, and its access rule registered for the authentication middleware.
+ */
+export function adminRoute<const R extends RouteConfig>(access: Access, config: R) {
+  const route = createRoute({
+    ...config,
+    security: BEARER,
+    description: [config.description, ROLE_SENTENCE[access.role]].filter(Boolean).join("\n\n"),
+    "x-required-role": access.role,
+    ...(access.audit ? { "x-audit-action": access.audit } : {}),
+    responses: { ...config.responses, ...errors(403) },
+  });
+  ACCESS.set(`${config.method.toUpperCase()} ${honoPath(config.path)}`, access);
+  return route;
+}

@@ -4,6 +4,11 @@
  * components. Only what exists at the HTTP layer alone is defined here: query-string coercion, path
  * parameters, list envelopes and the seed's sync summary.
  */
+import {
+  AuditAction as CoreAuditAction,
+  AuditEntry as CoreAuditEntry,
+  AuditOutcome as CoreAuditOutcome,
+} from "@dashboard/core/audit";
 import { Entity } from "@dashboard/core/entity";
 import {
   CustomRequest as CoreCustomRequest,
@@ -13,6 +18,7 @@ import {
   User as CoreUser,
   ListFilter,
 } from "@dashboard/core/record";
+import { Actor as CoreActor } from "@dashboard/core/role";
 import {
   EntityResult as CoreEntityResult,
   InvalidRecord as CoreInvalidRecord,
@@ -27,6 +33,11 @@ import {
 } from "@dashboard/core/site";
 import { StatsHistory as CoreStatsHistory } from "@dashboard/core/stats";
 import { StartInput } from "@dashboard/core/sync";
+import {
+  CreateToken as CoreCreateToken,
+  TokenCreated as CoreTokenCreated,
+  TokenInfo as CoreTokenInfo,
+} from "@dashboard/core/token";
 import { z } from "@hono/zod-openapi";
 import { named } from "./openapi";
 
@@ -205,3 +216,24 @@ export const SyncSummary = z
   })
   .openapi("SyncSummary");
 export type SyncSummary = z.infer<typeof SyncSummary>;
+
+// ---- access: tokens, the caller, the audit log ------------------------------------------------------
+
+export const TokenInfo = named(CoreTokenInfo, "Token");
+export const CreateToken = named(CoreCreateToken, "CreateToken");
+export const TokenCreated = named(CoreTokenCreated, "TokenCreated");
+export const TokenList = z.object({ items: z.array(TokenInfo) }).openapi("TokenList");
+export const TokenParams = z.object({ token_id: pathParam("token_id", z.string().min(1).max(64)) });
+export const Me = named(
+  CoreActor.extend({ expires_at: z.string().optional().describe("When this token stops working, if ever") }),
+  "Me",
+);
+export const AuditEntry = named(CoreAuditEntry, "AuditEntry");
+export const AuditQuery = Paging.extend({
+  actor: text("A token id or a token name (exact)"),
+  action: CoreAuditAction.optional(),
+  site_id: text("Only entries about this site"),
+  outcome: CoreAuditOutcome.optional(),
+  from: z.iso.datetime({ offset: true }).optional().openapi({ description: "Entries at or after (ISO)" }),
+  to: z.iso.datetime({ offset: true }).optional().openapi({ description: "Entries at or before (ISO)" }),
+});

@@ -9,7 +9,7 @@ import * as Webhook from "@dashboard/core/webhook";
 import { createRoute, z } from "@hono/zod-openapi";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { errorHandler, notFoundHandler, payloadTooLarge } from "./errors";
+import { errorHandler, noStore, notFoundHandler, payloadTooLarge } from "./errors";
 import { type HttpLogger, type RequestIdVariables, requestIdOf, requestLogging } from "./logging";
 import { json, named, publicErrors } from "./openapi";
 
@@ -32,6 +32,10 @@ export const WebhookAccepted = z
       .array(Entity)
       .optional()
       .openapi({ description: "Entities already queued by an earlier event, not queued again" }),
+    delayed_seconds: z.number().int().optional().openapi({
+      description:
+        "The run waits this long: a webhook-triggered sync of the site started less than the minimum interval ago",
+    }),
   })
   .openapi("WebhookAccepted");
 export type WebhookAccepted = z.infer<typeof WebhookAccepted>;
@@ -51,7 +55,10 @@ export const webhookRoute = createRoute({
     body: { required: true, ...json(named(Webhook.WebhookBody, "WebhookEvent"), "The event") },
   },
   responses: {
-    202: json(WebhookAccepted, "Accepted (also for a repeated event_id, which is ignored)"),
+    202: json(
+      WebhookAccepted,
+      "Accepted (also for a repeated event_id, which is ignored; and within a burst, folded or delayed)",
+    ),
     ...publicErrors(400, 401, 413, 429),
   },
 });
@@ -59,17 +66,22 @@ export const webhookRoute = createRoute({
 export interface WebhookDeps {
   ctx: Ctx;
   logger: HttpLogger;
+  /** Minimum interval between webhook-triggered syncs of a site (default `Webhook.MIN_SYNC_INTERVAL_SECONDS`). */
+  minIntervalSeconds?: number;
 }
 
 export function createWebhookApp(deps: WebhookDeps): Hono<{ Variables: RequestIdVariables }> {
   const app = new Hono<{ Variables: RequestIdVariables }>();
   app.use("*", requestLogging(deps.logger));
+  app.use("*", noStore);
   app.post(
     WEBHOOK_PATH,
     bodyLimit({ maxSize: Webhook.MAX_BODY_BYTES, onError: payloadTooLarge(Webhook.MAX_BODY_BYTES) }),
     async (c) => {
       const raw = await c.req.text();
-      const result = await Webhook.receive(deps.ctx, raw, c.req.header(Webhook.SIGNATURE_HEADER));
+      const result = await Webhook.receive(deps.ctx, raw, c.req.header(Webhook.SIGNATURE_HEADER), {
+        ...(deps.minIntervalSeconds !== undefined ? { minIntervalSeconds: deps.minIntervalSeconds } : {}),
+      });
       const body: WebhookAccepted = {
         accepted: true,
         entities: result.entities,
@@ -77,12 +89,14 @@ export function createWebhookApp(deps: WebhookDeps): Hono<{ Variables: RequestId
         ...(result.joined ? { joined: true } : {}),
         ...(result.duplicate ? { duplicate: true } : {}),
         ...(result.coalesced?.length ? { coalesced: result.coalesced } : {}),
+        ...(result.delayed_seconds ? { delayed_seconds: result.delayed_seconds } : {}),
       };
       deps.logger.info("webhook accepted", {
         request_id: requestIdOf(c),
         entities: body.entities,
         run_id: body.run_id,
         duplicate: body.duplicate ?? false,
+        delayed_seconds: body.delayed_seconds,
       });
       return c.json(body, 202);
     },

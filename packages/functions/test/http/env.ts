@@ -53,7 +53,9 @@ export async function createEnv(prefix: string): Promise<TestEnv> {
     logger,
     wait: { intervalMs: 50, maxIntervalMs: 250 },
   });
-  const webhook = createWebhookApp({ ctx, logger });
+  // The minimum interval between webhook syncs is off here (each test sends events back to back); the
+  // webhook tests that are about it build an app with it on.
+  const webhook = createWebhookApp({ ctx, logger, minIntervalSeconds: 0 });
 
   const receive = async (): Promise<Message[]> => {
     const out = await sqs.send(

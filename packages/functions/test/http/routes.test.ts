@@ -107,6 +107,17 @@ describe("admin authentication", () => {
     expect(errorOf(res)).toMatchObject({ code: "not_found", reason: "route_not_found" });
   });
 
+  it("answers every API request with Cache-Control: no-store, errors included", async () => {
+    const answers = [
+      await call(app, "GET", "/api/health", { token: null }),
+      await call(app, "GET", OPENAPI_PATH, { token: null }),
+      await call(app, "GET", "/api/sites", { token: null }),
+      await call(app, "GET", "/api/no-such-thing"),
+    ];
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 401, 404]);
+    for (const res of answers) expect(res.headers.get("cache-control")).toBe("no-store");
+  });
+
   it("never logs a token", () => {
     expect(logs.length).toBeGreaterThan(0);
     expect(logText(logs)).not.toContain(ADMIN_TOKEN);

@@ -108,17 +108,67 @@ describe("GET /api/sites", () => {
 });
 
 describe("PATCH /api/sites/{site_id}", () => {
-  it("changes name, URL and enabled", async () => {
+  it("changes name, URL (same origin) and enabled", async () => {
     const res = await api("PATCH", "/api/sites/atelier-claire", {
-      json: { name: "Atelier Claire D.", template_url: "https://claire-d.example.com", enabled: false },
+      json: {
+        name: "Atelier Claire D.",
+        template_url: "https://claire.example.com/boutique",
+        enabled: false,
+      },
     });
     expect(res.status).toBe(200);
     expect(parse(SiteSchema, res)).toMatchObject({
       name: "Atelier Claire D.",
-      template_url: "https://claire-d.example.com",
+      template_url: "https://claire.example.com/boutique",
       enabled: false,
     });
     expect(parse(SiteSchema, await api("GET", "/api/sites/atelier-claire")).enabled).toBe(false);
+  });
+
+  it("refuses to move a site to another origin without its api_key, and changes nothing", async () => {
+    const before = parse(SiteSchema, await api("GET", "/api/sites/atelier-claire"));
+    for (const url of [
+      "https://attacker.example.net",
+      "http://claire.example.com/boutique",
+      "https://claire.example.com:8443/boutique",
+    ]) {
+      const res = await api("PATCH", "/api/sites/atelier-claire", { json: { template_url: url, name: "X" } });
+      expect({ url, status: res.status }).toEqual({ url, status: 400 });
+      expect(errorOf(res)).toMatchObject({ code: "invalid_request", reason: "api_key_required" });
+      expect(errorOf(res).details).toMatchObject({ issues: [{ path: "api_key" }] });
+    }
+    expect(parse(SiteSchema, await api("GET", "/api/sites/atelier-claire"))).toEqual(before);
+    expect(await Sites.apiKey(env.ctx, "atelier-claire")).toBe(API_KEY);
+  });
+
+  it("moves a site to another origin when the request carries its api_key", async () => {
+    const res = await api("PATCH", "/api/sites/atelier-claire", {
+      json: { template_url: "https://claire-d.example.com", api_key: OTHER_KEY },
+    });
+    expect(res.status).toBe(200);
+    expect(parse(SiteSchema, res).template_url).toBe("https://claire-d.example.com");
+    expect(await Sites.apiKey(env.ctx, "atelier-claire")).toBe(OTHER_KEY);
+    // Back where the other tests expect it, with its own key.
+    const back = await api("PATCH", "/api/sites/atelier-claire", {
+      json: { template_url: "https://claire.example.com/boutique", api_key: API_KEY },
+    });
+    expect(back.status).toBe(200);
+  });
+
+  it("refuses an API key with a control or non-ASCII character", async () => {
+    for (const key of [
+      "tpl-key\r\nX-Evil: 1",
+      "tpl-key\u0000abc",
+      "tpl\u2011key-1234",
+      "tpl-key\u00a0abcd",
+    ]) {
+      const res = await create({ id: "atelier-bad-key", api_key: key });
+      expect({ key, status: res.status }).toEqual({ key, status: 400 });
+      expect(JSON.stringify(errorOf(res).details)).toContain("api_key");
+      const patched = await api("PATCH", "/api/sites/atelier-claire", { json: { api_key: key } });
+      expect(patched.status).toBe(400);
+    }
+    expect((await api("GET", "/api/sites/atelier-bad-key")).status).toBe(404);
   });
 
   it("replaces the API key without ever returning it", async () => {

@@ -5,9 +5,9 @@
  */
 import { sign } from "@dashboard/core/webhook";
 import { SiteCreated, WebhookSecret } from "@dashboard/functions/http/schemas";
-import { WEBHOOK_PATH, WebhookAccepted } from "@dashboard/functions/http/webhook-app";
+import { createWebhookApp, WEBHOOK_PATH, WebhookAccepted } from "@dashboard/functions/http/webhook-app";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { call, errorOf, logText, parse } from "./client";
+import { call, collectingLogger, errorOf, logText, parse } from "./client";
 import { createEnv, type TestEnv } from "./env";
 
 let env: TestEnv;
@@ -29,8 +29,10 @@ const post = (body: string, signature: string | null) =>
     },
   });
 
+let events = 0;
+/** A signed body, with a fresh `event_id` unless the test gives one. */
 const event = (fields: Record<string, unknown> = {}) =>
-  JSON.stringify({ event: "painting_updated", site_id: siteId, ...fields });
+  JSON.stringify({ event: "painting_updated", site_id: siteId, event_id: `evt-${++events}`, ...fields });
 
 async function runsOf(site: string): Promise<string[]> {
   const res = await call(env.api, "GET", `/api/sync/runs?site_id=${site}&limit=200`);
@@ -66,6 +68,7 @@ describe("POST /api/sync/webhook/template", () => {
     const body = event({ event_id: "evt-1" });
     const res = await post(body, header(secret, body));
     expect(res.status).toBe(202);
+    expect(res.headers.get("cache-control")).toBe("no-store");
     const accepted = parse(WebhookAccepted, res);
     expect(accepted).toMatchObject({ accepted: true, entities: ["paintings", "stats"] });
     expect(accepted.run_id).toMatch(/^run_/);
@@ -116,7 +119,7 @@ describe("POST /api/sync/webhook/template", () => {
   });
 
   it("refuses an unknown site with the same 401", async () => {
-    const body = JSON.stringify({ event: "painting_updated", site_id: "no-such-site" });
+    const body = JSON.stringify({ event: "painting_updated", site_id: "no-such-site", event_id: "evt-x" });
     const res = await post(body, header(secret, body));
     expect(res.status).toBe(401);
     expect(errorOf(res).reason).toBe("invalid_signature");
@@ -184,6 +187,60 @@ describe("POST /api/sync/webhook/template", () => {
       const res = await post(body, signature(body));
       expect({ label, status: res.status }).toEqual({ label, status: 202 });
     }
+  });
+
+  it("requires an event_id: a signed event without one is refused with 400, and starts nothing", async () => {
+    const body = JSON.stringify({ event: "painting_updated", site_id: siteId });
+    const res = await post(body, header(secret, body));
+    expect(res.status).toBe(400);
+    expect(errorOf(res)).toMatchObject({ code: "invalid_request", reason: "invalid_body" });
+    expect(errorOf(res).message).toContain("event_id");
+    expect(await runsOf(siteId)).toEqual([]);
+  });
+
+  it("accepts the very same signed call once: a replay of its signature starts nothing", async () => {
+    const body = event({ event: "exhibition_updated" });
+    const signature = header(secret, body);
+    const first = await post(body, signature);
+    expect(parse(WebhookAccepted, first).run_id).toBeDefined();
+    const replay = await post(body, signature);
+    expect(replay.status).toBe(202);
+    expect(parse(WebhookAccepted, replay)).toMatchObject({ duplicate: true });
+    expect(parse(WebhookAccepted, replay).run_id).toBeUndefined();
+    expect(await runsOf(siteId)).toHaveLength(1);
+  });
+
+  it("folds a burst: within the minimum interval a sync is delayed to its end, and later events join it", async () => {
+    const throttled = createWebhookApp({
+      ctx: env.ctx,
+      logger: collectingLogger([]),
+      minIntervalSeconds: 60,
+    });
+    const send = (body: string) =>
+      call(throttled, "POST", WEBHOOK_PATH, {
+        token: null,
+        body,
+        headers: { "content-type": "application/json", "x-template-signature": header(secret, body) },
+      });
+    const first = parse(WebhookAccepted, await send(event({ event: "painting_updated" })));
+    expect(first.run_id).toBeDefined();
+    expect(first.delayed_seconds).toBeUndefined();
+    expect((await env.takeMessages()).map((m) => m.run_id)).toEqual([first.run_id, first.run_id]);
+
+    // Another entity inside the interval: a run, held back until the interval is over.
+    const second = parse(WebhookAccepted, await send(event({ event: "user_updated" })));
+    expect(second.run_id).toBeDefined();
+    expect(second.delayed_seconds).toBeGreaterThan(0);
+    expect(second.delayed_seconds).toBeLessThanOrEqual(60);
+    // The rest of the burst for that entity folds into the waiting run: no new run, nothing queued.
+    for (let i = 0; i < 5; i++) {
+      const more = parse(WebhookAccepted, await send(event({ event: "user_created" })));
+      expect(more.run_id).toBeUndefined();
+      expect(more.coalesced).toEqual(["users"]);
+    }
+    expect(await runsOf(siteId)).toHaveLength(2);
+    // The delayed message is not deliverable yet.
+    expect(await env.takeMessages()).toEqual([]);
   });
 
   it("answers 404 for other paths and methods", async () => {

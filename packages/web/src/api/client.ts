@@ -9,10 +9,12 @@
  */
 import type { z } from "zod";
 import {
+  AuditList,
   ErrorBody,
   Exhibition,
   Health,
   InvalidList,
+  Me,
   Order,
   Painting,
   page,
@@ -26,6 +28,10 @@ import {
   SiteStats,
   type SiteUpdateInput,
   SyncStarted,
+  TokenCreated,
+  type TokenCreateInput,
+  TokenInfo,
+  TokenList,
   User,
   WebhookSecret,
 } from "./schemas";
@@ -118,6 +124,16 @@ const clampLimit = (limit: number | undefined): number | undefined =>
   limit === undefined ? undefined : Math.min(200, Math.max(1, Math.trunc(limit)));
 
 const seg = (value: string): string => encodeURIComponent(value);
+
+export interface AuditFilters {
+  actor?: string | undefined;
+  action?: string | undefined;
+  site_id?: string | undefined;
+  outcome?: string | undefined;
+  /** ISO instants, inclusive. */
+  from?: string | undefined;
+  to?: string | undefined;
+}
 
 export function createApi(options: ApiOptions) {
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
@@ -241,6 +257,14 @@ export function createApi(options: ApiOptions) {
       list("/orders", Order, { ...filters }, paging),
     listExhibitions: (filters: ExhibitionFilters, paging: PageQuery = {}) =>
       list("/exhibitions", Exhibition, { ...filters }, paging),
+
+    me: (signal?: AbortSignal) => request("GET", "/me", { schema: Me, signal }),
+    listTokens: (signal?: AbortSignal) => request("GET", "/tokens", { schema: TokenList, signal }),
+    createToken: (input: TokenCreateInput) =>
+      request("POST", "/tokens", { body: input, schema: TokenCreated }),
+    revokeToken: (tokenId: string) => request("DELETE", `/tokens/${seg(tokenId)}`, { schema: TokenInfo }),
+    listAudit: (filters: AuditFilters, paging: PageQuery = {}) =>
+      list("/audit", AuditList.shape.items.element, { ...filters }, paging),
 
     getSettings: (siteId: string, signal?: AbortSignal) =>
       request("GET", `/sites/${seg(siteId)}/settings`, { schema: SiteSettings, signal }),

@@ -273,3 +273,53 @@ export const SiteStats = z.looseObject({
   history: z.array(StatsPoint).default([]),
 });
 export type SiteStats = z.infer<typeof SiteStats>;
+
+// ---- access: the caller, named tokens, the audit log -----------------------------------------------------
+
+export const Role = z.enum(["viewer", "operator", "owner"]);
+export type Role = z.infer<typeof Role>;
+
+export const Me = z.looseObject({ token_id: z.string(), name: z.string(), role: Role, expires_at: text });
+export type Me = z.infer<typeof Me>;
+
+export const TokenInfo = z.looseObject({
+  token_id: z.string(),
+  name: z.string(),
+  role: z.string(),
+  status: z.string(),
+  created_at: z.string(),
+  created_by: z.string(),
+  expires_at: text,
+  last_used_at: text,
+  revoked_at: text,
+  revoked_by: text,
+});
+export type TokenInfo = z.infer<typeof TokenInfo>;
+export const TokenList = z.object({ items: z.array(TokenInfo) });
+export const TokenCreated = z.object({ token: z.string(), info: TokenInfo });
+
+/** The token form: a name (the person or the script), a role, an optional expiry (a day, inclusive). */
+export const TokenCreateInput = z.object({
+  name: z.string().trim().min(1, "required").max(100, "too_long"),
+  role: Role,
+  expires_at: z.string().optional(),
+});
+export type TokenCreateInput = z.infer<typeof TokenCreateInput>;
+
+export const AuditEntry = z.looseObject({
+  audit_id: z.string(),
+  at: z.string(),
+  actor: z.looseObject({ token_id: z.string(), name: z.string(), role: z.string() }),
+  action: z.string(),
+  target: z.looseObject({ type: z.string(), id: z.string() }).nullish(),
+  site_id: text,
+  fields: z.array(z.string()).nullish(),
+  outcome: z.string(),
+  status: z.number(),
+  reason: text,
+  ip: text,
+  forwarded_for: text,
+  user_agent: text,
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+export const AuditList = page(AuditEntry);

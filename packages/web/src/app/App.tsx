@@ -1,11 +1,16 @@
 /**
- * The application: the sign-in gate, then the shell (navigation, language, sign-out) around the screen the
- * hash names. A 401 from any request ends the session and comes back here with a message.
+ * The application: the sign-in gate, then the shell (navigation, language, who is signed in, sign-out)
+ * around the screen the hash names. The session starts by asking the API who the token is (`/api/me`): its
+ * role decides which screens and actions are offered. A 401 from any request (a revoked or expired token
+ * included) ends the session and comes back here with a message.
  */
 import { type FormEvent, useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
-import { ApiError, configuredBaseUrl, createApi } from "../api/client";
+import { type Api, ApiError, configuredBaseUrl, createApi } from "../api/client";
 import { LANGS, type Lang, type MessageKey } from "../lib/i18n";
+import type { Action } from "../lib/roles";
 import { href, type Route, type RouteName } from "../lib/router";
+import { AccessScreen } from "../screens/Access";
+import { AuditScreen } from "../screens/Audit";
 import { ExhibitionsScreen } from "../screens/Exhibitions";
 import { NotFoundScreen } from "../screens/NotFound";
 import { OrdersScreen } from "../screens/Orders";
@@ -17,15 +22,24 @@ import { SettingsScreen } from "../screens/Settings";
 import { SitesScreen } from "../screens/Sites";
 import { StatsScreen } from "../screens/Stats";
 import { UsersScreen } from "../screens/Users";
-import { Button, ErrorState, Toasts } from "../ui/components";
+import { Button, ErrorState, Loading, Toasts } from "../ui/components";
 import { Icon, type IconName } from "../ui/icons";
-import { I18nProvider, SessionProvider, useI18n, useSession } from "./context";
+import { I18nProvider, SessionProvider, useCan, useI18n, useSession } from "./context";
+import { useAsync } from "./hooks";
 import { useRoute } from "./router";
 import { clearToken, readLang, readToken, saveLang, saveToken } from "./session";
 
 const baseUrl = configuredBaseUrl(import.meta.env);
 
-type EndReason = "expired" | "signed_out";
+type EndReason = "expired" | "revoked" | "token_expired" | "signed_out";
+
+/** Why a 401 ended the session, from the API's reason. */
+const endReasonOf = (error: ApiError): EndReason =>
+  error.reason === "token_revoked"
+    ? "revoked"
+    : error.reason === "token_expired"
+      ? "token_expired"
+      : "expired";
 
 export function App() {
   const [lang, setLangState] = useState<Lang>(readLang);
@@ -50,7 +64,11 @@ export function App() {
   const api = useMemo(
     () =>
       token
-        ? createApi({ baseUrl, getToken: () => token, onUnauthorized: () => endSession("expired") })
+        ? createApi({
+            baseUrl,
+            getToken: () => token,
+            onUnauthorized: (error) => endSession(endReasonOf(error)),
+          })
         : null,
     [token, endSession],
   );
@@ -58,9 +76,7 @@ export function App() {
   return (
     <I18nProvider lang={lang} setLang={setLang}>
       {api ? (
-        <SessionProvider api={api} signOut={signOut}>
-          <Shell />
-        </SessionProvider>
+        <SessionGate api={api} signOut={signOut} />
       ) : (
         <SignIn
           ended={ended}
@@ -72,6 +88,30 @@ export function App() {
         />
       )}
     </I18nProvider>
+  );
+}
+
+/** Asks the API who the token is, then opens the session with that identity and role. */
+function SessionGate({ api, signOut }: { api: Api; signOut: () => void }) {
+  const { t } = useI18n();
+  const me = useAsync((signal) => api.me(signal), [api]);
+  if (me.data) {
+    return (
+      <SessionProvider api={api} me={me.data} signOut={signOut}>
+        <Shell />
+      </SessionProvider>
+    );
+  }
+  return (
+    <div className="signin">
+      <div className="signin-card card" data-testid="session-loading">
+        {me.error ? (
+          <ErrorState error={me.error} onRetry={() => me.refresh()} />
+        ) : (
+          <Loading label={t("session.loading")} />
+        )}
+      </div>
+    </div>
   );
 }
 
@@ -103,6 +143,7 @@ function SignIn({ ended, onSignedIn }: { ended: EndReason | null; onSignedIn: (t
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [refused, setRefused] = useState(false);
+  const [refusedReason, setRefusedReason] = useState<string | undefined>(undefined);
   const inputId = useId();
   const inputRef = useRef<HTMLInputElement>(null);
 
@@ -122,12 +163,14 @@ function SignIn({ ended, onSignedIn }: { ended: EndReason | null; onSignedIn: (t
     setError(null);
     setRefused(false);
     try {
-      // A token is accepted when an admin route accepts it; it is stored only then.
-      await createApi({ baseUrl, getToken: () => candidate }).listSites();
+      // A token is accepted when the API says who it is; it is stored only then.
+      await createApi({ baseUrl, getToken: () => candidate }).me();
       onSignedIn(candidate);
     } catch (err) {
-      if (err instanceof ApiError && (err.status === 401 || err.status === 403)) setRefused(true);
-      else setError(err);
+      if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+        setRefused(true);
+        setRefusedReason(err.reason);
+      } else setError(err);
       setBusy(false);
     }
   };
@@ -141,9 +184,15 @@ function SignIn({ ended, onSignedIn }: { ended: EndReason | null; onSignedIn: (t
         </div>
         <h1>{t("signin.title")}</h1>
         <p className="muted">{t("signin.intro")}</p>
-        {ended === "expired" && !refused ? (
-          <p className="notice notice-warning" role="alert" data-testid="signin-expired">
-            {t("signin.expired")}
+        {ended && ended !== "signed_out" && !refused ? (
+          <p className="notice notice-warning" role="alert" data-testid="signin-expired" data-reason={ended}>
+            {t(
+              ended === "revoked"
+                ? "signin.revoked"
+                : ended === "token_expired"
+                  ? "signin.token_expired"
+                  : "signin.expired",
+            )}
           </p>
         ) : null}
         {ended === "signed_out" && !refused && !error ? (
@@ -168,7 +217,13 @@ function SignIn({ ended, onSignedIn }: { ended: EndReason | null; onSignedIn: (t
             />
             {refused ? (
               <p className="field-error" id={`${inputId}-error`} role="alert" data-testid="signin-error">
-                {t("signin.refused")}
+                {t(
+                  refusedReason === "token_revoked"
+                    ? "signin.revoked"
+                    : refusedReason === "token_expired"
+                      ? "signin.token_expired"
+                      : "signin.refused",
+                )}
               </p>
             ) : null}
           </div>
@@ -211,6 +266,8 @@ interface NavItem {
   route: RouteName;
   label: MessageKey;
   icon: IconName;
+  /** Shown only to roles that may do this. */
+  needs?: Action;
 }
 
 const NAV: ReadonlyArray<{ group: MessageKey; items: NavItem[] }> = [
@@ -232,7 +289,14 @@ const NAV: ReadonlyArray<{ group: MessageKey; items: NavItem[] }> = [
       { route: "settings", label: "nav.settings", icon: "settings" },
     ],
   },
-  { group: "nav.group.admin", items: [{ route: "sites", label: "nav.sites", icon: "sites" }] },
+  {
+    group: "nav.group.admin",
+    items: [
+      { route: "sites", label: "nav.sites", icon: "sites" },
+      { route: "access", label: "nav.access", icon: "lock", needs: "tokens.manage" },
+      { route: "audit", label: "nav.audit", icon: "audit", needs: "audit.read" },
+    ],
+  },
 ];
 
 const navOf = (route: Route): RouteName | null => {
@@ -242,6 +306,7 @@ const navOf = (route: Route): RouteName | null => {
 
 function Shell() {
   const { t } = useI18n();
+  const can = useCan();
   const route = useRoute();
   const [menuOpen, setMenuOpen] = useState(false);
   const active = navOf(route);
@@ -303,20 +368,22 @@ function Shell() {
             <div key={section.group} className="nav-group">
               <p className="nav-group-title">{t(section.group)}</p>
               <ul>
-                {section.items.map((item) => (
-                  <li key={item.route}>
-                    <a
-                      href={href(item.route)}
-                      className="nav-link"
-                      aria-current={active === item.route ? "page" : undefined}
-                      data-testid={`nav-${item.route}`}
-                      onClick={() => setMenuOpen(false)}
-                    >
-                      <Icon name={item.icon} />
-                      <span>{t(item.label)}</span>
-                    </a>
-                  </li>
-                ))}
+                {section.items
+                  .filter((item) => !item.needs || can(item.needs))
+                  .map((item) => (
+                    <li key={item.route}>
+                      <a
+                        href={href(item.route)}
+                        className="nav-link"
+                        aria-current={active === item.route ? "page" : undefined}
+                        data-testid={`nav-${item.route}`}
+                        onClick={() => setMenuOpen(false)}
+                      >
+                        <Icon name={item.icon} />
+                        <span>{t(item.label)}</span>
+                      </a>
+                    </li>
+                  ))}
               </ul>
             </div>
           ))}
@@ -347,6 +414,7 @@ function Shell() {
             <Brand />
           </div>
           <div className="topbar-actions">
+            <Identity />
             <LangSwitch />
             <SignOutButton />
           </div>
@@ -357,6 +425,16 @@ function Shell() {
       </div>
       <Toasts />
     </div>
+  );
+}
+
+function Identity() {
+  const { t } = useI18n();
+  const { me } = useSession();
+  return (
+    <span className="muted small hide-sm" data-testid="signed-in-as" data-role={me.role}>
+      {t("session.signed_in_as", { name: me.name, role: t(`role.${me.role}`) })}
+    </span>
   );
 }
 
@@ -392,6 +470,10 @@ function Screen({ route }: { route: Route }) {
       return <RunDetailScreen key={route.params.id} runId={route.params.id ?? ""} route={route} />;
     case "stats":
       return <StatsScreen route={route} />;
+    case "access":
+      return <AccessScreen />;
+    case "audit":
+      return <AuditScreen route={route} />;
     default:
       return <NotFoundScreen path={route.path} />;
   }

@@ -4,7 +4,7 @@
  */
 import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from "react";
 import type { Api } from "../api/client";
-import type { Site } from "../api/schemas";
+import type { Me, Site } from "../api/schemas";
 import {
   type Lang,
   type MessageKey,
@@ -13,6 +13,7 @@ import {
   translatePlural,
   type Vars,
 } from "../lib/i18n";
+import { type Action, can } from "../lib/roles";
 import { type AsyncState, useAsync } from "./hooks";
 
 export interface I18n {
@@ -59,6 +60,8 @@ export interface Toast {
 
 interface Session {
   api: Api;
+  /** Who is signed in, with which role (`GET /api/me`, read when the session starts). */
+  me: Me;
   signOut: () => void;
   sites: AsyncState<{ items: Site[] }>;
   toasts: Toast[];
@@ -72,10 +75,12 @@ let toastIds = 0;
 
 export function SessionProvider({
   api,
+  me,
   signOut,
   children,
 }: {
   api: Api;
+  me: Me;
   signOut: () => void;
   children: ReactNode;
 }) {
@@ -94,8 +99,8 @@ export function SessionProvider({
     [dismissToast],
   );
   const value = useMemo<Session>(
-    () => ({ api, signOut, sites, toasts, notify, dismissToast }),
-    [api, signOut, sites, toasts, notify, dismissToast],
+    () => ({ api, me, signOut, sites, toasts, notify, dismissToast }),
+    [api, me, signOut, sites, toasts, notify, dismissToast],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
@@ -107,6 +112,12 @@ export function useSession(): Session {
 }
 
 export const useApi = (): Api => useSession().api;
+
+/** Whether the signed-in token's role may do `action`: the UI hides what it may not. */
+export function useCan(): (action: Action) => boolean {
+  const { role } = useSession().me;
+  return useCallback((action: Action) => can(role, action), [role]);
+}
 
 /** The sites known to the Dashboard, and a lookup of their names by id. */
 export function useSites(): { sites: Site[]; byId: Map<string, Site>; state: AsyncState<{ items: Site[] }> } {

@@ -14,6 +14,8 @@ export const ROUTES = {
   runs: "/runs",
   run: "/runs/:id",
   stats: "/stats",
+  access: "/access",
+  audit: "/audit",
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

@@ -21,7 +21,7 @@ import {
   SiteSelect,
 } from "../ui/components";
 import { Icon } from "../ui/icons";
-import { DeletedBadge, DeletedToggle, useTextFilter } from "./shared";
+import { DeletedBadge, DeletedToggle, EmailLink, useTextFilter } from "./shared";
 
 export const ORDERS_PAGE_SIZE = 50;
 
@@ -235,7 +235,7 @@ function OrderRows({ order, open, onToggle }: { order: Order; open: boolean; onT
           </span>
         </td>
         <td data-label={t("orders.col.email")}>
-          {order.email ? <a href={`mailto:${order.email}`}>{order.email}</a> : "—"}
+          <EmailLink email={order.email} />
         </td>
         <td data-label={t("orders.col.total")} className="num strong" data-testid="order-total">
           {formatMoney(order.total_price, lang)}

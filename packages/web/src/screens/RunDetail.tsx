@@ -5,7 +5,7 @@
  */
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import type { EntityResult, InvalidRecord, LogEntry } from "../api/schemas";
-import { useApi, useI18n, useSites } from "../app/context";
+import { useApi, useCan, useI18n, useSites } from "../app/context";
 import { useAsync, useLive, useNow, usePaged } from "../app/hooks";
 import { useQueryFilters } from "../app/router";
 import { formatDateTime, formatDuration, formatNumber, formatTime } from "../lib/format";
@@ -33,6 +33,8 @@ export function RunDetailScreen({ runId, route }: { runId: string; route: Route 
   const run = useAsync((signal) => api.getRun(runId, signal), [api, runId]);
   const active = run.data ? isActiveRun(run.data.status) : false;
   useLive(active, () => run.refresh({ silent: true }));
+  // Stopping a run is an operator's action, like starting one.
+  const can = useCan();
   const [confirmCancel, setConfirmCancel] = useState(false);
   const [cancelBusy, setCancelBusy] = useState(false);
   const [cancelError, setCancelError] = useState<unknown>(null);
@@ -84,7 +86,7 @@ export function RunDetailScreen({ runId, route }: { runId: string; route: Route 
               </span>
             ) : null}
             <RunStatusBadge status={data.status} />
-            {active && !data.cancel_requested_at ? (
+            {active && !data.cancel_requested_at && can("site.sync") ? (
               <Button
                 variant="danger"
                 size="sm"

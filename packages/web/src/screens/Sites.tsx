@@ -6,7 +6,7 @@
 import { type FormEvent, useCallback, useId, useMemo, useState } from "react";
 import { ApiError } from "../api/client";
 import { type Run, type Site, SiteCreateInput, SiteUpdateInput, ValidationIssues } from "../api/schemas";
-import { useApi, useI18n, useSession, useSites } from "../app/context";
+import { useApi, useCan, useI18n, useSession, useSites } from "../app/context";
 import { useLive, useNow } from "../app/hooks";
 import { formatDate, formatDateTime, formatRelative } from "../lib/format";
 import type { MessageKey } from "../lib/i18n";
@@ -38,6 +38,7 @@ type Watched = { runId: string; run?: Run; error?: unknown };
 export function SitesScreen() {
   const api = useApi();
   const { t } = useI18n();
+  const can = useCan();
   const { notify } = useSession();
   const { sites, state } = useSites();
   const [editing, setEditing] = useState<Editing | null>(null);
@@ -138,14 +139,16 @@ export function SitesScreen() {
         title={t("nav.sites")}
         subtitle={t("sites.subtitle")}
         actions={
-          <Button
-            variant="primary"
-            icon="plus"
-            onClick={() => setEditing({ mode: "create" })}
-            data-testid="site-add"
-          >
-            {t("sites.add")}
-          </Button>
+          can("site.create") ? (
+            <Button
+              variant="primary"
+              icon="plus"
+              onClick={() => setEditing({ mode: "create" })}
+              data-testid="site-add"
+            >
+              {t("sites.add")}
+            </Button>
+          ) : null
         }
       />
 
@@ -155,9 +158,11 @@ export function SitesScreen() {
         <ErrorState error={state.error} onRetry={() => state.refresh()} />
       ) : sorted.length === 0 ? (
         <EmptyState title={t("overview.no_sites")} hint={t("overview.no_sites_hint")}>
-          <Button variant="primary" icon="plus" onClick={() => setEditing({ mode: "create" })}>
-            {t("sites.add")}
-          </Button>
+          {can("site.create") ? (
+            <Button variant="primary" icon="plus" onClick={() => setEditing({ mode: "create" })}>
+              {t("sites.add")}
+            </Button>
+          ) : null}
         </EmptyState>
       ) : (
         <ul className="site-list">
@@ -251,6 +256,7 @@ function SiteRow({
   onDismissRun: () => void;
 }) {
   const { t, lang } = useI18n();
+  const can = useCan();
   const now = useNow(30_000);
   const run = site.last_run;
   return (
@@ -310,17 +316,19 @@ function SiteRow({
           </div>
         </dl>
       </div>
-      <div className="site-row-sync">
-        <Button
-          variant="primary"
-          icon="runs"
-          onClick={onSync}
-          busy={busy === "sync"}
-          data-testid="site-sync-now"
-        >
-          {t("sites.sync_now")}
-        </Button>
-      </div>
+      {can("site.sync") ? (
+        <div className="site-row-sync">
+          <Button
+            variant="primary"
+            icon="runs"
+            onClick={onSync}
+            busy={busy === "sync"}
+            data-testid="site-sync-now"
+          >
+            {t("sites.sync_now")}
+          </Button>
+        </div>
+      ) : null}
       {watched ? (
         <div className="site-live" data-testid="site-live-run" data-run-id={watched.runId}>
           <div className="site-live-head">
@@ -345,20 +353,26 @@ function SiteRow({
           )}
         </div>
       ) : null}
-      <div className="site-row-actions">
-        <Button size="sm" onClick={onEdit} data-testid="site-edit">
-          {t("sites.edit")}
-        </Button>
-        <Button size="sm" onClick={onToggle} busy={busy === "toggle"} data-testid="site-toggle">
-          {site.enabled ? t("sites.disable") : t("sites.enable")}
-        </Button>
-        <Button size="sm" onClick={onRotate} data-testid="site-rotate-secret">
-          {t("sites.rotate")}
-        </Button>
-        <Button size="sm" variant="danger" onClick={onDelete} data-testid="site-delete">
-          {t("sites.delete")}
-        </Button>
-      </div>
+      {can("site.edit") ? (
+        <div className="site-row-actions">
+          <Button size="sm" onClick={onEdit} data-testid="site-edit">
+            {t("sites.edit")}
+          </Button>
+          <Button size="sm" onClick={onToggle} busy={busy === "toggle"} data-testid="site-toggle">
+            {site.enabled ? t("sites.disable") : t("sites.enable")}
+          </Button>
+          {can("site.rotate_secret") ? (
+            <Button size="sm" onClick={onRotate} data-testid="site-rotate-secret">
+              {t("sites.rotate")}
+            </Button>
+          ) : null}
+          {can("site.delete") ? (
+            <Button size="sm" variant="danger" onClick={onDelete} data-testid="site-delete">
+              {t("sites.delete")}
+            </Button>
+          ) : null}
+        </div>
+      ) : null}
     </article>
   );
 }

@@ -24,7 +24,7 @@ import {
   PageHeader,
   SiteSelect,
 } from "../ui/components";
-import { DeletedBadge, DeletedToggle, useTextFilter } from "./shared";
+import { DeletedBadge, DeletedToggle, EmailLink, useTextFilter } from "./shared";
 
 export const USERS_PAGE_SIZE = 100;
 
@@ -173,7 +173,7 @@ export function UsersScreen({ route }: { route: Route }) {
                       </span>
                     </td>
                     <td data-label={t("users.col.email")}>
-                      {user.email ? <a href={`mailto:${user.email}`}>{user.email}</a> : "—"}
+                      <EmailLink email={user.email} />
                     </td>
                     <td data-label={t("users.col.role")}>
                       <RoleBadge role={user.role} />

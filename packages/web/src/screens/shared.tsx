@@ -73,3 +73,10 @@ export function DeletedBadge({ at }: { at: string | null | undefined }) {
     </Badge>
   );
 }
+
+/** An e-mail address as a mailto link; a masked one (what a viewer gets) is shown as text, not offered as a link. */
+export function EmailLink({ email }: { email: string | null | undefined }) {
+  if (!email) return <>—</>;
+  if (email.includes("***")) return <span data-testid="email-masked">{email}</span>;
+  return <a href={`mailto:${email}`}>{email}</a>;
+}

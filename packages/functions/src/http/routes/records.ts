@@ -5,9 +5,11 @@
  */
 import type { Ctx } from "@dashboard/core/context";
 import type { RecordEntity } from "@dashboard/core/entity";
+import { maskPersonalData } from "@dashboard/core/privacy";
 import * as Records from "@dashboard/core/record";
-import { createRoute, type z } from "@hono/zod-openapi";
-import { type ApiApp, BEARER, errors, json } from "../openapi";
+import { type Role, seesPersonalData } from "@dashboard/core/role";
+import type { z } from "@hono/zod-openapi";
+import { type Access, type ApiApp, adminRoute, errors, json } from "../openapi";
 import {
   CustomRequest,
   CustomRequestsQuery,
@@ -31,63 +33,89 @@ interface EntityApi<Q extends z.ZodObject, S extends z.ZodType> {
   query: Q;
   schema: S;
   summary: string;
+  /** Holds customers' or users' e-mail addresses: masked for viewers, audited when read in clear. */
+  personal: boolean;
 }
 
 const api = <Q extends z.ZodObject, S extends z.ZodType>(a: EntityApi<Q, S>) => a;
 
-const PAINTINGS = api({ entity: "paintings", query: PaintingsQuery, schema: Painting, summary: "Paintings" });
-const USERS = api({ entity: "users", query: UsersQuery, schema: User, summary: "Users" });
+const PAINTINGS = api({
+  entity: "paintings",
+  query: PaintingsQuery,
+  schema: Painting,
+  summary: "Paintings",
+  personal: false,
+});
+const USERS = api({ entity: "users", query: UsersQuery, schema: User, summary: "Users", personal: true });
 const ORDERS = api({
   entity: "orders",
   query: OrdersQuery,
   schema: Order,
   summary: "Orders (with their items), newest first",
+  personal: true,
 });
 const EXHIBITIONS = api({
   entity: "exhibitions",
   query: ExhibitionsQuery,
   schema: Exhibition,
   summary: "Exhibitions",
+  personal: false,
 });
 const CUSTOM_REQUESTS = api({
   entity: "custom_requests",
   query: CustomRequestsQuery,
   schema: CustomRequest,
   summary: "Custom requests, where the Template has them",
+  personal: true,
 });
 
+const PERSONAL_NOTE =
+  "E-mail addresses come masked (`j***@g***.com`) to a viewer; a read in clear (operator, owner) is recorded in the audit log.";
+
+const accessOf = (a: EntityApi<z.ZodObject, z.ZodType>): Access =>
+  a.personal ? { role: "viewer", audit: "personal_data.read" } : { role: "viewer" };
+
+const describe = (a: EntityApi<z.ZodObject, z.ZodType>, text?: string) =>
+  [text, a.personal ? PERSONAL_NOTE : undefined].filter(Boolean).join(" ") || undefined;
+
 const listRoute = <Q extends z.ZodObject, S extends z.ZodType>(a: EntityApi<Q, S>) =>
-  createRoute({
+  adminRoute(accessOf(a), {
     method: "get",
     path: `/api/${a.entity}`,
     tags,
     summary: `${a.summary}, across sites or of one`,
-    description:
+    description: describe(
+      a,
       "Records that disappeared from the Template are left out unless `include_deleted=true` (they carry `deleted_at`).",
-    security: BEARER,
+    ),
     request: { query: a.query },
     responses: { 200: json(page(a.schema), "A page of records"), ...errors(400) },
   });
 
 const getRoute = <Q extends z.ZodObject, S extends z.ZodType>(a: EntityApi<Q, S>) =>
-  createRoute({
+  adminRoute(accessOf(a), {
     method: "get",
     path: `/api/sites/{site_id}/${a.entity}/{id}`,
     tags,
     summary: `One record of a site (${a.entity})`,
-    security: BEARER,
+    description: describe(a),
     request: { params: RecordParams },
     responses: { 200: json(a.schema, "The record"), ...errors(400, 404) },
   });
 
 /** One page of an entity, each record parsed with its stored schema. */
+/** What a role may see of a record: a viewer gets personal data masked. */
+const shown = <T>(a: EntityApi<z.ZodObject, z.ZodType>, role: Role, record: T): T =>
+  a.personal && !seesPersonalData(role) ? maskPersonalData(record) : record;
+
 async function listPage<S extends z.ZodType>(
   ctx: Ctx,
   a: EntityApi<z.ZodObject, S>,
   query: unknown,
+  role: Role,
 ): Promise<{ items: z.output<S>[]; next_cursor?: string }> {
   const page = await Records.list(ctx, a.entity, Records.ListFilter.parse(query));
-  const items = page.items.map((item) => a.schema.parse(item));
+  const items = page.items.map((item) => shown(a, role, a.schema.parse(item)));
   return page.next_cursor ? { items, next_cursor: page.next_cursor } : { items };
 }
 
@@ -95,32 +123,41 @@ async function getOne<S extends z.ZodType>(
   ctx: Ctx,
   a: EntityApi<z.ZodObject, S>,
   params: { site_id: string; id: number },
+  role: Role,
 ): Promise<z.output<S>> {
-  return a.schema.parse(await Records.get(ctx, params.site_id, a.entity, params.id));
+  return shown(a, role, a.schema.parse(await Records.get(ctx, params.site_id, a.entity, params.id)));
 }
 
 export function registerRecordRoutes(app: ApiApp, ctx: Ctx): void {
   app.openapi(listRoute(PAINTINGS), async (c) =>
-    c.json(await listPage(ctx, PAINTINGS, c.req.valid("query")), 200),
+    c.json(await listPage(ctx, PAINTINGS, c.req.valid("query"), c.get("actor").role), 200),
   );
-  app.openapi(listRoute(USERS), async (c) => c.json(await listPage(ctx, USERS, c.req.valid("query")), 200));
-  app.openapi(listRoute(ORDERS), async (c) => c.json(await listPage(ctx, ORDERS, c.req.valid("query")), 200));
+  app.openapi(listRoute(USERS), async (c) =>
+    c.json(await listPage(ctx, USERS, c.req.valid("query"), c.get("actor").role), 200),
+  );
+  app.openapi(listRoute(ORDERS), async (c) =>
+    c.json(await listPage(ctx, ORDERS, c.req.valid("query"), c.get("actor").role), 200),
+  );
   app.openapi(listRoute(EXHIBITIONS), async (c) =>
-    c.json(await listPage(ctx, EXHIBITIONS, c.req.valid("query")), 200),
+    c.json(await listPage(ctx, EXHIBITIONS, c.req.valid("query"), c.get("actor").role), 200),
   );
   app.openapi(listRoute(CUSTOM_REQUESTS), async (c) =>
-    c.json(await listPage(ctx, CUSTOM_REQUESTS, c.req.valid("query")), 200),
+    c.json(await listPage(ctx, CUSTOM_REQUESTS, c.req.valid("query"), c.get("actor").role), 200),
   );
 
   app.openapi(getRoute(PAINTINGS), async (c) =>
-    c.json(await getOne(ctx, PAINTINGS, c.req.valid("param")), 200),
+    c.json(await getOne(ctx, PAINTINGS, c.req.valid("param"), c.get("actor").role), 200),
   );
-  app.openapi(getRoute(USERS), async (c) => c.json(await getOne(ctx, USERS, c.req.valid("param")), 200));
-  app.openapi(getRoute(ORDERS), async (c) => c.json(await getOne(ctx, ORDERS, c.req.valid("param")), 200));
+  app.openapi(getRoute(USERS), async (c) =>
+    c.json(await getOne(ctx, USERS, c.req.valid("param"), c.get("actor").role), 200),
+  );
+  app.openapi(getRoute(ORDERS), async (c) =>
+    c.json(await getOne(ctx, ORDERS, c.req.valid("param"), c.get("actor").role), 200),
+  );
   app.openapi(getRoute(EXHIBITIONS), async (c) =>
-    c.json(await getOne(ctx, EXHIBITIONS, c.req.valid("param")), 200),
+    c.json(await getOne(ctx, EXHIBITIONS, c.req.valid("param"), c.get("actor").role), 200),
   );
   app.openapi(getRoute(CUSTOM_REQUESTS), async (c) =>
-    c.json(await getOne(ctx, CUSTOM_REQUESTS, c.req.valid("param")), 200),
+    c.json(await getOne(ctx, CUSTOM_REQUESTS, c.req.valid("param"), c.get("actor").role), 200),
   );
 }

@@ -4,8 +4,7 @@ import * as Control from "@dashboard/core/control";
 import * as Settings from "@dashboard/core/settings";
 import * as Sites from "@dashboard/core/site";
 import * as Stats from "@dashboard/core/stats";
-import { createRoute } from "@hono/zod-openapi";
-import { type ApiApp, BEARER, errors, json } from "../openapi";
+import { type ApiApp, adminRoute, errors, json } from "../openapi";
 import {
   CreateSite,
   Site,
@@ -21,93 +20,114 @@ import {
 
 const tags = ["Sites"];
 
-export const createSiteRoute = createRoute({
-  method: "post",
-  path: "/api/sites",
-  tags,
-  summary: "Register a Template site",
-  description:
-    "The answer carries the site's webhook secret, shown this once. The API key is stored encrypted and never returned.",
-  security: BEARER,
-  request: { body: { required: true, ...json(CreateSite, "The site") } },
-  responses: { 201: json(SiteCreated, "Created"), ...errors(400, 409, 413) },
-});
+export const createSiteRoute = adminRoute(
+  { role: "operator", audit: "site.created" },
+  {
+    method: "post",
+    path: "/api/sites",
+    tags,
+    summary: "Register a Template site",
+    description:
+      "The answer carries the site's webhook secret, shown this once. The API key is stored encrypted and never returned.",
+    request: { body: { required: true, ...json(CreateSite, "The site") } },
+    responses: { 201: json(SiteCreated, "Created"), ...errors(400, 409, 413) },
+  },
+);
 
-export const listSitesRoute = createRoute({
-  method: "get",
-  path: "/api/sites",
-  tags,
-  summary: "Every site",
-  security: BEARER,
-  responses: { 200: json(SiteList, "The sites"), ...errors() },
-});
+export const listSitesRoute = adminRoute(
+  { role: "viewer" },
+  {
+    method: "get",
+    path: "/api/sites",
+    tags,
+    summary: "Every site",
+    responses: { 200: json(SiteList, "The sites"), ...errors() },
+  },
+);
 
-export const getSiteRoute = createRoute({
-  method: "get",
-  path: "/api/sites/{site_id}",
-  tags,
-  summary: "One site",
-  security: BEARER,
-  request: { params: SiteParams },
-  responses: { 200: json(Site, "The site"), ...errors(404) },
-});
+export const getSiteRoute = adminRoute(
+  { role: "viewer" },
+  {
+    method: "get",
+    path: "/api/sites/{site_id}",
+    tags,
+    summary: "One site",
+    request: { params: SiteParams },
+    responses: { 200: json(Site, "The site"), ...errors(404) },
+  },
+);
 
-export const updateSiteRoute = createRoute({
-  method: "patch",
-  path: "/api/sites/{site_id}",
-  tags,
-  summary: "Change a site's name, Template URL, API key, enabled flag or scan limits",
-  description: "Disabling a site (`enabled: false`) also cancels its runs in progress.",
-  security: BEARER,
-  request: { params: SiteParams, body: { required: true, ...json(UpdateSite, "The fields to change") } },
-  responses: { 200: json(Site, "The site, updated"), ...errors(400, 404, 413) },
-});
+export const updateSiteRoute = adminRoute(
+  { role: "operator", audit: "site.updated" },
+  {
+    method: "patch",
+    path: "/api/sites/{site_id}",
+    tags,
+    summary: "Change a site's name, Template URL, API key, enabled flag or scan limits",
+    description:
+      "A `template_url` on another origin (scheme, host or port) needs the site's `api_key` in the same request (400 `api_key_required` otherwise): a stored key is never sent to a new host. Disabling a site (`enabled: false`) also cancels its runs in progress.",
+    request: { params: SiteParams, body: { required: true, ...json(UpdateSite, "The fields to change") } },
+    responses: { 200: json(Site, "The site, updated"), ...errors(400, 404, 413) },
+  },
+);
 
-export const deleteSiteRoute = createRoute({
-  method: "delete",
-  path: "/api/sites/{site_id}",
-  tags,
-  summary: "Remove a site and everything synced from it",
-  description:
-    "Cancels the site's runs, refuses any further write for it and removes its data. Answers at once; when a sync was still writing, the last of the data goes in the background as soon as that sync stops (at its next page).",
-  security: BEARER,
-  request: { params: SiteParams },
-  responses: { 204: { description: "Removed" }, ...errors(404) },
-});
+export const deleteSiteRoute = adminRoute(
+  { role: "owner", audit: "site.deleted" },
+  {
+    method: "delete",
+    path: "/api/sites/{site_id}",
+    tags,
+    summary: "Remove a site and everything synced from it",
+    description:
+      "Cancels the site's runs, refuses any further write for it and removes its data. Answers at once; when a sync was still writing, the last of the data goes in the background as soon as that sync stops (at its next page).",
+    request: { params: SiteParams },
+    responses: { 204: { description: "Removed" }, ...errors(404) },
+  },
+);
 
-export const rotateWebhookSecretRoute = createRoute({
-  method: "post",
-  path: "/api/sites/{site_id}/webhook-secret",
-  tags,
-  summary: "Rotate the site's webhook secret",
-  description: "Returns the new secret, shown this once. The previous secret keeps working for 24 hours.",
-  security: BEARER,
-  request: { params: SiteParams },
-  responses: { 200: json(WebhookSecret, "The new secret"), ...errors(404) },
-});
+export const rotateWebhookSecretRoute = adminRoute(
+  { role: "owner", audit: "site.webhook_secret_rotated" },
+  {
+    method: "post",
+    path: "/api/sites/{site_id}/webhook-secret",
+    tags,
+    summary: "Rotate the site's webhook secret",
+    description: "Returns the new secret, shown this once. The previous secret keeps working for 24 hours.",
+    request: { params: SiteParams },
+    responses: { 200: json(WebhookSecret, "The new secret"), ...errors(404) },
+  },
+);
 
-export const siteSettingsRoute = createRoute({
-  method: "get",
-  path: "/api/sites/{site_id}/settings",
-  tags: ["Synced data"],
-  summary: "A site's synced settings (sensitive values masked)",
-  security: BEARER,
-  request: { params: SiteParams },
-  responses: { 200: json(SiteSettings, "The settings"), ...errors(404) },
-});
+export const siteSettingsRoute = adminRoute(
+  { role: "viewer" },
+  {
+    method: "get",
+    path: "/api/sites/{site_id}/settings",
+    tags: ["Synced data"],
+    summary: "A site's synced settings (sensitive values masked)",
+    request: { params: SiteParams },
+    responses: { 200: json(SiteSettings, "The settings"), ...errors(404) },
+  },
+);
 
-export const siteStatsRoute = createRoute({
-  method: "get",
-  path: "/api/sites/{site_id}/stats",
-  tags: ["Synced data"],
-  summary: "A site's latest stats and their history",
-  security: BEARER,
-  request: { params: SiteParams, query: StatsQuery },
-  responses: { 200: json(StatsHistory, "Latest figures and history, oldest first"), ...errors(400, 404) },
-});
+export const siteStatsRoute = adminRoute(
+  { role: "viewer" },
+  {
+    method: "get",
+    path: "/api/sites/{site_id}/stats",
+    tags: ["Synced data"],
+    summary: "A site's latest stats and their history",
+    request: { params: SiteParams, query: StatsQuery },
+    responses: { 200: json(StatsHistory, "Latest figures and history, oldest first"), ...errors(400, 404) },
+  },
+);
 
 export function registerSiteRoutes(app: ApiApp, ctx: Ctx): void {
-  app.openapi(createSiteRoute, async (c) => c.json(await Sites.create(ctx, c.req.valid("json")), 201));
+  app.openapi(createSiteRoute, async (c) => {
+    const created = await Sites.create(ctx, c.req.valid("json"));
+    c.set("auditTarget", { type: "site", id: created.site.id });
+    return c.json(created, 201);
+  });
 
   app.openapi(listSitesRoute, async (c) => c.json({ items: await Sites.list(ctx) }, 200));
 

@@ -2,11 +2,12 @@
 import type { Ctx } from "@dashboard/core/context";
 import * as Control from "@dashboard/core/control";
 import { VisibleError } from "@dashboard/core/error";
+import { maskPersonalData } from "@dashboard/core/privacy";
+import { seesPersonalData } from "@dashboard/core/role";
 import * as RunStore from "@dashboard/core/run";
 import * as Sync from "@dashboard/core/sync";
-import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { type ApiApp, BEARER, errors, json } from "../openapi";
+import { type ApiApp, adminRoute, errors, json } from "../openapi";
 import {
   InvalidQuery,
   InvalidRecord,
@@ -24,67 +25,78 @@ import { summarise, type WaitOptions, waitForRun } from "../sync-summary";
 
 const tags = ["Sync"];
 
-export const manualSyncRoute = createRoute({
-  method: "post",
-  path: "/api/sync/template/{site_id}",
-  tags,
-  summary: "Sync a site now",
-  description:
-    "Queues one sync per entity. With `wait`, waits up to that many seconds for the run to finish: 200 with the seed's summary when it did, 202 otherwise.",
-  security: BEARER,
-  request: {
-    params: SiteParams,
-    query: SyncQuery,
-    body: { required: false, ...json(SyncBody, "Which entities (default: all)") },
+export const manualSyncRoute = adminRoute(
+  { role: "operator", audit: "sync.started" },
+  {
+    method: "post",
+    path: "/api/sync/template/{site_id}",
+    tags,
+    summary: "Sync a site now",
+    description:
+      "Queues one sync per entity. With `wait`, waits up to that many seconds for the run to finish: 200 with the seed's summary when it did, 202 otherwise.",
+    request: {
+      params: SiteParams,
+      query: SyncQuery,
+      body: { required: false, ...json(SyncBody, "Which entities (default: all)") },
+    },
+    responses: {
+      200: json(SyncSummary, "The run finished within `wait`"),
+      202: json(SyncAccepted, "The run is queued or running; follow it at /api/sync/runs/{run_id}"),
+      ...errors(400, 404, 413),
+    },
   },
-  responses: {
-    200: json(SyncSummary, "The run finished within `wait`"),
-    202: json(SyncAccepted, "The run is queued or running; follow it at /api/sync/runs/{run_id}"),
-    ...errors(400, 404, 413),
+);
+
+export const listRunsRoute = adminRoute(
+  { role: "viewer" },
+  {
+    method: "get",
+    path: "/api/sync/runs",
+    tags,
+    summary: "Sync runs, newest first",
+    request: { query: RunsQuery },
+    responses: { 200: json(page(Run), "A page of runs"), ...errors(400) },
   },
-});
+);
 
-export const listRunsRoute = createRoute({
-  method: "get",
-  path: "/api/sync/runs",
-  tags,
-  summary: "Sync runs, newest first",
-  security: BEARER,
-  request: { query: RunsQuery },
-  responses: { 200: json(page(Run), "A page of runs"), ...errors(400) },
-});
+export const getRunRoute = adminRoute(
+  { role: "viewer" },
+  {
+    method: "get",
+    path: "/api/sync/runs/{run_id}",
+    tags,
+    summary: "One run with its log",
+    request: { params: RunParams },
+    responses: { 200: json(Run, "The run"), ...errors(404) },
+  },
+);
 
-export const getRunRoute = createRoute({
-  method: "get",
-  path: "/api/sync/runs/{run_id}",
-  tags,
-  summary: "One run with its log",
-  security: BEARER,
-  request: { params: RunParams },
-  responses: { 200: json(Run, "The run"), ...errors(404) },
-});
+export const cancelRunRoute = adminRoute(
+  { role: "operator", audit: "sync.cancelled" },
+  {
+    method: "post",
+    path: "/api/sync/runs/{run_id}/cancel",
+    tags,
+    summary: "Stop a run",
+    description:
+      "Entities not finished end `cancelled`; a scan in progress stops at its next page. Nothing is deleted. A run already finished is a 409.",
+    request: { params: RunParams },
+    responses: { 200: json(Run, "The run, cancelled"), ...errors(404, 409) },
+  },
+);
 
-export const cancelRunRoute = createRoute({
-  method: "post",
-  path: "/api/sync/runs/{run_id}/cancel",
-  tags,
-  summary: "Stop a run",
-  description:
-    "Entities not finished end `cancelled`; a scan in progress stops at its next page. Nothing is deleted. A run already finished is returned unchanged (409).",
-  security: BEARER,
-  request: { params: RunParams },
-  responses: { 200: json(Run, "The run, cancelled"), ...errors(404, 409) },
-});
-
-export const runInvalidRoute = createRoute({
-  method: "get",
-  path: "/api/sync/runs/{run_id}/invalid",
-  tags,
-  summary: "The records a run rejected, with why",
-  security: BEARER,
-  request: { params: RunParams, query: InvalidQuery },
-  responses: { 200: json(page(InvalidRecord), "A page of rejected records"), ...errors(400, 404) },
-});
+export const runInvalidRoute = adminRoute(
+  { role: "viewer" },
+  {
+    method: "get",
+    path: "/api/sync/runs/{run_id}/invalid",
+    tags,
+    summary: "The records a run rejected, with why",
+    description: "E-mail addresses in the raw copies come masked to a viewer.",
+    request: { params: RunParams, query: InvalidQuery },
+    responses: { 200: json(page(InvalidRecord), "A page of rejected records"), ...errors(400, 404) },
+  },
+);
 
 /** Time kept back, in Lambda, to answer 202 before the function's own timeout. */
 const ANSWER_MARGIN_MS = 3_000;
@@ -143,9 +155,8 @@ export function registerSyncRoutes(app: ApiApp, ctx: Ctx, waitOptions: WaitOptio
 
   app.openapi(runInvalidRoute, async (c) => {
     const { entity, limit, cursor } = c.req.valid("query");
-    return c.json(
-      await RunStore.invalidRecords(ctx, c.req.valid("param").run_id, { entity, limit, cursor }),
-      200,
-    );
+    const found = await RunStore.invalidRecords(ctx, c.req.valid("param").run_id, { entity, limit, cursor });
+    // Raw copies of rejected records may hold e-mail addresses: a viewer sees them masked.
+    return c.json(seesPersonalData(c.get("actor").role) ? found : maskPersonalData(found), 200);
   });
 }

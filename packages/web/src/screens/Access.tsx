@@ -1,0 +1,297 @@
+/**
+ * "Accès": the named tokens an owner manages. Each token has a name (the person or the script), a role, an
+ * optional expiry; it is shown once, when created, and can be revoked (refused from its next request on).
+ */
+import { type FormEvent, useId, useState } from "react";
+import { type Role, TokenCreateInput, type TokenInfo } from "../api/schemas";
+import { useApi, useCan, useI18n, useSession } from "../app/context";
+import { useAsync, useNow } from "../app/hooks";
+import { dayBoundaryIso, formatDate, formatDateTime, formatRelative } from "../lib/format";
+import type { MessageKey } from "../lib/i18n";
+import type { Tone } from "../lib/status";
+import {
+  Badge,
+  Button,
+  ConfirmDialog,
+  CopyField,
+  EmptyState,
+  ErrorState,
+  Field,
+  Loading,
+  Modal,
+  PageHeader,
+} from "../ui/components";
+
+const ROLES: Role[] = ["viewer", "operator", "owner"];
+const STATUS_TONE: Record<string, Tone> = { active: "success", expired: "neutral", revoked: "danger" };
+
+export function AccessScreen() {
+  const { t } = useI18n();
+  const can = useCan();
+  if (!can("tokens.manage")) {
+    return (
+      <>
+        <PageHeader title={t("nav.access")} />
+        <EmptyState title={t("session.forbidden")} />
+      </>
+    );
+  }
+  return <TokenManager />;
+}
+
+function TokenManager() {
+  const api = useApi();
+  const { t } = useI18n();
+  const { notify } = useSession();
+  const tokens = useAsync((signal) => api.listTokens(signal), [api]);
+  const [creating, setCreating] = useState(false);
+  const [shown, setShown] = useState<{ name: string; token: string } | null>(null);
+  const [revoking, setRevoking] = useState<TokenInfo | null>(null);
+  const [revokeBusy, setRevokeBusy] = useState(false);
+  const [revokeError, setRevokeError] = useState<unknown>(null);
+
+  const revoke = async () => {
+    if (!revoking) return;
+    setRevokeBusy(true);
+    setRevokeError(null);
+    try {
+      await api.revokeToken(revoking.token_id);
+      notify("success", t("access.revoked_toast", { name: revoking.name }));
+      setRevoking(null);
+      tokens.refresh();
+    } catch (error) {
+      setRevokeError(error);
+    } finally {
+      setRevokeBusy(false);
+    }
+  };
+
+  const items = tokens.data?.items ?? [];
+  return (
+    <>
+      <PageHeader
+        title={t("nav.access")}
+        subtitle={t("access.subtitle")}
+        actions={
+          <Button variant="primary" icon="plus" onClick={() => setCreating(true)} data-testid="token-add">
+            {t("access.add")}
+          </Button>
+        }
+      />
+      {tokens.loading && !tokens.data ? (
+        <Loading />
+      ) : tokens.error && !tokens.data ? (
+        <ErrorState error={tokens.error} onRetry={() => tokens.refresh()} />
+      ) : items.length === 0 ? (
+        <EmptyState title={t("access.empty")} hint={t("access.empty_hint")} />
+      ) : (
+        <div className="table-wrap card">
+          <table className="data-table responsive-table" data-testid="tokens-table">
+            <thead>
+              <tr>
+                <th scope="col">{t("access.col.name")}</th>
+                <th scope="col">{t("access.col.role")}</th>
+                <th scope="col">{t("access.col.status")}</th>
+                <th scope="col">{t("access.col.created")}</th>
+                <th scope="col">{t("access.col.last_used")}</th>
+                <th scope="col">{t("access.col.expires")}</th>
+                <th scope="col" />
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((token) => (
+                <TokenRow key={token.token_id} token={token} onRevoke={() => setRevoking(token)} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {creating ? (
+        <TokenForm
+          onClose={() => setCreating(false)}
+          onCreated={(name, token) => {
+            setCreating(false);
+            setShown({ name, token });
+            tokens.refresh();
+          }}
+        />
+      ) : null}
+      {shown ? (
+        <Modal
+          title={t("access.token_title")}
+          onClose={() => setShown(null)}
+          testId="token-created-modal"
+          dismissable={false}
+          footer={
+            <Button variant="primary" onClick={() => setShown(null)} data-testid="token-created-done">
+              {t("access.done")}
+            </Button>
+          }
+        >
+          <p className="notice notice-warning" data-testid="token-created-warning">
+            {t("access.token_warning")}
+          </p>
+          <CopyField
+            value={shown.token}
+            label={t("access.token_label", { name: shown.name })}
+            testId="token-value"
+          />
+        </Modal>
+      ) : null}
+      {revoking ? (
+        <ConfirmDialog
+          title={t("access.revoke_title", { name: revoking.name })}
+          message={t("access.revoke_message")}
+          confirmLabel={t("access.revoke")}
+          danger
+          busy={revokeBusy}
+          error={revokeError}
+          onConfirm={revoke}
+          onCancel={() => {
+            setRevoking(null);
+            setRevokeError(null);
+          }}
+        />
+      ) : null}
+    </>
+  );
+}
+
+const roleKey = (role: string): MessageKey =>
+  ROLES.includes(role as Role) ? (`role.${role}` as MessageKey) : "common.unknown";
+const statusKey = (status: string): MessageKey =>
+  ["active", "expired", "revoked"].includes(status)
+    ? (`access.status.${status}` as MessageKey)
+    : "common.unknown";
+
+function TokenRow({ token, onRevoke }: { token: TokenInfo; onRevoke: () => void }) {
+  const { t, lang } = useI18n();
+  const now = useNow();
+  return (
+    <tr data-testid="token-row" data-token-id={token.token_id} data-status={token.status}>
+      <td data-label={t("access.col.name")}>
+        <div>
+          <strong>{token.name}</strong>
+          <div className="muted small mono">{token.token_id}</div>
+        </div>
+      </td>
+      <td data-label={t("access.col.role")}>{t(roleKey(token.role))}</td>
+      <td data-label={t("access.col.status")}>
+        <Badge tone={STATUS_TONE[token.status] ?? "neutral"} testId="token-status">
+          {t(statusKey(token.status))}
+        </Badge>
+      </td>
+      <td data-label={t("access.col.created")} title={formatDateTime(token.created_at, lang)}>
+        <span>
+          {formatRelative(token.created_at, now, lang)}{" "}
+          <span className="muted small">{t("access.created_by", { name: token.created_by })}</span>
+        </span>
+      </td>
+      <td data-label={t("access.col.last_used")}>
+        {token.last_used_at ? formatRelative(token.last_used_at, now, lang) : t("access.never")}
+      </td>
+      <td data-label={t("access.col.expires")}>
+        {token.expires_at ? formatDate(token.expires_at, lang) : t("access.no_expiry")}
+      </td>
+      <td>
+        {token.status === "active" ? (
+          <Button size="sm" variant="danger" onClick={onRevoke} data-testid="token-revoke">
+            {t("access.revoke")}
+          </Button>
+        ) : null}
+      </td>
+    </tr>
+  );
+}
+
+function TokenForm({
+  onClose,
+  onCreated,
+}: {
+  onClose: () => void;
+  onCreated: (name: string, token: string) => void;
+}) {
+  const api = useApi();
+  const { t } = useI18n();
+  const ids = { name: useId(), role: useId(), expires: useId() };
+  const [name, setName] = useState("");
+  const [role, setRole] = useState<Role>("viewer");
+  const [expires, setExpires] = useState("");
+  const [nameError, setNameError] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const expiresAt = expires ? dayBoundaryIso(expires, "end") : undefined;
+    const parsed = TokenCreateInput.safeParse({
+      name,
+      role,
+      ...(expiresAt ? { expires_at: expiresAt } : {}),
+    });
+    if (!parsed.success) {
+      const issue = parsed.error.issues.find((i) => i.path[0] === "name");
+      setNameError(
+        issue ? t(issue.message === "too_long" ? "validation.too_long" : "validation.required") : undefined,
+      );
+      return;
+    }
+    setNameError(undefined);
+    setBusy(true);
+    setError(null);
+    try {
+      const created = await api.createToken(parsed.data);
+      onCreated(created.info.name, created.token);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal title={t("access.form_title")} onClose={onClose} testId="token-form-modal">
+      <form onSubmit={submit} noValidate data-testid="token-form">
+        <Field label={t("access.field.name")} htmlFor={ids.name} error={nameError}>
+          <input
+            id={ids.name}
+            value={name}
+            maxLength={100}
+            onChange={(e) => setName(e.target.value)}
+            data-testid="token-name"
+            data-autofocus
+          />
+        </Field>
+        <Field label={t("access.field.role")} htmlFor={ids.role} hint={t(`role.hint.${role}`)}>
+          <select
+            id={ids.role}
+            value={role}
+            onChange={(e) => setRole(e.target.value as Role)}
+            data-testid="token-role"
+          >
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {t(`role.${r}`)}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label={t("access.field.expires")} htmlFor={ids.expires} hint={t("access.field.expires_hint")}>
+          <input
+            id={ids.expires}
+            type="date"
+            value={expires}
+            onChange={(e) => setExpires(e.target.value)}
+            data-testid="token-expires"
+          />
+        </Field>
+        {error ? <ErrorState error={error} compact /> : null}
+        <div className="modal-footer">
+          <Button onClick={onClose}>{t("common.cancel")}</Button>
+          <Button type="submit" variant="primary" busy={busy} data-testid="token-submit">
+            {t("access.create")}
+          </Button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
