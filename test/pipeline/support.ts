@@ -32,7 +32,7 @@ export function client(base: string, token: string) {
         entities: string[];
         run_id?: string;
         coalesced?: string[];
-        joined?: boolean;
+        joined_run_id?: string;
       }>("POST", "/api/sync/webhook/template", {
         body: raw,
         token: null,

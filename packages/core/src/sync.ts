@@ -200,31 +200,45 @@ export function runInProgress(site: SiteStore.Site, now: Date): string | undefin
 
 /**
  * One run per site at a time: a coalescing trigger (schedule, webhook) for a site whose run is still in
- * progress joins it, said on that run, instead of stacking another run behind it.
+ * progress joins it for the entities that run covers, said on that run, instead of stacking another run
+ * behind it; only the entities it lacks (a webhook's run covers a few) still need a run of their own.
  */
 async function joinRunInProgress(
   ctx: Ctx,
   site: SiteStore.Site,
   trigger: RunStore.Trigger,
   wanted: readonly Entity[],
-): Promise<Started | undefined> {
+): Promise<{ joined: string; covered: Entity[]; missing: Entity[] } | undefined> {
   const busy = runInProgress(site, ctx.now());
   if (!busy) return undefined;
+  let run: RunStore.Run;
+  try {
+    run = await RunStore.get(ctx, busy);
+  } catch (e) {
+    if (e instanceof VisibleError && e.code === "run_not_found") return undefined;
+    throw e;
+  }
+  if (!RunStore.isActive(run.status)) return undefined;
+  const covered = wanted.filter((e) => run.entities[e] !== undefined);
+  if (covered.length === 0) return undefined;
   await RunStore.recordJoined(ctx, busy, trigger);
-  return { entities: [], coalesced: [...wanted], joined: busy };
+  return { joined: busy, covered, missing: wanted.filter((e) => run.entities[e] === undefined) };
 }
 
 /** Creates a run for a site and enqueues one message per entity. */
 export async function start(ctx: Ctx, input: StartInput): Promise<Started> {
   const parsed = StartInput.parse(input);
   const site = await SiteStore.get(ctx, parsed.siteId); // an unknown site is a 404, not a run
-  if (parsed.coalesce) {
-    const joined = await joinRunInProgress(ctx, site, parsed.trigger, parsed.entities ?? ALL_ENTITIES);
-    if (joined) return joined;
-  }
-  const [started] = await startMany(ctx, [parsed]);
+  const join = parsed.coalesce
+    ? await joinRunInProgress(ctx, site, parsed.trigger, parsed.entities ?? ALL_ENTITIES)
+    : undefined;
+  if (join && join.missing.length === 0)
+    return { entities: [], coalesced: join.covered, joined: join.joined };
+  const [started] = await startMany(ctx, [join ? { ...parsed, entities: join.missing } : parsed]);
   if (!started) throw new Error("startMany returned nothing");
-  return started;
+  return join
+    ? { ...started, coalesced: [...join.covered, ...started.coalesced], joined: join.joined }
+    : started;
 }
 
 /**
@@ -297,19 +311,34 @@ export async function startScheduled(
   ctx: Ctx,
 ): Promise<{ runs: number; messages: number; skipped: number; joined: number; deletions_finished: number }> {
   const { sites, deleting } = await SiteStore.listWithDeleting(ctx);
-  const busy = sites.filter((s) => s.enabled && runInProgress(s, ctx.now()) !== undefined);
+  const enabled = sites.filter((s) => s.enabled);
+  // Sites with a run in progress: joined for what it covers; only what it lacks gets a run of its own.
+  const missing = new Map<string, Entity[]>();
+  const busy = enabled.filter((s) => runInProgress(s, ctx.now()) !== undefined);
   await pool(busy, SCHEDULE_CONCURRENCY, async (site) => {
-    await joinRunInProgress(ctx, site, "schedule", ALL_ENTITIES);
+    const join = await joinRunInProgress(ctx, site, "schedule", ALL_ENTITIES);
+    if (join) missing.set(site.id, join.missing);
   });
-  const enabled = sites.filter((s) => s.enabled && !busy.includes(s));
-  const batches: SiteStore.Site[][] = [];
-  for (let i = 0; i < enabled.length; i += SCHEDULE_BATCH) batches.push(enabled.slice(i, i + SCHEDULE_BATCH));
+  const inputs = enabled.flatMap((site) => {
+    const lacking = missing.get(site.id);
+    if (lacking?.length === 0) return [];
+    return [
+      {
+        siteId: site.id,
+        trigger: "schedule" as const,
+        coalesce: true,
+        ...(lacking ? { entities: lacking } : {}),
+      },
+    ];
+  });
+  const batches: (typeof inputs)[] = [];
+  for (let i = 0; i < inputs.length; i += SCHEDULE_BATCH) batches.push(inputs.slice(i, i + SCHEDULE_BATCH));
   let runs = 0;
   let messages = 0;
   await pool(batches, SCHEDULE_CONCURRENCY, async (batch) => {
     const started = await startMany(
       ctx,
-      batch.map((site) => ({ siteId: site.id, trigger: "schedule" as const, coalesce: true })),
+      batch.map((input) => StartInput.parse(input)),
       { siteLastRun: false },
     );
     for (const s of started) {
@@ -322,8 +351,8 @@ export async function startScheduled(
   return {
     runs,
     messages,
-    skipped: sites.length - enabled.length - busy.length,
-    joined: busy.length,
+    skipped: sites.length - enabled.length,
+    joined: missing.size,
     deletions_finished,
   };
 }
