@@ -71,7 +71,7 @@ describe("a Template that cannot be reached", () => {
     const before = await live(id);
     const address = blackhole.address();
     const port = typeof address === "object" && address ? address.port : 0;
-    await SiteStore.update(engine.ctx, id, { template_url: `http://127.0.0.1:${port}` });
+    await SiteStore.update(engine.ctx, id, { template_url: `http://127.0.0.1:${port}`, api_key: API_KEY });
 
     const seen: RunStore.EntityResult[] = [];
     const { run, consumed } = await syncNow(id, ["paintings"], {
