@@ -187,6 +187,8 @@ describe("progress lines", () => {
         status: "succeeded",
         fetched: 12,
         valid: 10,
+        flagged: 3,
+        rejected: 2,
         invalid: 2,
         written: 3,
         unchanged: 7,
@@ -200,7 +202,7 @@ describe("progress lines", () => {
 
   it("summarise a finished run in the order a run lists its entities", () => {
     expect(finishedLine("Atelier Lumière (demo-1)", run)).toBe(
-      "[sync] Atelier Lumière (demo-1): partial in 2.5 s: paintings 10, orders ✗, stats ✓, custom_requests skipped (4 written, 7 unchanged, 1 deleted, 2 rejected)",
+      "[sync] Atelier Lumière (demo-1): partial in 2.5 s: paintings 10, orders ✗, stats ✓, custom_requests skipped (4 written, 7 unchanged, 1 deleted, 3 flagged, 2 rejected)",
     );
     expect(entitySummary("users", { ...run.entities.paintings!, status: "running" })).toBe("users …");
   });

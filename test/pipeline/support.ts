@@ -144,6 +144,19 @@ export async function listAll<T>(api: Client, path: string): Promise<T[]> {
   return items;
 }
 
+/** Registers a Template as a site through the API, syncs it and returns the finished run. */
+export async function addSiteAndSync(
+  api: Client,
+  site: { id: string; name: string; template_url: string; api_key: string },
+  timeoutMs = 60_000,
+): Promise<RunView> {
+  const created = await api.post("/api/sites", site);
+  if (created.status !== 201) throw new Error(`POST /api/sites: ${created.status} ${created.text}`);
+  const started = await api.post<{ run_id: string }>(`/api/sync/template/${encodeURIComponent(site.id)}`);
+  if (started.status !== 202) throw new Error(`POST /api/sync/template: ${started.status} ${started.text}`);
+  return finishedRun(api, started.json.run_id, timeoutMs);
+}
+
 export interface TestRuntime {
   runtime: LocalRuntime;
   api: Client;

@@ -29,15 +29,22 @@ export const Provenance = z.object({
   deleted_at: z.string().optional(),
 });
 
-export const Painting = TemplatePainting.extend({ ...Provenance.shape, image_url: z.string().nullable() });
+/**
+ * Data-quality codes of a stored record (`category_missing`...): the seed's required-field rule it fails.
+ * Empty for a complete record. A record with codes is "flagged": stored and shown, never dropped.
+ */
+export const Quality = z.array(z.string()).default([]);
+const Stored = { ...Provenance.shape, quality: Quality };
+
+export const Painting = TemplatePainting.extend({ ...Stored, image_url: z.string().nullable() });
 export type Painting = z.infer<typeof Painting>;
-export const User = TemplateUser.extend(Provenance.shape);
+export const User = TemplateUser.extend(Stored);
 export type User = z.infer<typeof User>;
-export const Order = TemplateOrder.extend(Provenance.shape);
+export const Order = TemplateOrder.extend(Stored);
 export type Order = z.infer<typeof Order>;
-export const Exhibition = TemplateExhibition.extend(Provenance.shape);
+export const Exhibition = TemplateExhibition.extend(Stored);
 export type Exhibition = z.infer<typeof Exhibition>;
-export const CustomRequest = TemplateCustomRequest.extend(Provenance.shape);
+export const CustomRequest = TemplateCustomRequest.extend(Stored);
 export type CustomRequest = z.infer<typeof CustomRequest>;
 
 export const STORED_SCHEMAS = {
@@ -50,11 +57,25 @@ export const STORED_SCHEMAS = {
 
 type AnyTemplateRecord = { id: number } & Record<string, unknown>;
 
-/** A painting's image as a URL: the Template URL joined with `image` (absolute URLs are kept). */
+/**
+ * A painting's image as the Template serves it: a relative `image` sits under the Template's static folder
+ * (`Images/a.jpg` → `<template_url>/static/Images/a.jpg`), an absolute http(s) URL is used as it is, and an
+ * empty one (or any other scheme) has no image.
+ */
 export const imageUrl = (templateUrl: string, image: unknown): string | null => {
   if (typeof image !== "string" || image.trim() === "") return null;
+  const value = image.trim();
+  if (/^[a-z][a-z0-9+.-]*:/i.test(value) || value.startsWith("//")) {
+    try {
+      const url = new URL(value);
+      return url.protocol === "http:" || url.protocol === "https:" ? url.toString() : null;
+    } catch {
+      return null;
+    }
+  }
   try {
-    return new URL(image.replace(/^\/+/, ""), `${templateUrl.replace(/\/+$/, "")}/`).toString();
+    const path = value.replace(/^\/+/, "").replace(/^static\//, "");
+    return new URL(`static/${path}`, `${templateUrl.replace(/\/+$/, "")}/`).toString();
   } catch {
     return null;
   }
@@ -77,9 +98,15 @@ const searchText = (entity: RecordEntity, r: Record<string, unknown>): string =>
     .join(" ")
     .toLocaleLowerCase("fr");
 
+/**
+ * Bumped when what is stored for the same source record changes (v2: nulls kept, quality codes, image
+ * URLs under /static/, the artist's-order index): every record is rewritten once by the next sync.
+ */
+const STORAGE_VERSION = 2;
+
 /** The hash a record is compared on: its content and where it comes from, never the sync time. */
 export const recordHash = (record: AnyTemplateRecord, templateUrl: string): string =>
-  contentHash({ record, templateUrl });
+  contentHash({ record, templateUrl, v: STORAGE_VERSION });
 
 /** The full item of a record as stored. */
 export function toItem(
@@ -91,18 +118,22 @@ export function toItem(
   hash: string,
   /** The run that writes it (see `StoredState.changedBy`). */
   changedBy?: string,
+  /** Its data-quality codes (`validateRecord`); empty for a complete record. */
+  quality: string[] = [],
 ): Item {
   const data: Record<string, unknown> = {
     ...record,
     site_id: siteId,
     template_url: templateUrl,
     sync_timestamp: syncTimestamp,
+    quality,
   };
   if (entity === "paintings") data.image_url = imageUrl(templateUrl, record.image);
   const orderDate = entity === "orders" ? sortableDate(record.order_date as string | null) : undefined;
+  const displayOrder = entity === "paintings" ? (record.display_order as number | null) : undefined;
   return {
     ...Keys.record(siteId, entity, record.id),
-    ...Keys.recordIndexes(siteId, entity, record.id, orderDate),
+    ...Keys.recordIndexes(siteId, entity, record.id, orderDate, displayOrder),
     type: "record",
     entity,
     site_id: siteId,
@@ -113,6 +144,7 @@ export function toItem(
     f_status: lower(record.status),
     f_category: lower(record.category),
     f_role: lower(record.role),
+    f_quality: quality.length > 0 ? "flagged" : undefined,
     data,
   };
 }
@@ -202,6 +234,10 @@ export const ListFilter = z.object({
   from: z.string().optional(),
   to: z.string().optional(),
   include_deleted: z.boolean().optional(),
+  /** `flagged`: only records with data-quality codes; `complete`: only records without. */
+  quality: z.enum(["flagged", "complete"]).optional(),
+  /** Paintings only: `recent` (newest id first, the default) or `artist` (the site's own order; needs site_id). */
+  sort: z.enum(["recent", "artist"]).optional(),
   limit: z.number().int().min(1).max(200),
   cursor: z.string().optional(),
 });
@@ -237,6 +273,11 @@ export async function list(
   facet("f_status", f.status);
   facet("f_category", f.category);
   facet("f_role", f.role);
+  if (f.quality === "flagged") {
+    filters.push("f_quality = :flagged");
+    values[":flagged"] = "flagged";
+  }
+  if (f.quality === "complete") filters.push("attribute_not_exists(f_quality)");
   if (f.q) {
     filters.push("contains(#search, :q)");
     names["#search"] = "search";
@@ -266,6 +307,19 @@ export async function list(
       keyCondition += ` AND ${skAttr} <= :to`;
       values[":to"] = to;
     }
+  } else if (f.sort === "artist") {
+    if (entity !== "paintings" || !f.site_id) {
+      throw new VisibleError(
+        "invalid_request",
+        "invalid_sort",
+        "sort=artist lists one site's paintings in the artist's order: give site_id, on /api/paintings",
+        { sort: f.sort },
+      );
+    }
+    const idx = Keys.paintingsByArtistOrderIndex(f.site_id);
+    index = idx.index;
+    keyCondition = "gsi2pk = :pk";
+    values[":pk"] = idx.pk;
   } else if (f.site_id) {
     keyCondition = "pk = :pk";
     values[":pk"] = Keys.recordPartition(f.site_id, entity);

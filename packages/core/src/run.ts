@@ -47,7 +47,13 @@ export type EntityError = z.infer<typeof EntityError>;
 export const EntityResult = z.object({
   status: EntityStatus,
   fetched: z.number().int(),
+  /** Records read and stored, flagged ones included. */
   valid: z.number().int(),
+  /** Of `valid`, the records stored with data-quality codes (a required field not set). */
+  flagged: z.number().int().default(0),
+  /** Records quarantined, not stored: they cannot be identified or stored faithfully. */
+  rejected: z.number().int().default(0),
+  /** Deprecated alias of `rejected`, kept for existing clients. */
   invalid: z.number().int(),
   written: z.number().int(),
   unchanged: z.number().int(),
@@ -106,6 +112,8 @@ export const emptyResult = (status: EntityStatus = "pending"): EntityResult => (
   status,
   fetched: 0,
   valid: 0,
+  flagged: 0,
+  rejected: 0,
   invalid: 0,
   written: 0,
   unchanged: 0,
@@ -307,7 +315,8 @@ export async function completeEntity(
 /**
  * The seed's rule: a run succeeds when paintings, users, orders and settings all succeeded (a run that
  * covers only some entities, as a webhook's does, succeeds when each of them succeeded or was skipped).
- * `partial`: it succeeded, but an optional entity failed or records were rejected.
+ * `partial`: it succeeded, but an optional entity failed or records were rejected (flagged records, stored
+ * with their data-quality codes, do not count: a complete-but-imperfect site syncs `succeeded`).
  */
 export function outcome(entities: Run["entities"]): { status: RunStatus; success: boolean } {
   const results = Object.entries(entities) as [Entity, EntityResult][];

@@ -1,7 +1,8 @@
 /**
- * A site's settings, one item per key. Secrets never reach the table: a key that is sensitive or looks
- * like it (schema.ts `isSensitiveSetting`) is stored as masked, with no value, and a `***MASKED***` coming
- * from the Template never overwrites a value already stored.
+ * A site's settings, one item per key, stored by allow-list (DESIGN.md decision 9): only the keys of
+ * `PUBLIC_SETTINGS`, known to be public, keep their value; every other key is stored as masked, with no
+ * value, whatever its name (real Templates hold secrets no name pattern anticipates, such as
+ * `google_places_key`). A `***MASKED***` coming from the Template never overwrites a value already stored.
  */
 import * as z from "zod";
 import type { Ctx } from "./context";
@@ -10,13 +11,32 @@ import * as Records from "./record";
 import type { Item } from "./store/db";
 import { queryAll } from "./store/db";
 import { Keys, recordIdFromSortKey } from "./store/keys";
-import {
-  isSensitiveSetting,
-  MASKED,
-  type TemplateSetting,
-  type WELL_KNOWN_SETTINGS,
-} from "./template/schema";
+import { MASKED, SECRET_VALUE, type TemplateSetting, type WELL_KNOWN_SETTINGS } from "./template/schema";
 import { contentHash } from "./util/hash";
+
+/**
+ * The settings stored and served in clear, each with why it is public. Everything else is masked.
+ * Adding a key here is a security decision: it must be something the site already shows to its visitors.
+ */
+export const PUBLIC_SETTINGS: Readonly<Record<string, string>> = {
+  site_name: "shown on every page of the site and stamped on every exported record",
+  site_logo: "shown on every page of the site",
+  site_description: "shown on the site's home page",
+  stripe_publishable_key: "Stripe's publishable key is meant for browsers (the secret key is masked)",
+  saas_site_price_cache: "the site's subscription price, shown to the artist; the Dashboard reads it",
+  color_primary: "a display colour of the site's theme",
+  color_secondary: "a display colour of the site's theme",
+  email_sender: "the contact address the site shows and sends from",
+  contact_email: "the contact address the site shows",
+  contact_phone: "the contact phone number the site shows",
+  contact_address: "the postal address the site shows",
+  enable_auto_registration: "a display switch: whether visitors can create an account",
+  enable_custom_orders: "a display switch: whether the custom-request form is shown",
+};
+
+/** Whether a setting is stored and served in clear: an allow-listed key whose value is not a secret. */
+export const isPublicSetting = (key: string, value: string | null): boolean =>
+  Object.hasOwn(PUBLIC_SETTINGS, key) && value !== MASKED && !(value !== null && SECRET_VALUE.test(value));
 
 export const StoredSetting = z.object({
   key: z.string(),
@@ -60,10 +80,16 @@ export function plan(
     result.seen.add(key);
     const before = stored.get(key);
     const maskedHash = hashOf(key, null, true);
-    const masked = isSensitiveSetting(key, value);
+    const masked = !isPublicSetting(key, value);
     if (masked) result.masked++;
-    if (value === MASKED && before && !before.deleted && before.hash !== maskedHash) {
-      // The Template masked a value we hold in clear from an earlier read: keep ours.
+    if (
+      value === MASKED &&
+      Object.hasOwn(PUBLIC_SETTINGS, key) &&
+      before &&
+      !before.deleted &&
+      before.hash !== maskedHash
+    ) {
+      // The Template masked a public value we hold in clear from an earlier read: keep ours.
       result.kept++;
       continue;
     }

@@ -8,6 +8,7 @@ import type { Ctx } from "./context";
 import { decrypt, encrypt, randomToken } from "./crypto";
 import { ALL_ENTITIES, Entity, RECORD_ENTITIES } from "./entity";
 import { VisibleError } from "./error";
+import { SiteHealth } from "./health";
 import { assertTemplateUrlShape } from "./ssrf";
 import { applyIf, batchWrite, deletePartition, deleteRequest, queryAll } from "./store/db";
 import { Keys } from "./store/keys";
@@ -60,6 +61,8 @@ export const Site = z.object({
   counts: z.partialRecord(Entity, z.number().int().nonnegative()).optional(),
   last_synced_at: z.partialRecord(Entity, z.string()).optional(),
   scan_limits: ScanLimits.optional(),
+  /** What the last settings sync noticed about the Template's security (health.ts). */
+  health: SiteHealth.optional(),
 });
 export type Site = z.infer<typeof Site>;
 

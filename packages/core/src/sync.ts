@@ -16,6 +16,7 @@ import type { Ctx } from "./context";
 import * as Control from "./control";
 import { ALL_ENTITIES, Entity, isOptional, type RecordEntity } from "./entity";
 import { VisibleError } from "./error";
+import * as Health from "./health";
 import * as Pending from "./pending";
 import * as Records from "./record";
 import { delayRedelivery, retryDelaySeconds } from "./retry";
@@ -43,7 +44,7 @@ import {
   TemplateNotFoundError,
   TemplateValidationError,
 } from "./template/errors";
-import { RECORD_SCHEMAS, reasonsOf } from "./template/schema";
+import { reasonsOf, type TemplateSetting, validateRecord } from "./template/schema";
 import { createId, idTime } from "./util/id";
 import { epochSeconds, isoNow } from "./util/time";
 
@@ -52,6 +53,7 @@ import { epochSeconds, isoNow } from "./util/time";
 const Counters = z.object({
   fetched: z.number().int(),
   valid: z.number().int(),
+  flagged: z.number().int().default(0),
   invalid: z.number().int(),
   written: z.number().int(),
   unchanged: z.number().int(),
@@ -670,8 +672,10 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
     }
     if (step.stopped) return await finishStopped(ctx, msg, log, step);
     await log.flush();
-    // The site's counts first: once the result is recorded, a redelivery no longer knows them.
-    await SiteStore.recordEntitySync(ctx, site.id, msg.entity, step.liveCount);
+    // The site's counts first: once the result is recorded, a redelivery no longer knows them. A failed
+    // entity is no successful scan: the site's "last synced" stays at the last one.
+    if (step.result.status === "succeeded")
+      await SiteStore.recordEntitySync(ctx, site.id, msg.entity, step.liveCount);
     const done = await RunStore.completeEntity(ctx, msg.run_id, msg.entity, step.result);
     await cleanupSeen(ctx, msg);
     await releaseLease(ctx, msg);
@@ -824,14 +828,19 @@ interface EntityJob {
   opts: HandleOptions;
 }
 
-const LABEL: Record<Entity, { one: string; many: string; synced: string }> = {
-  paintings: { one: "Peinture", many: "peintures", synced: "synchronisées" },
-  users: { one: "Utilisateur", many: "utilisateurs", synced: "synchronisés" },
-  orders: { one: "Commande", many: "commandes", synced: "synchronisées" },
-  settings: { one: "Paramètre", many: "paramètres", synced: "synchronisés" },
-  exhibitions: { one: "Exposition", many: "expositions", synced: "synchronisées" },
-  stats: { one: "Statistique", many: "statistiques", synced: "enregistrées" },
-  custom_requests: { one: "Demande", many: "demandes personnalisées", synced: "synchronisées" },
+const LABEL: Record<Entity, { one: string; many: string; synced: string; english: string }> = {
+  paintings: { one: "Peinture", many: "peintures", synced: "synchronisées", english: "paintings" },
+  users: { one: "Utilisateur", many: "utilisateurs", synced: "synchronisés", english: "users" },
+  orders: { one: "Commande", many: "commandes", synced: "synchronisées", english: "orders" },
+  settings: { one: "Paramètre", many: "paramètres", synced: "synchronisés", english: "settings" },
+  exhibitions: { one: "Exposition", many: "expositions", synced: "synchronisées", english: "exhibitions" },
+  stats: { one: "Statistique", many: "statistiques", synced: "enregistrées", english: "stats" },
+  custom_requests: {
+    one: "Demande",
+    many: "demandes personnalisées",
+    synced: "synchronisées",
+    english: "custom requests",
+  },
 };
 
 /** At most this many "invalid record" warnings per entity in a run's log; the rest are counted. */
@@ -840,6 +849,7 @@ const MAX_INVALID_WARNINGS = 20;
 const freshCounters = (now: Date): Counters => ({
   fetched: 0,
   valid: 0,
+  flagged: 0,
   invalid: 0,
   written: 0,
   unchanged: 0,
@@ -856,6 +866,8 @@ const resultOf = (c: Counters, status: RunStore.EntityStatus, deleted = 0): Enti
   status,
   fetched: c.fetched,
   valid: c.valid,
+  flagged: c.flagged,
+  rejected: c.invalid,
   invalid: c.invalid,
   written: c.written,
   unchanged: c.unchanged,
@@ -896,7 +908,6 @@ async function scanRecords(
 ): Promise<Step> {
   const { msg, site, client, log, opts } = job;
   const label = LABEL[entity];
-  const schema = RECORD_SCHEMAS[entity];
   const syncTimestamp = isoNow(ctx.now());
   // `inserted` counts this invocation's inserts only: the stored index read below already holds the
   // records earlier invocations of the scan inserted (carrying it over counted them twice in the site's counts).
@@ -926,18 +937,30 @@ async function scanRecords(
       } else {
         counters.unidentified++;
       }
-      const parsed = schema.safeParse(raw);
-      if (!parsed.success) {
+      const checked = validateRecord(entity, raw);
+      if (!checked.ok) {
         counters.invalid++;
-        const reasons = reasonsOf(parsed.error);
-        quarantined.push({ entity, record_id: id ?? null, reasons, raw });
+        quarantined.push({ entity, record_id: id ?? null, reasons: checked.reasons, raw });
         if (invalidWarnings++ < MAX_INVALID_WARNINGS) {
-          log.add("WARNING", `${label.one} invalide: ${id ?? "(sans id)"} — ${reasons.join("; ")}`);
+          log.add(
+            "WARNING",
+            `Enregistrement rejeté (${label.one.toLocaleLowerCase("fr")} ${id ?? "sans id"}) — ${checked.reasons.join("; ")}`,
+          );
         }
         continue;
       }
       counters.valid++;
-      const record = parsed.data as { id: number } & Record<string, unknown>;
+      const { record, quality } = checked;
+      if (quality.length > 0) {
+        // The seed's warning, kept for a record it would have dropped: stored here, flagged.
+        counters.flagged++;
+        if (invalidWarnings++ < MAX_INVALID_WARNINGS) {
+          log.add(
+            "WARNING",
+            `${label.one} invalide: ${record.id} — ${quality.join("; ")} (données incomplètes, enregistrement conservé)`,
+          );
+        }
+      }
       const hash = Records.recordHash(record, site.template_url);
       const before = stored.get(record.id);
       if (before && !before.deleted && before.hash === hash) {
@@ -954,11 +977,13 @@ async function scanRecords(
         syncTimestamp,
         hash,
         msg.run_id,
+        quality,
       );
       // What DynamoDB would refuse is rejected alone, before the batch is written: the rest is stored.
       const unstorable = whyUnstorable(item);
       if (unstorable !== undefined) {
         counters.valid--;
+        if (quality.length > 0) counters.flagged--;
         counters.invalid++;
         quarantined.push({ entity, record_id: record.id, reasons: [unstorable], raw });
         if (invalidWarnings++ < MAX_INVALID_WARNINGS) {
@@ -1014,13 +1039,18 @@ async function scanRecords(
   }
   counters.write_requests += await writes.drain();
 
-  // Deletions: only on the strength of a complete scan that agrees with the Template's own count.
+  // Deletions: only on the strength of a complete scan that agrees with the Template's own count, and
+  // never when the source served nothing readable.
+  const garbage = unreadableSource(entity, counters);
   const distinct = seen.size + counters.unidentified;
-  const expected = await expectedCount(client, entity);
+  const expected = garbage ? undefined : await expectedCount(client, entity);
   let deletedIds: (number | string)[] = [];
   const candidates = [...stored].filter(([id, s]) => !s.deleted && !seen.has(id)).map(([id]) => id);
   let withheld: RunStore.EntityError | undefined;
-  if (candidates.length > 0) {
+  if (garbage) {
+    if (candidates.length > 0)
+      log.add("WARNING", `${candidates.length} ${label.many} conservées (source illisible)`);
+  } else if (candidates.length > 0) {
     // Cancelled (or the site deleted) after the last page: nothing is deleted.
     const stop = await stopReason(ctx, msg);
     if (stop) return stopped(counters, stop, log);
@@ -1053,13 +1083,24 @@ async function scanRecords(
     ([id, s]) => s.deleted && s.changedBy === msg.run_id && !seen.has(id),
   ).length;
   if (counters.duplicates > 0) log.add("INFO", `${counters.duplicates} doublon(s) ignoré(s) entre les pages`);
-  if (counters.invalid > MAX_INVALID_WARNINGS) {
+  if (counters.invalid + counters.flagged > MAX_INVALID_WARNINGS) {
     log.add(
       "WARNING",
-      `${counters.invalid - MAX_INVALID_WARNINGS} autre(s) ${label.many} invalides (voir les enregistrements rejetés)`,
+      `${counters.invalid + counters.flagged - MAX_INVALID_WARNINGS} autre(s) ${label.many} rejetées ou signalées (voir les enregistrements rejetés et signalés)`,
     );
   }
   if (counters.fetched === 0) log.add("WARNING", "Aucune donnée reçue");
+  if (garbage) {
+    log.add("ERROR", garbage.message);
+    return {
+      kind: "done",
+      result: {
+        ...resultOf(counters, "failed", deletedIds.length + deletedBefore),
+        duration_ms: ctx.now().getTime() - counters.started_ms,
+        error: garbage,
+      },
+    };
+  }
   const liveBefore = [...stored.values()].filter((s) => !s.deleted).length;
   const result: EntityResult = {
     ...resultOf(counters, "succeeded", deletedIds.length + deletedBefore),
@@ -1068,7 +1109,7 @@ async function scanRecords(
   };
   log.add(
     "SUCCESS",
-    `${counters.valid}/${distinct} ${label.many} ${label.synced} (${counters.written} écrites, ${counters.unchanged} inchangées, ${deletedIds.length + deletedBefore} supprimées${counters.invalid ? `, ${counters.invalid} rejetées` : ""})`,
+    `${counters.valid}/${distinct} ${label.many} ${label.synced} (${counters.written} écrites, ${counters.unchanged} inchangées, ${deletedIds.length + deletedBefore} supprimées${counters.flagged ? `, ${counters.flagged} signalées` : ""}${counters.invalid ? `, ${counters.invalid} rejetées` : ""})`,
   );
   return { kind: "done", result, liveCount: liveBefore + counters.inserted - deletedIds.length };
 }
@@ -1161,6 +1202,18 @@ const stopped = (counters: Counters, reason: StopReason, log: RunLog): Extract<S
   };
 };
 
+/**
+ * A source that serves only garbage has failed (the current Template's custom-requests export returns
+ * column names instead of values): every record of a non-empty scan rejected.
+ */
+function unreadableSource(entity: RecordEntity, c: Counters): RunStore.EntityError | undefined {
+  if (c.fetched === 0 || c.valid > 0 || c.invalid === 0) return undefined;
+  return {
+    code: "unreadable_records",
+    message: `The Template's export of ${LABEL[entity].english} returns unreadable records: every record rejected (${c.invalid})`,
+  };
+}
+
 /** The Template's own count of an entity (from /api/export/stats), when it gives one. */
 async function expectedCount(client: TemplateClient, entity: RecordEntity): Promise<number | undefined> {
   try {
@@ -1196,7 +1249,8 @@ async function syncSettings(ctx: Ctx, job: EntityJob): Promise<Step> {
     .filter(([key, s]) => !s.deleted && !plan.seen.has(String(key)))
     .map(([key]) => key);
   await Records.markDeleted(ctx, site.id, "settings", gone, syncTimestamp);
-  if (plan.masked) log.add("INFO", `${plan.masked} paramètre(s) sensible(s) masqué(s), jamais stockés`);
+  if (plan.masked) log.add("INFO", `${plan.masked} paramètre(s) non publics masqué(s), jamais stockés`);
+  await checkTemplateSecurity(ctx, job, pairs, syncTimestamp);
   log.add("SUCCESS", `${plan.seen.size} paramètres synchronisés`);
   const liveBefore = [...stored.values()].filter((s) => !s.deleted).length;
   const inserted = plan.items.filter((i) => {
@@ -1209,6 +1263,8 @@ async function syncSettings(ctx: Ctx, job: EntityJob): Promise<Step> {
       status: "succeeded",
       fetched: pairs.length,
       valid: plan.seen.size,
+      flagged: 0,
+      rejected: 0,
       invalid: 0,
       written: plan.items.length,
       unchanged: plan.unchanged + plan.kept,
@@ -1219,6 +1275,23 @@ async function syncSettings(ctx: Ctx, job: EntityJob): Promise<Step> {
     liveCount: liveBefore + inserted - gone.length,
   };
 }
+
+/**
+ * The Template security check (health.ts): does its settings export answer without a key, and does it
+ * serve secrets in clear? Kept on the site as health warnings; only key names are kept, never values.
+ */
+async function checkTemplateSecurity(ctx: Ctx, job: EntityJob, pairs: TemplateSetting[], at: string) {
+  const exposure = await job.client.settingsExposure();
+  const warnings = Health.settingsWarnings(exposure, pairs, at);
+  for (const w of warnings) job.log.add("WARNING", SECURITY_LOG[w.code]);
+  await Health.record(ctx, job.site.id, { warnings, checked_at: at });
+}
+
+const SECURITY_LOG: Record<Health.HealthWarningCode, string> = {
+  settings_exposed_without_key:
+    "Sécurité : ce site expose ses paramètres sans clé (sa clé d'export est lisible par tous)",
+  settings_secrets_in_clear: "Sécurité : l'export des paramètres contient des secrets en clair (masqués ici)",
+};
 
 async function syncStats(ctx: Ctx, job: EntityJob): Promise<Step> {
   const { site, client, log } = job;

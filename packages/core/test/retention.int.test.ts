@@ -53,7 +53,10 @@ describe("retention", () => {
 
   it("purges the raw copy of a rejected record sooner than its run", async () => {
     const victim = (sim.served("users") as { id: number }[])[1]?.id ?? -1;
-    sim.faults.set("users", { invalid: [{ ids: [victim], field: "email", kind: "absent" }] });
+    // An e-mail that is not text cannot be stored faithfully: rejected (an absent one is only flagged).
+    sim.faults.set("users", {
+      invalid: [{ ids: [victim], field: "email", kind: "value", value: { address: "x@example.com" } }],
+    });
     const run = await engine.sync(SITE, ["users"]);
     sim.faults.reset();
     expect(run.entities.users?.invalid).toBe(1);

@@ -8,7 +8,7 @@ import * as Records from "../src/record";
 import * as RunStore from "../src/run";
 import * as Settings from "../src/settings";
 import * as SiteStore from "../src/site";
-import { RECORD_SCHEMAS } from "../src/template/schema";
+import { RECORD_SCHEMAS, validateRecord } from "../src/template/schema";
 import { createEngine, type Engine } from "./harness";
 
 const API_KEY = "tpl-key-7f3a9c2e51";
@@ -182,7 +182,7 @@ describe("validation and quarantine", () => {
     await sim?.close();
   });
 
-  it("rejects each missing required field and a non-numeric price, keeps the reasons, stores the rest", async () => {
+  it("flags each missing required field and stores it with null; rejects what cannot be read", async () => {
     const valid = (sim.served("paintings") as { id: number; category: unknown }[]).filter((p) => p.category);
     const [a, b, c, d, e, f, g] = valid.map((p) => p.id) as number[];
     const ids = { a, b, c, d, e, f, g } as Record<string, number>;
@@ -202,21 +202,49 @@ describe("validation and quarantine", () => {
       entity: "paintings",
       limit: 200,
     });
-    const reasonsFor = (id: number | null) =>
-      invalid.items.filter((i) => i.record_id === id).flatMap((i) => i.reasons);
-    expect(invalid.items.some((i) => i.record_id === null && i.reasons.includes("id: required"))).toBe(true);
-    expect(reasonsFor(ids.b as number)).toContain("name: required");
-    expect(reasonsFor(ids.c as number)).toContain("price: required");
-    expect(reasonsFor(ids.d as number)).toContain("category: required");
-    expect(reasonsFor(ids.e as number)).toContain("image: required");
-    expect(reasonsFor(ids.f as number)).toContain("price: must be a number");
-    // The raw record is kept as received, with its fault.
+    // Rejected: no usable id, a price that cannot be read. Kept with stable reason codes and the raw record.
+    expect(invalid.items.some((i) => i.record_id === null && i.reasons.includes("id_invalid"))).toBe(true);
+    expect(invalid.items.find((i) => i.record_id === ids.f)?.reasons).toEqual(["price_not_a_number"]);
     expect(invalid.items.find((i) => i.record_id === ids.f)?.raw).toMatchObject({ id: ids.f });
-    // Valid neighbours are stored.
-    expect((await Records.get(engine.ctx, siteId, "paintings", ids.g as number)).id).toBe(ids.g);
+    expect(invalid.items).toHaveLength(2);
+    // Flagged: stored, with null for what the Template did not set and the quality codes.
+    const stored = async (id: number) => Records.get(engine.ctx, siteId, "paintings", id);
+    expect(await stored(ids.b as number)).toMatchObject({ name: null, quality: ["name_missing"] });
+    expect(await stored(ids.c as number)).toMatchObject({ price: null, quality: ["price_missing"] });
+    expect(await stored(ids.d as number)).toMatchObject({ category: null, quality: ["category_missing"] });
+    expect(await stored(ids.e as number)).toMatchObject({
+      image: null,
+      image_url: null,
+      quality: ["image_missing"],
+    });
+    expect((await stored(ids.g as number)).quality).toEqual([]);
+    const r = run.entities.paintings;
+    expect(r).toMatchObject({ rejected: 2, invalid: 2 });
+    expect(r?.flagged).toBeGreaterThanOrEqual(4);
+    const flagged = await Records.list(engine.ctx, "paintings", {
+      site_id: siteId,
+      quality: "flagged",
+      limit: 200,
+    });
+    expect(flagged.items.length).toBe(r?.flagged);
+    expect(flagged.items.every((p) => (p.quality as string[]).length > 0)).toBe(true);
+    // Rejected records make the run partial; the seed's warning stays for flagged ones.
     expect(run.status).toBe("partial");
     expect(run.success).toBe(true);
     expect(run.log?.some((l) => l.level === "WARNING" && /Peinture invalide/.test(l.message))).toBe(true);
+  });
+
+  it("syncs a complete-but-imperfect site as succeeded: flagged records do not make it partial", async () => {
+    sim.faults.set("paintings", {
+      invalid: [
+        { ids: [(sim.served("paintings")[0] as { id: number }).id], field: "category", kind: "null" },
+      ],
+    });
+    const run = await engine.sync(siteId, ["paintings"]);
+    sim.faults.reset();
+    expect(run.entities.paintings).toMatchObject({ status: "succeeded", rejected: 0 });
+    expect(run.entities.paintings?.flagged).toBeGreaterThan(0);
+    expect(run.status).toBe("succeeded");
   });
 
   it("keeps the stored version of a record that turns invalid, and never deletes it", async () => {
@@ -291,9 +319,7 @@ describe("paging quirks", () => {
 });
 
 function countInvalid(sim: Sim): number {
-  return (sim.served("paintings") as { category: unknown; name: unknown; image: unknown }[]).filter(
-    (p) => !p.category || !p.name || !p.image,
-  ).length;
+  return sim.served("paintings").filter((p) => !validateRecord("paintings", p).ok).length;
 }
 
 describe("settings and stats", () => {

@@ -1,6 +1,8 @@
 /**
  * Demo Template sites for `npm start`: simulated Templates (`@dashboard/template-sim`) with distinct names,
- * seeds, sizes and quirks (both settings shapes, an older Template without custom requests), registered as
+ * seeds, sizes and quirks (both settings shapes, an older Template without custom requests, the current
+ * Template's broken custom-requests export), holding what real catalogues hold (empty categories and images,
+ * NULL statuses and display orders, a secret setting no pattern anticipates), registered as
  * Dashboard sites `demo-1`, `demo-2`, ... and synced at start.
  *
  * Ids are stable across restarts; the simulators are not (new ports, a new random API key each start), so
@@ -25,6 +27,8 @@ export interface DemoSpec {
   sizes: Partial<Sizes>;
   settingsShape: "flat" | "documented";
   endpoints?: Partial<Record<OptionalEndpoint, boolean>>;
+  /** The current Template's custom-requests export, which serves column names instead of values. */
+  brokenCustomRequests?: boolean;
 }
 
 const NAMED: readonly Omit<DemoSpec, "id">[] = [
@@ -33,6 +37,8 @@ const NAMED: readonly Omit<DemoSpec, "id">[] = [
     seed: 101,
     sizes: { paintings: 240, users: 180, orders: 150, exhibitions: 8, custom_requests: 6 },
     settingsShape: "flat",
+    // The current Template: its custom-requests export is broken (the sync fails that entity, with why).
+    brokenCustomRequests: true,
   },
   {
     name: "Galerie des Quais",
@@ -123,6 +129,8 @@ export async function startDemoSites(
           siteName: spec.name,
           sizes: spec.sizes,
           settingsShape: spec.settingsShape,
+          realShapes: true,
+          ...(spec.brokenCustomRequests ? { brokenCustomRequests: true } : {}),
           ...(spec.endpoints ? { endpoints: spec.endpoints } : {}),
         });
         sims.push(sim);

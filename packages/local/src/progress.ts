@@ -61,10 +61,11 @@ export function finishedLine(label: string, run: RunStore.Run): string {
       unchanged: sum.unchanged + r.unchanged,
       deleted: sum.deleted + r.deleted,
       invalid: sum.invalid + r.invalid,
+      flagged: sum.flagged + r.flagged,
     }),
-    { written: 0, unchanged: 0, deleted: 0, invalid: 0 },
+    { written: 0, unchanged: 0, deleted: 0, invalid: 0, flagged: 0 },
   );
-  const counts = `${totals.written} written, ${totals.unchanged} unchanged, ${totals.deleted} deleted${totals.invalid ? `, ${totals.invalid} rejected` : ""}`;
+  const counts = `${totals.written} written, ${totals.unchanged} unchanged, ${totals.deleted} deleted${totals.flagged ? `, ${totals.flagged} flagged` : ""}${totals.invalid ? `, ${totals.invalid} rejected` : ""}`;
   const duration = Number.isFinite(took) ? ` in ${seconds(took)}` : "";
   return `[sync] ${label}: ${run.status}${duration}: ${results.map(([e, r]) => entitySummary(e, r)).join(", ")} (${counts})`;
 }

@@ -47,6 +47,12 @@ export interface GenerateOptions {
   /** The `export_api_key` setting (default: derived from the seed). */
   apiKey?: string;
   sizes?: Partial<Sizes>;
+  /**
+   * The shapes of a real catalogue (TEMPLATE-API.md, "What the current Template holds"): a few paintings
+   * with an empty or NULL category, an empty image, NULL technique/display_order, a `""`/NULL/`Exposition`
+   * status; users with an empty name; and a `google_places_key` setting, a secret no pattern anticipates.
+   */
+  realShapes?: boolean;
 }
 
 // Time windows the generated history spans (fixed, so data never depends on the clock).
@@ -355,10 +361,50 @@ export function generateData(opts: GenerateOptions = {}): SimData {
       saas_sites: other.int(0, 1),
     },
   };
+  if (opts.realShapes) applyRealShapes(data, Rng.stream(seed, "real-shapes"));
   for (const entity of ["paintings", "users", "orders", "exhibitions", "custom_requests"] as const) {
     ensureSorted(data, entity);
   }
   return data;
+}
+
+/**
+ * What real Templates hold beside clean rows (about 7% of a catalogue), each shape at least once when the
+ * table is large enough: normal data, not corruption. Deterministic for a seed.
+ */
+function applyRealShapes(data: SimData, rng: Rng): void {
+  const shapes: ((p: Painting) => void)[] = [
+    (p) => {
+      p.category = "";
+    },
+    (p) => {
+      p.category = null;
+    },
+    (p) => {
+      p.image = "";
+    },
+    (p) => {
+      p.technique = null;
+      p.display_order = null;
+    },
+    (p) => {
+      p.status = "";
+    },
+    (p) => {
+      p.status = null;
+    },
+    (p) => {
+      p.status = "Exposition";
+    },
+  ];
+  data.paintings.forEach((p, i) => {
+    const shape = i < shapes.length ? shapes[i] : rng.chance(0.02) ? rng.pick(shapes) : undefined;
+    shape?.(p);
+  });
+  data.users.forEach((u, i) => {
+    if (i === 1 || (i > 1 && rng.chance(0.03))) u.name = "";
+  });
+  data.settings.google_places_key = `AIza${rng.hex(35)}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -375,9 +421,9 @@ function latest(texts: Iterable<string>, fallback: number): number {
   return Number.isNaN(max) ? fallback : max;
 }
 
-function maxOf(values: Iterable<number>): number {
+function maxOf(values: Iterable<number | null>): number {
   let max = 0;
-  for (const v of values) if (v > max) max = v;
+  for (const v of values) if (v !== null && v > max) max = v;
   return max;
 }
 

@@ -9,9 +9,13 @@ type Cmp<T> = (a: T, b: T) => number;
 
 const textDesc = (a: string, b: string): number => (a < b ? 1 : a > b ? -1 : 0);
 
+/** PostgreSQL's `DESC`: NULLS FIRST. */
+const numberDescNullsFirst = (a: number | null, b: number | null): number =>
+  a === b ? 0 : a === null ? -1 : b === null ? 1 : b - a;
+
 export const COMPARATORS: { [E in SimEntity]: Cmp<SimRecordMap[E]> } = {
-  // ORDER BY display_order DESC, id DESC
-  paintings: (a, b) => b.display_order - a.display_order || b.id - a.id,
+  // ORDER BY display_order DESC, id DESC (a NULL display_order first, as PostgreSQL sorts DESC)
+  paintings: (a, b) => numberDescNullsFirst(a.display_order, b.display_order) || b.id - a.id,
   // ORDER BY id DESC
   users: (a, b) => b.id - a.id,
   // ORDER BY order_date DESC (not unique)

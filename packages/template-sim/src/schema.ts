@@ -19,11 +19,15 @@ export const Painting = z
     /** TEXT column: `"1998"`, `""` or null. */
     year: z.string().nullable(),
     quantity: z.number().int(),
-    /** Free French text in any case: `disponible` (column default), `Disponible`, `Vendu`, `Réservé`. */
-    status: z.string(),
+    /**
+     * Free French text in any case: `disponible` (column default), `Disponible`, `Vendu`, `Réservé`,
+     * `Exposition`; `""` and null on real catalogues.
+     */
+    status: z.string().nullable(),
     /** Relative to the Template's `static/` folder, e.g. `Images/painting_12.jpg`. */
     image: z.string(),
-    display_order: z.number().int(),
+    /** The artist's ordering; null on real catalogues (PostgreSQL sorts it first, DESC). */
+    display_order: z.number().int().nullable(),
     site_name: z.string(),
   })
   .strict();

@@ -46,6 +46,13 @@ export interface SimOptions {
   data?: SimData;
   /** How many entries `requests` keeps, oldest dropped first (default 10,000). */
   requestLogLimit?: number;
+  /** Generate the shapes of a real catalogue (`GenerateOptions.realShapes`); default false. */
+  realShapes?: boolean;
+  /**
+   * Serve the custom-requests export as the current Template does: every record with column names instead
+   * of values (`{"id": "id", "client_name": "client_name", ...}`). Default false.
+   */
+  brokenCustomRequests?: boolean;
 }
 
 export type AuthOutcome = "site_key" | "master_key" | "missing" | "invalid" | "not_required";
@@ -238,7 +245,13 @@ export async function startSim(opts: SimOptions): Promise<Sim> {
   const fresh = (): SimData => {
     const next = initialCopy
       ? structuredClone(initialCopy)
-      : generateData({ seed, siteName, apiKey: opts.apiKey, sizes: opts.sizes });
+      : generateData({
+          seed,
+          siteName,
+          apiKey: opts.apiKey,
+          sizes: opts.sizes,
+          ...(opts.realShapes ? { realShapes: true } : {}),
+        });
     next.settings.export_api_key = opts.apiKey;
     return next;
   };
@@ -329,8 +342,16 @@ export async function startSim(opts: SimOptions): Promise<Sim> {
     return {
       target: entity,
       auth: true,
-      run: () =>
-        json(200, { [entity]: breakRecords(servedRecords(data, entity), faults.invalidRules(entity)) }),
+      run: () => {
+        const records = servedRecords(data, entity);
+        if (entity === "custom_requests" && opts.brokenCustomRequests) {
+          // The current app.py builds each record from the cursor's column names, not the row.
+          return json(200, {
+            [entity]: records.map((r) => Object.fromEntries(Object.keys(r).map((k) => [k, k]))),
+          });
+        }
+        return json(200, { [entity]: breakRecords(records, faults.invalidRules(entity)) });
+      },
     };
   }
 

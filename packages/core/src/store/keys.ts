@@ -15,6 +15,15 @@ export const recordIdFromSortKey = (sk: string): number | string =>
 
 const NO_DATE = "0000-00-00";
 
+/**
+ * A painting's place in the artist's order as a sort key read in descending order: the Template's own
+ * `display_order DESC, id DESC`, where PostgreSQL puts a NULL display_order first.
+ */
+const artistOrderKey = (displayOrder: number | null, id: number): string =>
+  displayOrder === null
+    ? `1#${pad(id)}`
+    : `0#${String(Math.min(Math.max(displayOrder + 1e15, 0), 2e15 - 1)).padStart(16, "0")}#${pad(id)}`;
+
 export const Keys = {
   /** One site. Listed through gsi1 ("SITES"). */
   site: (siteId: string) => ({ pk: `SITE#${siteId}`, sk: "SITE", gsi1pk: "SITES", gsi1sk: siteId }),
@@ -27,10 +36,17 @@ export const Keys = {
     sk: recordSortKey(id),
   }),
   /**
-   * Index keys of a record: gsi1 lists an entity across every site; gsi2 lists a site's orders by date.
-   * Orders sort by their date (newest first with a descending query), everything else by site then id.
+   * Index keys of a record: gsi1 lists an entity across every site; gsi2 lists a site's orders by date and
+   * a site's paintings in the artist's order. Orders sort by their date (newest first with a descending
+   * query), everything else by site then id.
    */
-  recordIndexes: (siteId: string, entity: RecordEntity, id: number, orderDate?: string | null) =>
+  recordIndexes: (
+    siteId: string,
+    entity: RecordEntity,
+    id: number,
+    orderDate?: string | null,
+    displayOrder?: number | null,
+  ) =>
     entity === "orders"
       ? {
           gsi1pk: `E#orders`,
@@ -38,9 +54,20 @@ export const Keys = {
           gsi2pk: `SITE#${siteId}#ORDERS_BY_DATE`,
           gsi2sk: `${orderDate ?? NO_DATE}#${pad(id)}`,
         }
-      : { gsi1pk: `E#${entity}`, gsi1sk: `${siteId}#${pad(id)}` },
+      : entity === "paintings"
+        ? {
+            gsi1pk: `E#paintings`,
+            gsi1sk: `${siteId}#${pad(id)}`,
+            gsi2pk: `SITE#${siteId}#PAINTINGS_BY_ORDER`,
+            gsi2sk: artistOrderKey(displayOrder ?? null, id),
+          }
+        : { gsi1pk: `E#${entity}`, gsi1sk: `${siteId}#${pad(id)}` },
   entityIndex: (entity: RecordEntity) => ({ index: "gsi1" as const, pk: `E#${entity}` }),
   ordersByDateIndex: (siteId: string) => ({ index: "gsi2" as const, pk: `SITE#${siteId}#ORDERS_BY_DATE` }),
+  paintingsByArtistOrderIndex: (siteId: string) => ({
+    index: "gsi2" as const,
+    pk: `SITE#${siteId}#PAINTINGS_BY_ORDER`,
+  }),
 
   /** Stats history of a site, one item per sync, sorted by time. */
   statsPartition: (siteId: string) => `SITE#${siteId}#STATS`,

@@ -33,6 +33,7 @@ import {
   reasonsOf,
   SettingsEnvelope,
   StatsEnvelope,
+  secretKeysOf,
   type TemplateSetting,
   type TemplateStats,
 } from "./schema";
@@ -406,6 +407,19 @@ export class TemplateClient {
     return this.#check(SettingsEnvelope, body, url, attempts, "settings object");
   }
 
+  /**
+   * Whether `/api/export/settings` answers WITHOUT a key, as the current Template's first handler does
+   * (leaking the site's `export_api_key` to anyone). One request, no retry, no key sent. Returns only the
+   * names of the secrets it served: the values are dropped here and never reach a caller.
+   */
+  async settingsExposure(opts: CallOptions = {}): Promise<{ exposed: boolean; secretKeys: string[] }> {
+    const outcome = await this.#attempt(this.#url(TEMPLATE_PATHS.settings), opts.signal, false);
+    if (!outcome.ok) return { exposed: false, secretKeys: [] };
+    const parsed = SettingsEnvelope.safeParse(outcome.body);
+    if (!parsed.success || parsed.data.length === 0) return { exposed: false, secretKeys: [] };
+    return { exposed: true, secretKeys: secretKeysOf(parsed.data) };
+  }
+
   /** `/api/export/stats` (optional endpoint: 404 → TemplateNotFoundError). */
   async stats(opts: CallOptions = {}): Promise<{ timestamp?: string; stats: TemplateStats }> {
     const url = this.#url(TEMPLATE_PATHS.stats);
@@ -518,11 +532,12 @@ export class TemplateClient {
   }
 
   /** One attempt (following redirects), bounded by the timeout. Throws only when the caller aborts. */
-  async #attempt(url: URL, callerSignal: AbortSignal | undefined): Promise<Outcome> {
+  async #attempt(url: URL, callerSignal: AbortSignal | undefined, withKey = true): Promise<Outcome> {
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(TIMEOUT), this.#timeoutMs);
     const signal = callerSignal ? AbortSignal.any([callerSignal, timeout.signal]) : timeout.signal;
-    const headers = { "X-API-Key": this.#apiKey, Accept: "application/json", "User-Agent": this.#userAgent };
+    const headers: Record<string, string> = { Accept: "application/json", "User-Agent": this.#userAgent };
+    if (withKey) headers["X-API-Key"] = this.#apiKey;
     const thrown = (error: unknown): Outcome => {
       if (callerSignal?.aborted) throw callerSignal.reason;
       return { ok: false, failure: this.#classify(error, timeout.signal.aborted) };

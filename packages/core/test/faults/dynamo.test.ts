@@ -141,7 +141,7 @@ describe("DynamoDB under pressure", () => {
       expect(paintings[0]?.error).toMatchObject({ name: "ProvisionedThroughputExceededException" });
       expect(result.consumed.deadLettered).toEqual([]);
       const warnings = (result.run.log ?? [])
-        .filter((l) => l.level === "WARNING" && !/invalide/.test(l.message))
+        .filter((l) => l.level === "WARNING" && !/invalide|signalées|Sécurité/.test(l.message))
         .map((l) => l.message);
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatch(

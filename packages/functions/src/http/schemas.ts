@@ -88,18 +88,29 @@ const IncludeDeleted = BooleanQuery.openapi({
   description: "Also list records that disappeared from the Template (they carry `deleted_at`)",
 });
 
+const QualityFilter = z.enum(ListFilter.shape.quality.unwrap().options).optional().openapi({
+  description:
+    "`flagged`: only records stored with data-quality codes (a required field not set at the Template); `complete`: only the others",
+});
+
 export const PaintingsQuery = Paging.extend({
   site_id: SiteFilter,
-  status: text("Painting status, any case (`disponible`, `vendu`...)"),
+  status: text("Painting status, any case (`disponible`, `vendu`...); a status not set matches no value"),
   category: text("Category, any case"),
   q: text("Searches name, category, technique and year"),
   include_deleted: IncludeDeleted,
+  quality: QualityFilter,
+  sort: z.enum(ListFilter.shape.sort.unwrap().options).optional().openapi({
+    description:
+      "`recent` (default): newest id first; `artist`: the artist's own order (`display_order` DESC, then id DESC, a display_order not set first), one site at a time (needs `site_id`)",
+  }),
 });
 export const UsersQuery = Paging.extend({
   site_id: SiteFilter,
   role: text("`admin`, `user`..., any case"),
   q: text("Searches name and email"),
   include_deleted: IncludeDeleted,
+  quality: QualityFilter,
 });
 export const OrdersQuery = Paging.extend({
   site_id: SiteFilter,
@@ -107,13 +118,19 @@ export const OrdersQuery = Paging.extend({
   from: text("Orders on or after this date (`2025-03-01` or ISO)"),
   to: text("Orders on or before this date (a bare date includes the whole day)"),
   include_deleted: IncludeDeleted,
+  quality: QualityFilter,
 });
-export const ExhibitionsQuery = Paging.extend({ site_id: SiteFilter, include_deleted: IncludeDeleted });
+export const ExhibitionsQuery = Paging.extend({
+  site_id: SiteFilter,
+  include_deleted: IncludeDeleted,
+  quality: QualityFilter,
+});
 export const CustomRequestsQuery = Paging.extend({
   site_id: SiteFilter,
   status: text("Request status, any case"),
   q: text("Searches client name and description"),
   include_deleted: IncludeDeleted,
+  quality: QualityFilter,
 });
 
 export const RunsQuery = Paging.extend({ site_id: text("Only this site's runs") });

@@ -178,4 +178,27 @@ describe("OpenAPI document", () => {
       expect(Object.keys(doc.components.schemas)).toContain(name);
     }
   });
+
+  it("describes data quality: the quality filter and field, flagged and rejected counts, site health", () => {
+    type Param = { name: string; in: string; schema?: { enum?: string[] } };
+    const params = (path: string) =>
+      ((doc.paths[path]?.get as unknown as { parameters?: Param[] })?.parameters ?? []).filter(
+        (p) => p.in === "query",
+      );
+    for (const path of ["/api/paintings", "/api/users", "/api/orders"]) {
+      expect(params(path).find((p) => p.name === "quality")?.schema?.enum).toEqual(["flagged", "complete"]);
+    }
+    expect(params("/api/paintings").find((p) => p.name === "sort")?.schema?.enum).toEqual([
+      "recent",
+      "artist",
+    ]);
+    const props = (name: string) =>
+      Object.keys(
+        (doc.components.schemas[name] as { properties?: Record<string, unknown> }).properties ?? {},
+      );
+    expect(props("Painting")).toEqual(expect.arrayContaining(["quality", "image_url"]));
+    expect(props("Site")).toContain("health");
+    const entityResult = JSON.stringify(doc.components.schemas.Run);
+    for (const field of ["flagged", "rejected", "invalid"]) expect(entityResult).toContain(`"${field}"`);
+  });
 });

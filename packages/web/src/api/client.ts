@@ -94,18 +94,24 @@ export interface PageQuery {
   signal?: AbortSignal | undefined;
 }
 
+/** `flagged`: records stored with data-quality codes only; `complete`: the others. */
+export type QualityFilter = "flagged" | "complete";
 export interface PaintingFilters {
   site_id?: string | undefined;
   status?: string | undefined;
   category?: string | undefined;
   q?: string | undefined;
   include_deleted?: boolean | undefined;
+  quality?: QualityFilter | undefined;
+  /** `artist`: the site's own order (needs `site_id`); `recent` (default): newest first. */
+  sort?: "recent" | "artist" | undefined;
 }
 export interface UserFilters {
   site_id?: string | undefined;
   role?: string | undefined;
   q?: string | undefined;
   include_deleted?: boolean | undefined;
+  quality?: QualityFilter | undefined;
 }
 export interface OrderFilters {
   site_id?: string | undefined;
@@ -114,6 +120,7 @@ export interface OrderFilters {
   from?: string | undefined;
   to?: string | undefined;
   include_deleted?: boolean | undefined;
+  quality?: QualityFilter | undefined;
 }
 export interface ExhibitionFilters {
   site_id?: string | undefined;

@@ -58,6 +58,16 @@ export const LastRun = z.looseObject({
 });
 export type LastRun = z.infer<typeof LastRun>;
 
+/** What the last settings sync noticed about a Template's security: codes, key names and what to do. */
+export const HealthWarning = z.looseObject({
+  code: z.string(),
+  message: z.string(),
+  action: text,
+  keys: z.array(z.string()).default([]),
+  detected_at: text,
+});
+export type HealthWarning = z.infer<typeof HealthWarning>;
+
 export const Site = z.looseObject({
   id: z.string(),
   name: z.string(),
@@ -67,6 +77,9 @@ export const Site = z.looseObject({
   api_key_last4: text,
   last_run: LastRun.nullish(),
   counts: z.record(z.string(), z.number()).nullish(),
+  /** When each entity last synced successfully (its last complete scan). */
+  last_synced_at: z.record(z.string(), z.string()).nullish(),
+  health: z.looseObject({ warnings: z.array(HealthWarning).default([]), checked_at: text }).nullish(),
 });
 export type Site = z.infer<typeof Site>;
 
@@ -128,6 +141,10 @@ export const EntityResult = z.looseObject({
   status: z.string(),
   fetched: count,
   valid: count,
+  /** Of `valid`, the records stored with data-quality codes. */
+  flagged: count,
+  /** Quarantined, not stored (`invalid` is its older name). */
+  rejected: count,
   invalid: count,
   written: count,
   unchanged: count,
@@ -186,6 +203,8 @@ const Provenance = {
   sync_timestamp: text,
   site_name: text,
   deleted_at: text,
+  /** Data-quality codes (`category_missing`...): a record with any is "flagged", stored and shown. */
+  quality: z.array(z.string()).default([]),
 };
 
 export const Painting = z.looseObject({

@@ -21,6 +21,7 @@ import {
   SiteSelect,
 } from "../ui/components";
 import { Icon } from "../ui/icons";
+import { NotSet, QualityBadge, QualitySelect } from "../ui/quality";
 import { DeletedBadge, DeletedToggle, EmailLink, useTextFilter } from "./shared";
 
 export const ORDERS_PAGE_SIZE = 50;
@@ -40,9 +41,11 @@ export function OrdersScreen({ route }: { route: Route }) {
     to: useId(),
     deleted: useId(),
     statuses: useId(),
+    quality: useId(),
   };
   const { site_id, from, to } = query;
   const includeDeleted = query.deleted === "1";
+  const quality = query.quality === "flagged" || query.quality === "complete" ? query.quality : undefined;
   const rangeInvalid = Boolean(from && to && from > to);
 
   const list = usePaged(
@@ -55,10 +58,11 @@ export function OrdersScreen({ route }: { route: Route }) {
           from: from && !rangeInvalid ? dayBoundaryIso(from, "start") : undefined,
           to: to && !rangeInvalid ? dayBoundaryIso(to, "end") : undefined,
           include_deleted: includeDeleted || undefined,
+          quality,
         },
         { limit: ORDERS_PAGE_SIZE, cursor, signal },
       ),
-    [api, site_id, query.status, from, to, rangeInvalid, includeDeleted],
+    [api, site_id, query.status, from, to, rangeInvalid, includeDeleted, quality],
   );
 
   const statuses = useMemo(
@@ -72,7 +76,7 @@ export function OrdersScreen({ route }: { route: Route }) {
       else next.add(key);
       return next;
     });
-  const filtered = Boolean(site_id || query.status || from || to);
+  const filtered = Boolean(site_id || query.status || from || to || quality);
   const allOpen = list.items.length > 0 && list.items.every((o) => open.has(orderKey(o)));
 
   return (
@@ -130,6 +134,9 @@ export function OrdersScreen({ route }: { route: Route }) {
             onChange={(e) => setFilter("to", e.target.value || undefined)}
             data-testid="filter-to"
           />
+        </Filter>
+        <Filter label={t("fidelity.quality_filter")} htmlFor={ids.quality}>
+          <QualitySelect id={ids.quality} value={quality} onChange={(v) => setFilter("quality", v)} />
         </Filter>
         <DeletedToggle
           id={ids.deleted}
@@ -231,7 +238,8 @@ function OrderRows({ order, open, onToggle }: { order: Order; open: boolean; onT
         </td>
         <td data-label={t("orders.col.customer")} className="strong">
           <span>
-            {order.customer_name || "—"} <DeletedBadge at={order.deleted_at} />
+            {order.customer_name || <NotSet />} <QualityBadge quality={order.quality} />{" "}
+            <DeletedBadge at={order.deleted_at} />
           </span>
         </td>
         <td data-label={t("orders.col.email")}>

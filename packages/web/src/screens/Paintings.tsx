@@ -1,11 +1,13 @@
 /**
- * Paintings of every site as cards: image (lazy, with a placeholder when it fails), name, category, price in
- * euros, a status badge, the site and the sync date. Filters by site, status, category and text; cursor
- * paging with "load more", which copes with thousands (cards off screen are not laid out).
+ * Paintings of every site as cards: image (lazy, with a placeholder when there is none or it fails), name,
+ * category, price in euros, a status badge, a "Données incomplètes" badge on flagged paintings, the site,
+ * when the painting last changed and when the site was last synced. Filters by site, status, category,
+ * text and data quality; the newest first or in the artist's own order; cursor paging with "load more",
+ * which copes with thousands (cards off screen are not laid out).
  */
-import { useId, useMemo, useState } from "react";
+import { useId, useMemo } from "react";
 import type { Painting } from "../api/schemas";
-import { useApi, useI18n } from "../app/context";
+import { useApi, useI18n, useSites } from "../app/context";
 import { usePaged } from "../app/hooks";
 import { navigate, useQueryFilters } from "../app/router";
 import { formatDateTime, formatMoney } from "../lib/format";
@@ -21,7 +23,8 @@ import {
   PageHeader,
   SiteSelect,
 } from "../ui/components";
-import { Icon } from "../ui/icons";
+import { PaintingImage } from "../ui/PaintingImage";
+import { NotSet, QualityBadge, QualitySelect } from "../ui/quality";
 import { DeletedBadge, DeletedToggle, useTextFilter } from "./shared";
 
 export const PAINTINGS_PAGE_SIZE = 48;
@@ -46,9 +49,14 @@ export function PaintingsScreen({ route }: { route: Route }) {
     q: useId(),
     deleted: useId(),
     categories: useId(),
+    quality: useId(),
+    sort: useId(),
   };
   const { site_id, status } = query;
   const includeDeleted = query.deleted === "1";
+  const quality = query.quality === "flagged" || query.quality === "complete" ? query.quality : undefined;
+  // The artist's order is one site's own order: without a site, the newest first.
+  const sort = query.sort === "artist" && site_id ? "artist" : undefined;
 
   const list = usePaged(
     (cursor, signal) =>
@@ -59,10 +67,12 @@ export function PaintingsScreen({ route }: { route: Route }) {
           category: query.category,
           q: query.q,
           include_deleted: includeDeleted || undefined,
+          quality,
+          sort,
         },
         { limit: PAINTINGS_PAGE_SIZE, cursor, signal },
       ),
-    [api, site_id, status, query.category, query.q, includeDeleted],
+    [api, site_id, status, query.category, query.q, includeDeleted, quality, sort],
   );
 
   const categories = useMemo(
@@ -72,7 +82,7 @@ export function PaintingsScreen({ route }: { route: Route }) {
       ),
     [list.items],
   );
-  const filtered = Boolean(site_id || status || query.category || query.q);
+  const filtered = Boolean(site_id || status || query.category || query.q || quality);
 
   return (
     <>
@@ -125,6 +135,22 @@ export function PaintingsScreen({ route }: { route: Route }) {
             data-testid="filter-q"
           />
         </Filter>
+        <Filter label={t("fidelity.quality_filter")} htmlFor={ids.quality}>
+          <QualitySelect id={ids.quality} value={quality} onChange={(v) => setFilter("quality", v)} />
+        </Filter>
+        <Filter label={t("fidelity.sort")} htmlFor={ids.sort}>
+          <select
+            id={ids.sort}
+            value={sort ?? "recent"}
+            disabled={!site_id}
+            title={site_id ? undefined : t("fidelity.sort_artist_needs_site")}
+            onChange={(e) => setFilter("sort", e.target.value === "artist" ? "artist" : undefined)}
+            data-testid="filter-sort"
+          >
+            <option value="recent">{t("fidelity.sort_recent")}</option>
+            <option value="artist">{t("fidelity.sort_artist")}</option>
+          </select>
+        </Filter>
         <DeletedToggle
           id={ids.deleted}
           checked={includeDeleted}
@@ -172,41 +198,25 @@ export function PaintingsScreen({ route }: { route: Route }) {
 
 function PaintingCard({ painting }: { painting: Painting }) {
   const { t, lang } = useI18n();
-  const [failed, setFailed] = useState(false);
+  const { byId } = useSites();
   const name = painting.name?.trim() || t("paintings.untitled");
   const details = [
     painting.category,
     painting.technique,
     painting.year ? String(painting.year) : null,
   ].filter((part): part is string => !!part && part.trim() !== "");
+  const lastSynced = byId.get(painting.site_id)?.last_synced_at?.paintings;
+  const flagged = painting.quality.length > 0;
   return (
     <article
-      className={`card painting-card${painting.deleted_at ? " is-deleted" : ""}`}
+      className={`card painting-card${painting.deleted_at ? " is-deleted" : ""}${flagged ? " is-flagged" : ""}`}
       data-testid="painting-card"
       data-painting-id={String(painting.id)}
       data-site-id={painting.site_id}
+      data-flagged={String(flagged)}
     >
       <div className="painting-image">
-        {painting.image_url && !failed ? (
-          <img
-            src={painting.image_url}
-            alt={name}
-            loading="lazy"
-            decoding="async"
-            onError={() => setFailed(true)}
-            data-testid="painting-image"
-          />
-        ) : (
-          <div
-            className="image-placeholder"
-            data-testid="painting-image-placeholder"
-            role="img"
-            aria-label={t("paintings.no_image")}
-          >
-            <Icon name="image" size={32} />
-            <span>{t("paintings.no_image")}</span>
-          </div>
-        )}
+        <PaintingImage url={painting.image_url} alt={name} />
         <span className="painting-status">
           <PaintingStatusBadge status={painting.status} />
         </span>
@@ -219,15 +229,33 @@ function PaintingCard({ painting }: { painting: Painting }) {
           {details.length > 0 ? details.join(" · ") : t("paintings.no_category")}
         </p>
         <p className="painting-price" data-testid="painting-price">
-          {formatMoney(painting.price, lang)}
+          {painting.price === null || painting.price === undefined || painting.price === "" ? (
+            <NotSet />
+          ) : (
+            formatMoney(painting.price, lang)
+          )}
         </p>
         <p className="painting-site small">
           {t("paintings.from")}{" "}
           <strong data-testid="painting-site">{painting.site_name || painting.site_id}</strong>
         </p>
-        <p className="painting-sync small muted" data-testid="painting-sync">
-          {t("paintings.synced", { date: formatDateTime(painting.sync_timestamp, lang) })}
+        <p
+          className="painting-sync small muted"
+          data-testid="painting-changed"
+          title={t("fidelity.last_changed_hint")}
+        >
+          {t("fidelity.last_changed", { date: formatDateTime(painting.sync_timestamp, lang) })}
         </p>
+        {lastSynced ? (
+          <p
+            className="painting-sync small muted"
+            data-testid="painting-synced"
+            title={t("fidelity.last_synced_hint")}
+          >
+            {t("fidelity.last_synced", { date: formatDateTime(lastSynced, lang) })}
+          </p>
+        ) : null}
+        <QualityBadge quality={painting.quality} />
         <DeletedBadge at={painting.deleted_at} />
       </div>
     </article>

@@ -9,6 +9,7 @@ import { useApi, useCan, useI18n, useSites } from "../app/context";
 import { useAsync, useLive, useNow, usePaged } from "../app/hooks";
 import { useQueryFilters } from "../app/router";
 import { formatDateTime, formatDuration, formatNumber, formatTime } from "../lib/format";
+import { describeCode } from "../lib/quality";
 import { href, type Route } from "../lib/router";
 import { orderedEntities, reasonText, runDurationMs } from "../lib/runs";
 import { isActiveRun, LOG_LEVELS, logLevelTone } from "../lib/status";
@@ -172,13 +173,22 @@ export function RunDetailScreen({ runId, route }: { runId: string; route: Route 
                 <tr>
                   <th scope="col">{t("run.col.entity")}</th>
                   <th scope="col">{t("run.col.status")}</th>
-                  {(["fetched", "valid", "invalid", "written", "unchanged", "deleted", "pages"] as const).map(
-                    (key) => (
-                      <th key={key} scope="col" className="num">
-                        {t(`run.col.${key}`)}
-                      </th>
-                    ),
-                  )}
+                  {(
+                    [
+                      "fetched",
+                      "valid",
+                      "flagged",
+                      "invalid",
+                      "written",
+                      "unchanged",
+                      "deleted",
+                      "pages",
+                    ] as const
+                  ).map((key) => (
+                    <th key={key} scope="col" className="num">
+                      {t(`run.col.${key}`)}
+                    </th>
+                  ))}
                   <th scope="col" className="num">
                     {t("run.col.duration")}
                   </th>
@@ -217,7 +227,9 @@ function EntityRow({ entity, result }: { entity: string; result: EntityResult })
         <td data-label={t("run.col.status")}>
           <EntityStatusBadge status={result.status} />
         </td>
-        {(["fetched", "valid", "invalid", "written", "unchanged", "deleted", "pages"] as const).map((key) => (
+        {(
+          ["fetched", "valid", "flagged", "invalid", "written", "unchanged", "deleted", "pages"] as const
+        ).map((key) => (
           <td
             key={key}
             className={`num${key === "invalid" && result.invalid > 0 ? " text-warning strong" : ""}`}
@@ -456,7 +468,7 @@ function InvalidRecordRow({ record }: { record: InvalidRecord }) {
           {record.reasons.map((reason, index) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: reasons are a fixed list.
             <li key={index} data-testid="invalid-reason">
-              {reasonText(reason)}
+              {typeof reason === "string" ? describeCode(reason, t) : reasonText(reason)}
             </li>
           ))}
         </ul>

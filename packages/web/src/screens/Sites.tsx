@@ -28,6 +28,7 @@ import {
   PageHeader,
 } from "../ui/components";
 import { Icon } from "../ui/icons";
+import { SiteHealthWarnings } from "../ui/quality";
 import { RunProgress } from "../ui/RunProgress";
 
 type Editing = { mode: "create" } | { mode: "edit"; site: Site };
@@ -315,6 +316,7 @@ function SiteRow({
             </dd>
           </div>
         </dl>
+        <SiteHealthWarnings warnings={site.health?.warnings} />
       </div>
       {can("site.sync") ? (
         <div className="site-row-sync">

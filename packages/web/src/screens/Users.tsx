@@ -24,6 +24,7 @@ import {
   PageHeader,
   SiteSelect,
 } from "../ui/components";
+import { NotSet, QualityBadge, QualitySelect } from "../ui/quality";
 import { DeletedBadge, DeletedToggle, EmailLink, useTextFilter } from "./shared";
 
 export const USERS_PAGE_SIZE = 100;
@@ -49,17 +50,18 @@ export function UsersScreen({ route }: { route: Route }) {
   const [query, setFilter] = useQueryFilters(route);
   const [q, setQ] = useTextFilter(query, setFilter, "q");
   const [sort, setSort] = useState<{ key: Column; dir: SortDir } | null>(null);
-  const ids = { site: useId(), role: useId(), q: useId(), deleted: useId() };
+  const ids = { site: useId(), role: useId(), q: useId(), deleted: useId(), quality: useId() };
   const { site_id, role } = query;
+  const quality = query.quality === "flagged" || query.quality === "complete" ? query.quality : undefined;
   const includeDeleted = query.deleted === "1";
 
   const list = usePaged(
     (cursor, signal) =>
       api.listUsers(
-        { site_id, role, q: query.q, include_deleted: includeDeleted || undefined },
+        { site_id, role, q: query.q, include_deleted: includeDeleted || undefined, quality },
         { limit: USERS_PAGE_SIZE, cursor, signal },
       ),
-    [api, site_id, role, query.q, includeDeleted],
+    [api, site_id, role, query.q, includeDeleted, quality],
   );
 
   const rows = useMemo(() => {
@@ -72,7 +74,7 @@ export function UsersScreen({ route }: { route: Route }) {
     setSort((current) =>
       current?.key !== key ? { key, dir: "asc" } : current.dir === "asc" ? { key, dir: "desc" } : null,
     );
-  const filtered = Boolean(site_id || role || query.q);
+  const filtered = Boolean(site_id || role || query.q || quality);
 
   return (
     <>
@@ -102,6 +104,9 @@ export function UsersScreen({ route }: { route: Route }) {
             placeholder={t("users.search_placeholder")}
             data-testid="filter-q"
           />
+        </Filter>
+        <Filter label={t("fidelity.quality_filter")} htmlFor={ids.quality}>
+          <QualitySelect id={ids.quality} value={quality} onChange={(v) => setFilter("quality", v)} />
         </Filter>
         <DeletedToggle
           id={ids.deleted}
@@ -169,7 +174,8 @@ export function UsersScreen({ route }: { route: Route }) {
                   >
                     <td data-label={t("users.col.name")} className="strong">
                       <span>
-                        {user.name || "—"} <DeletedBadge at={user.deleted_at} />
+                        {user.name || <NotSet />} <QualityBadge quality={user.quality} />{" "}
+                        <DeletedBadge at={user.deleted_at} />
                       </span>
                     </td>
                     <td data-label={t("users.col.email")}>

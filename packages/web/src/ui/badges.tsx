@@ -24,7 +24,8 @@ const capitalize = (text: string): string =>
 export function PaintingStatusBadge({ status }: { status: string | null | undefined }) {
   const { t } = useI18n();
   const { kind, tone } = paintingStatus(status);
-  const label = status?.trim() ? capitalize(status.trim()) : t("common.unknown");
+  // A status the Template did not set (NULL or "") is shown as such, never as an invented "Disponible".
+  const label = status?.trim() ? capitalize(status.trim()) : t("fidelity.not_set");
   return (
     <Badge tone={tone} testId="painting-status-badge" data={{ "data-status-kind": kind }}>
       {label}
@@ -34,6 +35,14 @@ export function PaintingStatusBadge({ status }: { status: string | null | undefi
 
 export function RoleBadge({ role }: { role: string | null | undefined }) {
   const { t } = useI18n();
+  // A role the Template did not set (NULL) is not "user": it is shown as not set.
+  if (!role?.trim()) {
+    return (
+      <Badge tone="neutral" testId="role-badge" data={{ "data-role": "unset" }}>
+        {t("fidelity.not_set")}
+      </Badge>
+    );
+  }
   const kind = roleKind(role);
   return (
     <Badge tone={kind === "admin" ? "info" : "neutral"} testId="role-badge" data={{ "data-role": kind }}>
@@ -47,7 +56,7 @@ export function OrderStatusBadge({ status }: { status: string | null | undefined
   const { kind, tone } = orderStatus(status);
   return (
     <Badge tone={tone} testId="order-status-badge" data={{ "data-status-kind": kind }}>
-      {status?.trim() ? capitalize(status.trim()) : t("common.unknown")}
+      {status?.trim() ? capitalize(status.trim()) : t("fidelity.not_set")}
     </Badge>
   );
 }

@@ -1,0 +1,89 @@
+/**
+ * What an admin must know about a Template the Dashboard talks to (issue 9, TEMPLATE-API.md "Exposure"):
+ * noticed while syncing settings and kept on the site as health warnings, each a stable code, the names of
+ * the keys concerned (never a value) and what to do. The Dashboard never calls `/api/export/full` and keeps
+ * none of the values a leaking export serves.
+ */
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import * as z from "zod";
+import type { Ctx } from "./context";
+import { Keys } from "./store/keys";
+import { secretKeysOf, type TemplateSetting } from "./template/schema";
+
+export const HealthWarningCode = z.enum(["settings_exposed_without_key", "settings_secrets_in_clear"]);
+export type HealthWarningCode = z.infer<typeof HealthWarningCode>;
+
+export const HealthWarning = z.object({
+  code: HealthWarningCode,
+  /** In English for the API; the UI words the code from its catalogue. */
+  message: z.string(),
+  /** What an admin should do about it. */
+  action: z.string(),
+  /** Names of the settings concerned, never their values. */
+  keys: z.array(z.string()),
+  detected_at: z.string(),
+});
+export type HealthWarning = z.infer<typeof HealthWarning>;
+
+export const SiteHealth = z.object({
+  warnings: z.array(HealthWarning),
+  checked_at: z.string(),
+});
+export type SiteHealth = z.infer<typeof SiteHealth>;
+
+/** What the settings probe saw without a key: whether it answered, and which served keys hold secrets. */
+export interface SettingsExposure {
+  exposed: boolean;
+  secretKeys: string[];
+}
+
+/** The warnings of one settings sync. Pure. */
+export function settingsWarnings(
+  exposure: SettingsExposure,
+  pairs: readonly TemplateSetting[],
+  at: string,
+): HealthWarning[] {
+  const warnings: HealthWarning[] = [];
+  if (exposure.exposed) {
+    warnings.push({
+      code: "settings_exposed_without_key",
+      message:
+        "The Template serves /api/export/settings without an API key: anyone can read its settings, including the export API key" +
+        (exposure.secretKeys.length ? ` and ${exposure.secretKeys.join(", ")}` : ""),
+      action:
+        "Update the Template so that /api/export/settings requires X-API-Key, then rotate export_api_key and every secret it served (and the site's key in the Dashboard)",
+      keys: exposure.secretKeys,
+      detected_at: at,
+    });
+  }
+  const inClear = secretKeysOf(pairs);
+  if (inClear.length > 0) {
+    warnings.push({
+      code: "settings_secrets_in_clear",
+      message: `The Template's settings export serves secrets in clear: ${inClear.join(", ")} (the Dashboard masks them and never stores them)`,
+      action:
+        "Have the Template mask these settings in its export; rotate any that may have been read by someone else",
+      keys: inClear,
+      detected_at: at,
+    });
+  }
+  return warnings;
+}
+
+/** Keeps a site's health on its item (replacing the previous check's). A deleted site is left alone. */
+export async function record(ctx: Ctx, siteId: string, health: SiteHealth): Promise<void> {
+  const { pk, sk } = Keys.site(siteId);
+  await ctx.db
+    .send(
+      new UpdateCommand({
+        TableName: ctx.table,
+        Key: { pk, sk },
+        UpdateExpression: "SET health = :h",
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeValues: { ":h": health },
+      }),
+    )
+    .catch((e: Error) => {
+      if (e.name !== "ConditionalCheckFailedException") throw e;
+    });
+}
