@@ -249,6 +249,7 @@ export function createApi(options: ApiOptions) {
       }),
     getRun: (runId: string, signal?: AbortSignal) =>
       request("GET", `/sync/runs/${seg(runId)}`, { schema: Run, signal }),
+    cancelRun: (runId: string) => request("POST", `/sync/runs/${seg(runId)}/cancel`, { schema: Run }),
     listInvalid: (runId: string, filters: { entity?: string | undefined }, paging: PageQuery = {}) =>
       request("GET", `/sync/runs/${seg(runId)}/invalid`, {
         query: { entity: filters.entity, limit: clampLimit(paging.limit), cursor: paging.cursor },

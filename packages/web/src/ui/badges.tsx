@@ -87,6 +87,7 @@ export function EntityStatusBadge({ status }: { status: string }) {
 
 const HEALTH_TONE: Record<HealthKind, Tone> = {
   failing: "danger",
+  retrying: "warning",
   stale: "warning",
   never: "warning",
   partial: "warning",
