@@ -7,7 +7,7 @@
  * runtime provides is loaded from the project's node_modules, as Lambda loads it from its own.
  */
 import { spawn } from "node:child_process";
-import { existsSync, statSync, symlinkSync } from "node:fs";
+import { existsSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
@@ -57,10 +57,17 @@ export async function bundle(
   return { file, bytes: statSync(file).size, inputs: Object.keys(metafile.inputs) };
 }
 
-/** Milliseconds a fresh Node process spends importing `file` (measured inside it, Node's own start excluded). */
-export function importTime(file: string, env: Record<string, string>): Promise<number> {
+/**
+ * A fresh Node process that imports `file`: the milliseconds the import took inside it (Node's own start
+ * excluded), and the milliseconds from spawn to exit as the parent sees them (Node's start included).
+ */
+export function importTime(
+  file: string,
+  env: Record<string, string>,
+): Promise<{ import_ms: number; process_ms: number }> {
   const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t)); process.exit(0);`;
   return new Promise((resolve, reject) => {
+    const started = performance.now();
     const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
       env: { PATH: process.env.PATH ?? "", ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -75,10 +82,11 @@ export function importTime(file: string, env: Record<string, string>): Promise<n
     });
     child.on("error", reject);
     child.on("close", (code) => {
+      const processMs = performance.now() - started;
       const ms = Number(out);
       if (code !== 0 || !Number.isFinite(ms))
         reject(new Error(`importing ${file} failed (${code}): ${err.slice(0, 2000)}`));
-      else resolve(ms);
+      else resolve({ import_ms: ms, process_ms: processMs });
     });
   });
 }
@@ -88,24 +96,52 @@ export interface BundleFigures {
   init_ms: number;
   /** The same function with everything inside it (the AWS SDK, every zod locale), for comparison. */
   bytes_all_inside: number;
+  /** `process_ms` over `empty_process_ms`: init relative to the machine's own start of a Node process. */
+  init_ratio: number;
+  /** A process that imports the bundle, spawn to exit (median). */
+  process_ms: number;
+  /** The same process importing an empty module, measured alongside (median over the whole run). */
+  empty_process_ms: number;
 }
 
-/** Size and median init time (of `runs` fresh processes) of every function. */
+/**
+ * Size and median init time (of `runs` fresh processes) of every function, and its init relative to an
+ * empty Node process started the same way: an empty module's import runs before each bundle's, so both see
+ * the same load on the machine.
+ */
 export async function measureBundles(
   outDir: string,
   env: Record<string, string>,
   runs = 7,
 ): Promise<Record<FunctionName, BundleFigures>> {
-  const out = {} as Record<FunctionName, BundleFigures>;
+  const empty = join(outDir, "empty.mjs");
+  writeFileSync(empty, "export {};\n");
+  const emptyTimes: number[] = [];
+  const measured: { name: FunctionName; bytes: number; times: number[]; process: number[] }[] = [];
   for (const name of FUNCTIONS) {
     const { file, bytes } = await bundle(name, outDir);
     const times: number[] = [];
-    for (let i = 0; i < runs; i++) times.push(await importTime(file, env));
+    const process: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      emptyTimes.push((await importTime(empty, env)).process_ms);
+      const t = await importTime(file, env);
+      times.push(t.import_ms);
+      process.push(t.process_ms);
+    }
+    measured.push({ name, bytes, times, process });
+  }
+  const emptyMs = percentile(emptyTimes, 50) ?? 0;
+  const out = {} as Record<FunctionName, BundleFigures>;
+  for (const { name, bytes, times, process } of measured) {
     const inside = await bundle(name, outDir, { deployed: false });
+    const processMs = percentile(process, 50) ?? 0;
     out[name] = {
       bytes,
       init_ms: round(percentile(times, 50) ?? 0, 1),
       bytes_all_inside: inside.bytes,
+      init_ratio: emptyMs > 0 ? round(processMs / emptyMs, 2) : 0,
+      process_ms: round(processMs, 1),
+      empty_process_ms: round(emptyMs, 1),
     };
   }
   return out;

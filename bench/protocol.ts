@@ -4,6 +4,7 @@
  * ends with a `result` (one-shot jobs) or serves until told to `stop` (the consumer and the HTTP apps).
  */
 import { z } from "zod";
+import { DynamoUsage, SqsUsage } from "./meter";
 
 export const WriteCounts = z.object({
   /** Write requests that carry synced records or settings (BatchWriteItem, PutItem, UpdateItem, DeleteItem). */
@@ -43,6 +44,15 @@ export const Job = z.discriminatedUnion("mode", [
 ]);
 export type Job = z.infer<typeof Job>;
 
+/** What a child's requests and invocations are billed for (meter.ts), since its last reset. */
+export const ChildUsage = z.object({
+  dynamodb: DynamoUsage,
+  sqs: SqsUsage,
+  /** Handler invocations and their durations, each rounded up to the millisecond as Lambda bills them. */
+  lambda: z.object({ invocations: z.number().int(), billed_ms: z.number().int() }),
+});
+export type ChildUsage = z.infer<typeof ChildUsage>;
+
 export const Snapshot = z.object({
   /** Peak resident set size of the child so far (resourceUsage().maxRSS). */
   max_rss_mb: z.number(),
@@ -55,6 +65,7 @@ export const Snapshot = z.object({
   invocations: z.number().int(),
   /** Peaks since the last reset: V8 heap used and reserved, and memory outside the heap (buffers). */
   memory: z.object({ heap_used_mb: z.number(), heap_total_mb: z.number(), external_mb: z.number() }),
+  usage: ChildUsage,
 });
 export type Snapshot = z.infer<typeof Snapshot>;
 
@@ -67,6 +78,7 @@ export const TimedResult = z.object({
   pages: z.number().int().optional(),
   messages: z.number().int().optional(),
   max_rss_mb: z.number(),
+  usage: ChildUsage.optional(),
 });
 export type TimedResult = z.infer<typeof TimedResult>;
 

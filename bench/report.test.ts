@@ -37,7 +37,26 @@ describe("checkTargets", () => {
       webhook_to_visible_ms: { n: 1, p50: 1, p95: 1999, max: 1999, site_records: 1 },
       read_api_ms: { items_in_table: 1, n: 1, p50: 1, p99: 50, max: 50 },
       fanout: { sites: 1000, messages: 7000, seconds: 2.99, runs: 1000 },
-      bundles: { api: { bytes: 400 * 1024, init_ms: 150.1, bytes_all_inside: 1 } },
+      bundles: {
+        api: {
+          bytes: 400 * 1024,
+          init_ms: 150.1,
+          bytes_all_inside: 1,
+          init_ratio: 3.01,
+          process_ms: 180.6,
+          empty_process_ms: 60,
+        },
+      },
+      latency_aws: {
+        profile: {
+          dynamodb: { median_ms: 5, p99_ms: 20 },
+          sqs: { median_ms: 20, p99_ms: 100 },
+          template_ms: 100,
+          seed: 1,
+        },
+        speedup_vs_naive: 20,
+        efficiency: 0.79,
+      },
       large_entity: {
         records: 100_000,
         peak_rss_mb: 256,
@@ -57,6 +76,9 @@ describe("checkTargets", () => {
     expect(met(r, "fan-out, 1,000 sites (s)")).toBe(true);
     expect(met(r, "bundle api (KB)")).toBe(true);
     expect(met(r, "bundle api init (ms)")).toBe(false);
+    expect(met(r, "bundle api init ratio")).toBe(false);
+    expect(met(r, "AWS latency: speedup vs naive")).toBe(true);
+    expect(met(r, "AWS latency: efficiency")).toBe(false);
     expect(met(r, "large entity peak RSS (MB)")).toBe(true);
     expect(met(r, "  with NODE_OPTIONS (MB)")).toBe(false);
   });

@@ -4,6 +4,8 @@
  * what they measured; a full run fills every one.
  */
 import { z } from "zod";
+import { Breakdown } from "./cost";
+import { LatencyProfile } from "./latency";
 import { renderTable } from "./stats";
 
 export const CpuSplit = z.object({ dynamodb_local: z.number(), consumer: z.number(), bench: z.number() });
@@ -26,6 +28,48 @@ export const FullSync = z.object({
   /** CPU seconds used meanwhile by DynamoDB Local, the consumer and the bench process (sim, SQS). */
   cpu_s: CpuSplit,
 });
+
+/** A scheduled sync of the cost model's site, as the consumer's meters counted it. */
+const TickFigures = z.object({
+  dynamodb_requests: z.number().int(),
+  dynamodb_read_units: z.number(),
+  dynamodb_write_units: z.number(),
+  sqs_requests: z.number().int(),
+  consumer_invocations: z.number().int(),
+  consumer_billed_ms: z.number().int(),
+  /** CPU seconds the consumer used on this machine meanwhile, and its peak RSS so far: what its memory is sized on. */
+  consumer_cpu_s: z.number(),
+  consumer_peak_rss_mb: z.number(),
+  requests_by_operation: z.record(z.string(), z.number().int()),
+  /** Read and write units by the kind of item (record, run, log, stats…). */
+  units_by_kind: z.record(z.string(), z.number()),
+});
+
+export const CostReport = z.object({
+  region: z.string(),
+  prices_as_of: z.string(),
+  /** A site's month in a fleet of `sites` sites (its share of the deployment's fixed costs included). */
+  per_site_month_usd: z.number(),
+  breakdown: Breakdown,
+  dominant: z.string(),
+  sites: z.number().int(),
+  /** The same site alone in its deployment (it carries every fixed cost). */
+  alone: z.object({ per_site_month_usd: z.number(), breakdown: Breakdown, dominant: z.string() }),
+  site: z.object({
+    paintings: z.number().int(),
+    users: z.number().int(),
+    orders: z.number().int(),
+    records: z.number().int(),
+  }),
+  ticks_per_month: z.number().int(),
+  changed_records_in_run: z.number().int(),
+  storage_mb: z.number(),
+  first_sync: TickFigures,
+  unchanged_sync: TickFigures,
+  changed_sync: TickFigures,
+  memory_mb: z.object({ consumer: z.number(), scheduler: z.number(), api: z.number() }),
+});
+export type CostReport = z.infer<typeof CostReport>;
 
 export const BenchReport = z.object({
   full_sync: FullSync.optional(),
@@ -88,9 +132,32 @@ export const BenchReport = z.object({
   bundles: z
     .record(
       z.string(),
-      z.object({ bytes: z.number().int(), init_ms: z.number(), bytes_all_inside: z.number().int() }),
+      z.object({
+        bytes: z.number().int(),
+        init_ms: z.number(),
+        bytes_all_inside: z.number().int(),
+        /** A fresh process that loads the bundle, from spawn to exit, over an empty one started the same way. */
+        init_ratio: z.number(),
+        process_ms: z.number(),
+        empty_process_ms: z.number(),
+      }),
     )
     .optional(),
+  /** The full sync, the naive baseline and the halves of the pipeline with AWS's round trips injected. */
+  latency_aws: z
+    .object({
+      profile: LatencyProfile,
+      records: z.number().int().optional(),
+      full_sync_s: z.number().optional(),
+      naive_s: z.number().optional(),
+      speedup_vs_naive: z.number().optional(),
+      fetch_only_s: z.number().optional(),
+      write_only_s: z.number().optional(),
+      efficiency: z.number().optional(),
+      dynamodb_occupancy: z.object({ mean_in_flight: z.number(), idle_share: z.number() }).optional(),
+    })
+    .optional(),
+  cost: CostReport.optional(),
   large_entity: z
     .object({
       records: z.number().int(),
@@ -157,7 +224,11 @@ export function checkTargets(r: BenchReport): TargetCheck[] {
   for (const [name, b] of Object.entries(r.bundles ?? {})) {
     add(`bundle ${name} (KB)`, "≤ 400", b.bytes / 1024, (v) => v <= 400, 1);
     add(`bundle ${name} init (ms)`, "≤ 150", b.init_ms, (v) => v <= 150, 1);
+    add(`bundle ${name} init ratio`, "≤ 3", b.init_ratio, (v) => v <= 3, 2);
   }
+  add("AWS latency: speedup vs naive", "≥ 20", r.latency_aws?.speedup_vs_naive, (v) => v >= 20, 1);
+  add("AWS latency: efficiency", "≥ 0.8", r.latency_aws?.efficiency, (v) => v >= 0.8, 2);
+  add("cost per site-month (USD)", "≤ 0.10", r.cost?.per_site_month_usd, (v) => v <= 0.1, 4);
   add("large entity peak RSS (MB)", "≤ 256", r.large_entity?.peak_rss_mb, (v) => v <= 256, 1);
   add("  with NODE_OPTIONS (MB)", "≤ 256", r.large_entity?.with_node_options.peak_rss_mb, (v) => v <= 256, 1);
   return checks;
@@ -231,7 +302,42 @@ export function renderReport(r: BenchReport): string {
     row(
       `bundle ${name}`,
       `${fmt(b.bytes / 1024, 1)} KB`,
-      `init ${fmt(b.init_ms, 1)} ms; ${fmt(b.bytes_all_inside / 1024, 1)} KB with the AWS SDK and every zod locale inside`,
+      `init ${fmt(b.init_ms, 1)} ms, ratio ${fmt(b.init_ratio, 2)} (${fmt(b.process_ms)} / ${fmt(b.empty_process_ms)} ms); ${fmt(b.bytes_all_inside / 1024, 1)} KB with the AWS SDK and every zod locale inside`,
+    );
+  }
+  if (r.latency_aws) {
+    const a = r.latency_aws;
+    const s = (v: number | undefined) => (v === undefined ? "—" : `${fmt(v, 1)} s`);
+    row(
+      "AWS latency: full sync",
+      s(a.full_sync_s),
+      `DynamoDB ${a.profile.dynamodb.median_ms}/${a.profile.dynamodb.p99_ms} ms, SQS ${a.profile.sqs.median_ms}/${a.profile.sqs.p99_ms} ms (median/p99), Template ${a.profile.template_ms} ms`,
+    );
+    row("AWS latency: naive", s(a.naive_s));
+    if (a.speedup_vs_naive !== undefined) row("AWS latency: speedup", `${fmt(a.speedup_vs_naive, 1)}×`);
+    row("AWS latency: fetch / write only", `${s(a.fetch_only_s)} / ${s(a.write_only_s)}`);
+    if (a.efficiency !== undefined) row("AWS latency: efficiency", fmt(a.efficiency, 2));
+  }
+  if (r.cost) {
+    const c = r.cost;
+    const usd = (v: number) => `$${fmt(v, 4)}`;
+    const lines = (b: Breakdown) =>
+      `Lambda ${usd(b.lambda)}, SQS ${usd(b.sqs)}, DynamoDB reads ${usd(b.dynamodb_reads)}, writes ${usd(b.dynamodb_writes)}, storage ${usd(b.dynamodb_storage)}, API Gateway ${usd(b.api_gateway)}, Scheduler ${usd(b.scheduler)}`;
+    row(
+      `cost per site-month (${fmt(c.sites)} sites)`,
+      usd(c.per_site_month_usd),
+      `${lines(c.breakdown)}; most: ${c.dominant} (${c.region}, prices of ${c.prices_as_of})`,
+    );
+    row(
+      "cost, one site alone",
+      usd(c.alone.per_site_month_usd),
+      `${lines(c.alone.breakdown)}; most: ${c.alone.dominant}`,
+    );
+    const t = c.unchanged_sync;
+    row(
+      "  unchanged sync",
+      `${fmt(t.dynamodb_requests)} req`,
+      `${fmt(t.dynamodb_read_units, 1)} RRU, ${fmt(t.dynamodb_write_units, 1)} WRU, ${fmt(t.sqs_requests)} SQS, ${fmt(t.consumer_invocations)} invocations ${fmt(t.consumer_billed_ms)} ms (CPU ${fmt(t.consumer_cpu_s, 2)} s, peak RSS ${fmt(t.consumer_peak_rss_mb)} MB)`,
     );
   }
   if (r.large_entity) {

@@ -1,7 +1,8 @@
 /**
- * `npm run bench [-- --size small|default] [--out FILE] [--only a,b] [--cpu-prof DIR]`: the performance
- * benchmark of issue 6 on the local services (DynamoDB Local, fauxqs) and template-sim. Prints a table and,
- * with `--out`, writes the JSON report. See docs/performance.md.
+ * `npm run bench [-- --size small|default] [--latency local|aws] [--out FILE] [--only a,b] [--cpu-prof DIR]`:
+ * the performance benchmark of issues 6 and 15 on the local services (DynamoDB Local, fauxqs) and
+ * template-sim. `--latency aws` also runs the sync scenarios with AWS's round trips injected. Prints a table
+ * and, with `--out`, writes the JSON report. See docs/performance.md.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -13,10 +14,12 @@ import { buildWorker } from "./child";
 import { BenchReport, renderReport } from "./report";
 import {
   type BenchContext,
+  cost,
   fanout,
   largeEntity,
   readApi,
   syncScenarios,
+  syncScenariosAws,
   warmUp,
   webhookToVisible,
 } from "./scenarios";
@@ -33,14 +36,16 @@ export const SCENARIOS = [
   "fanout",
   "bundles",
   "large",
+  "cost",
 ] as const;
 
-const usage = `usage: npm run bench -- [--size small|default] [--out FILE] [--only ${SCENARIOS.join(",")}] [--cpu-prof DIR] [--node-flags="FLAGS"]`;
+const usage = `usage: npm run bench -- [--size small|default] [--latency local|aws] [--out FILE] [--only ${SCENARIOS.join(",")}] [--cpu-prof DIR] [--node-flags="FLAGS"]`;
 
 function options() {
   const { values } = parseArgs({
     options: {
       size: { type: "string", default: "default" },
+      latency: { type: "string", default: "local" },
       out: { type: "string" },
       only: { type: "string" },
       "cpu-prof": { type: "string" },
@@ -54,12 +59,15 @@ function options() {
   }
   if (values.size !== "small" && values.size !== "default")
     throw new Error(`--size must be small or default\n${usage}`);
+  if (values.latency !== "local" && values.latency !== "aws")
+    throw new Error(`--latency must be local or aws\n${usage}`);
   const only = values.only ? values.only.split(",").map((s) => s.trim()) : [...SCENARIOS];
   const unknown = only.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(", ")}\n${usage}`);
   const nodeFlags = (values["node-flags"] ?? "").split(/\s+/).filter(Boolean);
   return {
     size: values.size,
+    latency: values.latency,
     out: values.out,
     only: new Set(only),
     cpuProfileDir: values["cpu-prof"],
@@ -97,7 +105,9 @@ async function main() {
     console.error(`[bench ${((performance.now() - clock) / 1000).toFixed(1).padStart(6)} s] ${line}`);
   if (opts.cpuProfileDir) mkdirSync(resolve(opts.cpuProfileDir), { recursive: true });
 
-  log(`size ${opts.size}; scenarios ${[...opts.only].join(", ")}; child logs in ${logFile}`);
+  log(
+    `size ${opts.size}; latency ${opts.latency}; scenarios ${[...opts.only].join(", ")}; child logs in ${logFile}`,
+  );
   const [workerFile, services] = await Promise.all([buildWorker(work), startServices()]);
   if (opts.cpuProfileDir) {
     // Profiles name frames by the bundle; its source map next to them maps them back (bench/profile.ts).
@@ -116,7 +126,8 @@ async function main() {
   const partial: Partial<BenchReport> = {};
   let failed = false;
   try {
-    if (opts.only.has("bundles")) {
+    // The cost model bills each tick's cold starts with the bundles' init times.
+    if (opts.only.has("bundles") || opts.only.has("cost")) {
       log("bundles…");
       partial.bundles = await measureBundles(
         work,
@@ -131,9 +142,15 @@ async function main() {
       log("webhook → visible…");
       await webhookToVisible(b, partial);
     }
+    const sync = ["full", "resync", "limit", "naive"].filter((s) => opts.only.has(s));
+    if (opts.latency === "aws" && sync.length > 0) {
+      log("AWS latency: sync scenarios…");
+      await syncScenariosAws(b, partial, new Set(sync));
+    }
+    let apiRequest: Awaited<ReturnType<typeof readApi>> | undefined;
     if (opts.only.has("read")) {
       log("read API…");
-      await readApi(b, partial);
+      apiRequest = await readApi(b, partial);
     }
     if (opts.only.has("fanout")) {
       log("fan-out…");
@@ -142,6 +159,17 @@ async function main() {
     if (opts.only.has("large")) {
       log("large entity…");
       await largeEntity(b, partial);
+    }
+    if (opts.only.has("cost")) {
+      if (!apiRequest) {
+        log("read API (the cost of an admin's request)…");
+        apiRequest = await readApi(b, {});
+      }
+      const init = (fn: "consumer" | "scheduler") => partial.bundles?.[fn]?.process_ms ?? 0;
+      await cost(b, partial, {
+        apiRequest,
+        initMs: { consumer: init("consumer"), scheduler: init("scheduler") },
+      });
     }
   } catch (error) {
     failed = true;

@@ -11,7 +11,9 @@ import { serve } from "@hono/node-server";
 import { CONSUMER_BATCH_SIZE, CONSUMER_TIMEOUT_SECONDS } from "../stacks/settings";
 import { ownCpuSeconds } from "./cpu";
 import { fetchOnly, type JobOutcome, naive, writeOnly } from "./jobs";
-import { type FromChild, Job, type Snapshot, ToChild } from "./protocol";
+import { latencyFromEnv } from "./latency";
+import { type Instrumented, instrument } from "./meter";
+import { type ChildUsage, type FromChild, Job, type Snapshot, ToChild } from "./protocol";
 import { countWrites } from "./writes";
 
 const send = (message: FromChild) =>
@@ -23,8 +25,54 @@ const send = (message: FromChild) =>
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 const maxRssMb = () => mb(resourceUsage().maxRSS * 1024);
 
-async function linkedCtx() {
+/** Handler invocations and their billed milliseconds (each duration rounded up, as Lambda bills). */
+function invocationMeter() {
+  let invocations = 0;
+  let billedMs = 0;
+  return {
+    async time<T>(run: () => Promise<T>): Promise<T> {
+      const started = performance.now();
+      invocations++;
+      try {
+        return await run();
+      } finally {
+        billedMs += Math.ceil(performance.now() - started);
+      }
+    },
+    usage: () => ({ invocations, billed_ms: billedMs }),
+    reset: () => {
+      invocations = 0;
+      billedMs = 0;
+    },
+  };
+}
+
+const lambda = invocationMeter();
+let meters: Instrumented | undefined;
+
+/** The child's usage so far (and a fresh start with `reset`). */
+function usage(reset = false): ChildUsage {
+  const out: ChildUsage = {
+    dynamodb: meters?.dynamodb.usage() ?? { requests: {}, read_units: 0, write_units: 0, units_by_kind: {} },
+    sqs: meters?.sqs.usage() ?? { requests: {}, billed_requests: 0 },
+    lambda: lambda.usage(),
+  };
+  if (reset) {
+    meters?.dynamodb.reset();
+    meters?.sqs.reset();
+    lambda.reset();
+  }
+  return out;
+}
+
+/**
+ * The linked core context, its clients metered and, in the AWS-latency mode, delayed (meter.ts): the same
+ * for every job, so the naive baseline and the pipeline pay the same round trips. `extraSqs`: the poller's.
+ */
+async function linkedCtx(extraSqs: SQSClient[] = []) {
   const { ctx } = await import("@dashboard/functions/shared/ctx");
+  const latency = latencyFromEnv();
+  meters = instrument(ctx, { ...(latency ? { latency } : {}), extraSqs });
   return { ctx, writes: countWrites(ctx.db) };
 }
 
@@ -69,16 +117,17 @@ function sampleMemory() {
 
 async function consume(job: Extract<Job, { mode: "consume" }>) {
   const memory = sampleMemory();
-  const { ctx, writes } = await linkedCtx();
+  const pollerSqs = new SQSClient({});
+  const { ctx, writes } = await linkedCtx([pollerSqs]);
   const { handler } = await import("@dashboard/functions/consumer");
   let invocations = 0;
   const poller = startPoller({
-    sqs: new SQSClient({}),
+    sqs: pollerSqs,
     queueUrl: ctx.queueUrl,
     queueArn: job.queueArn,
     handler: async (event, context) => {
       invocations++;
-      return handler(event, context);
+      return lambda.time(async () => handler(event, context));
     },
     batchSize: CONSUMER_BATCH_SIZE,
     timeoutMs: CONSUMER_TIMEOUT_SECONDS * 1000,
@@ -94,6 +143,7 @@ async function consume(job: Extract<Job, { mode: "consume" }>) {
         occupancy: writes.occupancy(),
         invocations,
         memory: memory.peak(),
+        usage: usage(reset),
       };
       if (reset) {
         memory.reset();
@@ -108,11 +158,15 @@ async function consume(job: Extract<Job, { mode: "consume" }>) {
 }
 
 async function http() {
+  await linkedCtx();
   const { WEBHOOK_PATH } = await import("@dashboard/functions/http/webhook-app");
   const api = (await import("@dashboard/functions/api")).app;
   const webhook = (await import("@dashboard/functions/webhook")).app;
   const server = serve({
-    fetch: (request) => (new URL(request.url).pathname === WEBHOOK_PATH ? webhook : api).fetch(request),
+    fetch: (request) =>
+      lambda.time(async () =>
+        (new URL(request.url).pathname === WEBHOOK_PATH ? webhook : api).fetch(request),
+      ),
     hostname: "127.0.0.1",
     port: 0,
   });
@@ -120,7 +174,7 @@ async function http() {
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   serveUntilStopped(
-    () => ({
+    (reset) => ({
       max_rss_mb: maxRssMb(),
       rss_mb: mb(process.memoryUsage.rss()),
       writes: { record: 0, stats: 0, bookkeeping: 0 },
@@ -128,6 +182,7 @@ async function http() {
       occupancy: { mean_in_flight: 0, idle_share: 1 },
       invocations: 0,
       memory: { heap_used_mb: 0, heap_total_mb: 0, external_mb: 0 },
+      usage: usage(reset),
     }),
     () => new Promise<void>((resolve) => server.close(() => resolve())),
   );
@@ -137,16 +192,17 @@ async function http() {
 async function once(run: () => Promise<JobOutcome & { messages?: number }>) {
   await send({ type: "ready" });
   const outcome = await run();
-  await send({ type: "result", result: { ...outcome, max_rss_mb: maxRssMb() } });
+  await send({ type: "result", result: { ...outcome, max_rss_mb: maxRssMb(), usage: usage() } });
   process.exit(0);
 }
 
 async function schedule() {
+  await linkedCtx();
   const { handler } = await import("@dashboard/functions/scheduler");
   const timer = startSchedule({ intervalSeconds: 3600, handler });
   const started = performance.now();
   const cpu = ownCpuSeconds();
-  const result = (await timer.tick()) as { runs: number; messages: number };
+  const result = (await lambda.time(() => timer.tick())) as { runs: number; messages: number };
   const seconds = (performance.now() - started) / 1000;
   const cpu_s = ownCpuSeconds() - cpu;
   await timer.stop();

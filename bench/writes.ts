@@ -9,7 +9,7 @@ import type { WriteCounts } from "./protocol";
 export type WriteKind = keyof WriteCounts;
 
 /** "S" attribute values (wire form) or plain strings (document form): the string either way. */
-const text = (value: unknown): string | undefined => {
+export const text = (value: unknown): string | undefined => {
   if (typeof value === "string") return value;
   if (value && typeof value === "object" && typeof (value as { S?: unknown }).S === "string")
     return (value as { S: string }).S;

@@ -1,5 +1,6 @@
 import { backendLinks } from "./queue";
 import {
+  API_MEMORY_MB,
   API_THROTTLE_BURST,
   API_THROTTLE_RATE_PER_SECOND,
   WEBHOOK_ROUTE_KEY,
@@ -29,7 +30,7 @@ export const apiFunction = new sst.aws.Function("ApiFunction", {
   handler: "packages/functions/src/api.handler",
   description: "Admin HTTP API",
   timeout: "29 seconds",
-  memory: "1024 MB",
+  memory: `${API_MEMORY_MB} MB`,
   link: backendLinks,
 });
 

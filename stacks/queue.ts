@@ -3,6 +3,7 @@ import {
   CONSUMER_BATCH_SIZE,
   CONSUMER_BATCH_WINDOW_SECONDS,
   CONSUMER_MAX_CONCURRENCY,
+  CONSUMER_MEMORY_MB,
   CONSUMER_TIMEOUT_SECONDS,
   DLQ_RETENTION_SECONDS,
   SYNC_MAX_RECEIVES,
@@ -41,7 +42,7 @@ export const syncConsumer = syncQueue.subscribe(
     handler: "packages/functions/src/consumer.handler",
     description: "Runs one sync unit of work per message (fetch, validate, diff, write)",
     timeout: `${CONSUMER_TIMEOUT_SECONDS} seconds`,
-    memory: "1024 MB",
+    memory: `${CONSUMER_MEMORY_MB} MB`,
     link: backendLinks,
     // On the last allowed delivery the consumer records the failure in the run before SQS dead-letters it.
     environment: { SYNC_MAX_RECEIVE_COUNT: String(SYNC_MAX_RECEIVES) },

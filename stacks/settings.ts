@@ -21,6 +21,14 @@ export const SYNC_MAX_RECEIVES = 4;
 export const CONSUMER_BATCH_SIZE = 10;
 export const CONSUMER_BATCH_WINDOW_SECONDS = 1;
 
+/**
+ * Memory of the functions the cost model bills (Lambda bills GB-seconds at the configured memory, and gives
+ * CPU in proportion to it). The scheduler is left at SST's default, 1024 MB.
+ */
+export const CONSUMER_MEMORY_MB = 1024;
+export const SCHEDULER_MEMORY_MB = 1024;
+export const API_MEMORY_MB = 1024;
+
 /** Upper bound on concurrent consumer invocations: protects the Template sites and the table from bursts. */
 export const CONSUMER_MAX_CONCURRENCY = 20;
 

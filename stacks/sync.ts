@@ -1,5 +1,5 @@
 import { backendLinks } from "./queue";
-import { SYNC_SCHEDULE } from "./settings";
+import { SCHEDULER_MEMORY_MB, SYNC_SCHEDULE } from "./settings";
 
 /**
  * Every `SYNC_SCHEDULE`, the scheduler enqueues one unit of work per (site, entity) onto the sync queue.
@@ -11,6 +11,7 @@ export const syncSchedule = new sst.aws.CronV2("SyncSchedule", {
     handler: "packages/functions/src/scheduler.handler",
     description: "Enqueues a scheduled sync of every site",
     timeout: "1 minute",
+    memory: `${SCHEDULER_MEMORY_MB} MB`,
     link: backendLinks,
   },
 });

@@ -17,7 +17,7 @@ let sim: Sim;
 beforeAll(async () => {
   t = await startTestRuntime({
     demoSites: 0,
-    consumer: { visibilityTimeoutSeconds: 4, maxReceiveCount: MAX_RECEIVES },
+    consumer: { visibilityTimeoutSeconds: 4, maxReceiveCount: MAX_RECEIVES, retryDelaysSeconds: [1] },
   });
   sim = await startSim({ apiKey: "key-failing-site-0001", seed: 21, sizes: { paintings: 10 } });
 });
@@ -83,7 +83,9 @@ it("(d) a message that always fails reaches the DLQ, and its run says why", asyn
   expect(paintings?.status).toBe("failed");
   expect(paintings?.error?.message).toMatch(/503/);
   const log = run.log ?? [];
-  expect(log.filter((l) => l.level === "WARNING" && /livraison 1\/2/.test(l.message))).not.toHaveLength(0);
+  expect(log.filter((l) => l.level === "WARNING" && /nouvel essai 2\/2 à/.test(l.message))).not.toHaveLength(
+    0,
+  );
   expect(log.some((l) => l.level === "ERROR" && /503/.test(l.message))).toBe(true);
 
   // The Template was asked once per delivery (each with the client's own retries), and no more after.

@@ -27,18 +27,20 @@ export function client(base: string, token: string) {
     /** A webhook exactly as a Template sends it: the raw body and its signature. */
     webhook: (secret: string, payload: Record<string, unknown>) => {
       const raw = JSON.stringify(payload);
-      return request<{ accepted: boolean; entities: string[]; run_id?: string; coalesced?: string[] }>(
-        "POST",
-        "/api/sync/webhook/template",
-        {
-          body: raw,
-          token: null,
-          headers: {
-            "content-type": "application/json",
-            "x-template-signature": signatureHeader(secret, raw),
-          },
+      return request<{
+        accepted: boolean;
+        entities: string[];
+        run_id?: string;
+        coalesced?: string[];
+        joined_run_id?: string;
+      }>("POST", "/api/sync/webhook/template", {
+        body: raw,
+        token: null,
+        headers: {
+          "content-type": "application/json",
+          "x-template-signature": signatureHeader(secret, raw),
         },
-      );
+      });
     },
   };
 }
@@ -77,7 +79,7 @@ export interface RunView {
   run_id: string;
   site_id: string;
   trigger: "schedule" | "manual" | "webhook";
-  status: "queued" | "running" | "succeeded" | "partial" | "failed";
+  status: "queued" | "running" | "succeeded" | "partial" | "failed" | "cancelled";
   success?: boolean;
   started_at: string;
   finished_at?: string;
@@ -97,7 +99,7 @@ export interface RunView {
   log?: { entity: string; level: string; message: string; timestamp: string }[];
 }
 
-export const FINISHED = new Set(["succeeded", "partial", "failed"]);
+export const FINISHED = new Set(["succeeded", "partial", "failed", "cancelled"]);
 
 /** Every run of a site (newest first), following the cursor. */
 export async function runsOf(api: Client, siteId: string): Promise<RunView[]> {

@@ -19,7 +19,7 @@ import {
   TemplateUser,
 } from "./template/schema";
 import { contentHash } from "./util/hash";
-import { sortableDate } from "./util/time";
+import { assertDateRange, sortableDate } from "./util/time";
 
 /** Provenance the Dashboard adds to every record (seed: template_url, sync_timestamp; plus site_id). */
 export const Provenance = z.object({
@@ -311,6 +311,7 @@ export async function list(
     keyCondition = `${pkAttr} = :pk`;
     const from = f.from ? dateBound(f.from, "from", false) : undefined;
     const to = f.to ? `${dateBound(f.to, "to", true)}~` : undefined;
+    assertDateRange(from, to, f);
     if (from && to) {
       keyCondition += ` AND ${skAttr} BETWEEN :from AND :to`;
       values[":from"] = from;

@@ -10,8 +10,9 @@ import { Entity, REQUIRED_ENTITIES } from "./entity";
 import { VisibleError } from "./error";
 import { expiresAfterDays } from "./retention";
 import * as SiteStore from "./site";
-import { batchWrite, listPage, type Page, putRequest, queryAll } from "./store/db";
+import { applyIf, batchWrite, listPage, type Page, putRequest, queryAll } from "./store/db";
 import { Keys } from "./store/keys";
+import { boundedRaw } from "./store/limits";
 import { RecordIssue } from "./template/schema";
 import { createId, sortableId } from "./util/id";
 import { epochSeconds, isoNow } from "./util/time";
@@ -22,10 +23,23 @@ export const RUN_RETENTION_DAYS = 90;
 export const Trigger = z.enum(["schedule", "manual", "webhook"]);
 export type Trigger = z.infer<typeof Trigger>;
 
-export const RunStatus = z.enum(["queued", "running", "succeeded", "partial", "failed"]);
+export const RunStatus = z.enum(["queued", "running", "succeeded", "partial", "failed", "cancelled"]);
 export type RunStatus = z.infer<typeof RunStatus>;
 
-export const EntityStatus = z.enum(["pending", "running", "succeeded", "failed", "skipped"]);
+/**
+ * `retrying`: the last attempt failed with something retrying can fix; `attempt`, `next_attempt_at` and
+ * `error` say which attempt failed, when the next one starts and why. `cancelled`: stopped by an admin (or
+ * by disabling or deleting the site) before it finished; nothing was deleted.
+ */
+export const EntityStatus = z.enum([
+  "pending",
+  "running",
+  "retrying",
+  "succeeded",
+  "failed",
+  "skipped",
+  "cancelled",
+]);
 export type EntityStatus = z.infer<typeof EntityStatus>;
 
 /**
@@ -57,6 +71,12 @@ export const EntityResult = z.object({
   pages: z.number().int(),
   duration_ms: z.number().int().optional(),
   error: EntityError.optional(),
+  /** While `retrying`: the attempt (delivery) that failed, out of `max_attempts`, and when the next starts. */
+  attempt: z.number().int().positive().optional(),
+  max_attempts: z.number().int().positive().optional(),
+  next_attempt_at: z.string().optional(),
+  /** Why records no longer served were not marked deleted (the scan or the Template's count left a doubt). */
+  deletions_withheld: EntityError.optional(),
   /** Stats only: the figures this run read. */
   data: z.record(z.string(), z.unknown()).optional(),
 });
@@ -90,6 +110,10 @@ export const Run = z.object({
   started_at: z.string(),
   finished_at: z.string().optional(),
   entities: z.partialRecord(Entity, EntityResult),
+  /** When an admin (or disabling or deleting the site) asked the run to stop. */
+  cancel_requested_at: z.string().optional(),
+  /** Triggers that found this run in progress and joined it instead of starting another run. */
+  joined: z.array(z.object({ trigger: Trigger, at: z.string() })).optional(),
   log: z.array(LogEntry).optional(),
 });
 export type Run = z.infer<typeof Run>;
@@ -117,8 +141,11 @@ export const emptyResult = (status: EntityStatus = "pending"): EntityResult => (
   pages: 0,
 });
 
-const TERMINAL: readonly EntityStatus[] = ["succeeded", "failed", "skipped"];
+const TERMINAL: readonly EntityStatus[] = ["succeeded", "failed", "skipped", "cancelled"];
 export const isTerminal = (s: EntityStatus) => TERMINAL.includes(s);
+
+/** A run still in progress (its entities not all finished). */
+export const isActive = (s: RunStatus) => s === "queued" || s === "running";
 
 const expiresAt = (ctx: Ctx) => epochSeconds(ctx.now()) + RUN_RETENTION_DAYS * 86_400;
 
@@ -208,14 +235,16 @@ export async function list(
 /** Marks an entity as running (and the run too). False when the entity already finished (a duplicate). */
 export async function startEntity(ctx: Ctx, runId: string, entity: Entity): Promise<boolean> {
   try {
-    await ctx.db.send(
+    const started = await ctx.db.send(
       new UpdateCommand({
         TableName: ctx.table,
         Key: runKey(runId),
+        ReturnValues: "ALL_OLD",
         UpdateExpression: "SET entities.#e.#s = :running, #status = if_not_exists(#status, :running)",
-        ConditionExpression: "attribute_exists(pk) AND entities.#e.#s IN (:pending, :running)",
+        ConditionExpression:
+          "attribute_exists(pk) AND entities.#e.#s IN (:pending, :running, :retrying) AND attribute_not_exists(cancel_requested_at)",
         ExpressionAttributeNames: { "#e": entity, "#s": "status", "#status": "status" },
-        ExpressionAttributeValues: { ":running": "running", ":pending": "pending" },
+        ExpressionAttributeValues: { ":running": "running", ":pending": "pending", ":retrying": "retrying" },
       }),
     );
     await ctx.db
@@ -233,8 +262,13 @@ export async function startEntity(ctx: Ctx, runId: string, entity: Entity): Prom
         const run = await get(ctx, runId);
         await SiteStore.recordRun(ctx, run.site_id, { run_id: runId, status: "running" });
       })
-      .catch((e: Error) => {
+      .catch(async (e: Error) => {
         if (e.name !== "ConditionalCheckFailedException") throw e;
+        // Back from `retrying`: the site no longer shows this run as retrying.
+        const old = started.Attributes ? Run.safeParse(started.Attributes) : undefined;
+        if (old?.success && old.data.entities[entity]?.status === "retrying") {
+          await SiteStore.recordRun(ctx, old.data.site_id, { run_id: runId, status: "running" });
+        }
       });
     return true;
   } catch (e) {
@@ -251,9 +285,13 @@ export async function progress(ctx: Ctx, runId: string, entity: Entity, result: 
         TableName: ctx.table,
         Key: runKey(runId),
         UpdateExpression: "SET entities.#e = :r",
-        ConditionExpression: "entities.#e.#s = :running",
+        ConditionExpression: "entities.#e.#s IN (:running, :retrying)",
         ExpressionAttributeNames: { "#e": entity, "#s": "status" },
-        ExpressionAttributeValues: { ":r": { ...result, status: "running" }, ":running": "running" },
+        ExpressionAttributeValues: {
+          ":r": { ...result, status: "running" },
+          ":running": "running",
+          ":retrying": "retrying",
+        },
       }),
     )
     .catch((e: Error) => {
@@ -277,9 +315,14 @@ export async function completeEntity(
         TableName: ctx.table,
         Key: runKey(runId),
         UpdateExpression: "SET entities.#e = :r",
-        ConditionExpression: "attribute_exists(pk) AND entities.#e.#s IN (:pending, :running)",
+        ConditionExpression: "attribute_exists(pk) AND entities.#e.#s IN (:pending, :running, :retrying)",
         ExpressionAttributeNames: { "#e": entity, "#s": "status" },
-        ExpressionAttributeValues: { ":r": result, ":pending": "pending", ":running": "running" },
+        ExpressionAttributeValues: {
+          ":r": result,
+          ":pending": "pending",
+          ":running": "running",
+          ":retrying": "retrying",
+        },
       }),
     );
   } catch (e) {
@@ -297,6 +340,7 @@ export async function completeEntity(
  */
 export function outcome(entities: Run["entities"]): { status: RunStatus; success: boolean } {
   const results = Object.entries(entities) as [Entity, EntityResult][];
+  if (results.some(([, r]) => r.status === "cancelled")) return { status: "cancelled", success: false };
   const required = results.filter(([e]) => REQUIRED_ENTITIES.includes(e));
   const success =
     required.length > 0
@@ -338,8 +382,129 @@ export async function finaliseIfDone(ctx: Ctx, runId: string): Promise<Run | und
     if ((e as Error).name === "ConditionalCheckFailedException") return undefined;
     throw e;
   }
-  await SiteStore.recordRun(ctx, run.site_id, { run_id: runId, status, finished_at: finishedAt });
+  const error = firstError(run.entities);
+  await SiteStore.recordRun(ctx, run.site_id, {
+    run_id: runId,
+    status,
+    finished_at: finishedAt,
+    ...(status === "failed" && error ? { error } : {}),
+  });
   return { ...run, status, success, finished_at: finishedAt };
+}
+
+/** The first entity error of a run (in the order a run lists its entities), with its entity. */
+const firstError = (entities: Run["entities"]): SiteStore.LastRunError | undefined => {
+  for (const [entity, r] of Object.entries(entities) as [Entity, EntityResult][]) {
+    if (r.error && (r.status === "failed" || r.status === "retrying")) return { entity, ...r.error };
+  }
+  return undefined;
+};
+
+export interface RetryNotice {
+  error: EntityError;
+  attempt: number;
+  maxAttempts: number;
+  nextAttemptAt: string;
+}
+
+/**
+ * An attempt failed and another is planned: the entity shows `retrying` with why, which attempt and when
+ * the next one starts, and the site's last run says it is retrying (the overview counts it "à surveiller").
+ * Ignored once the entity finished.
+ */
+export async function markRetrying(
+  ctx: Ctx,
+  run: Pick<Run, "run_id" | "site_id">,
+  entity: Entity,
+  notice: RetryNotice,
+): Promise<void> {
+  const applied = await applyIf(ctx, {
+    update: {
+      Key: runKey(run.run_id),
+      UpdateExpression:
+        "SET entities.#e.#s = :retrying, entities.#e.#err = :err, entities.#e.attempt = :attempt, entities.#e.max_attempts = :max, entities.#e.next_attempt_at = :next",
+      ConditionExpression: "entities.#e.#s IN (:pending, :running, :retrying)",
+      ExpressionAttributeNames: { "#e": entity, "#s": "status", "#err": "error" },
+      ExpressionAttributeValues: {
+        ":retrying": "retrying",
+        ":pending": "pending",
+        ":running": "running",
+        ":err": notice.error,
+        ":attempt": notice.attempt,
+        ":max": notice.maxAttempts,
+        ":next": notice.nextAttemptAt,
+      },
+    },
+  });
+  if (!applied) return;
+  await SiteStore.recordRun(ctx, run.site_id, {
+    run_id: run.run_id,
+    status: "running",
+    retrying: true,
+    error: { entity, ...notice.error },
+  });
+}
+
+/**
+ * Asks a run to stop: its entities not yet finished end `cancelled` now (a message still on the queue, or
+ * waiting for its next attempt, finds its entity finished and is dropped); a message in the middle of a scan
+ * stops at its next page and deletes nothing. Returns the run as it is afterwards. A finished run is left as
+ * it is (`cancelled: false`).
+ */
+export async function cancel(ctx: Ctx, runId: string): Promise<{ run: Run; cancelled: boolean }> {
+  const requested = await applyIf(ctx, {
+    update: {
+      Key: runKey(runId),
+      UpdateExpression: "SET cancel_requested_at = if_not_exists(cancel_requested_at, :at)",
+      ConditionExpression: "attribute_exists(pk) AND #status IN (:queued, :running)",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":at": isoNow(ctx.now()), ":queued": "queued", ":running": "running" },
+    },
+  });
+  if (!requested) return { run: await get(ctx, runId), cancelled: false };
+  const run = await get(ctx, runId);
+  for (const [entity, r] of Object.entries(run.entities) as [Entity, EntityResult][]) {
+    if (isTerminal(r.status)) continue;
+    const { attempt: _a, max_attempts: _m, next_attempt_at: _n, ...counts } = r;
+    await completeEntity(ctx, runId, entity, {
+      ...counts,
+      status: "cancelled",
+      error: { code: "cancelled", message: "Stopped before the end; nothing was deleted" },
+    });
+  }
+  await finaliseIfDone(ctx, runId);
+  return { run: await get(ctx, runId), cancelled: true };
+}
+
+/** True when the run was asked to stop (or no longer exists: its site was deleted). */
+export async function cancelRequested(ctx: Ctx, runId: string): Promise<boolean> {
+  const out = await ctx.db.send(
+    new GetCommand({
+      TableName: ctx.table,
+      Key: runKey(runId),
+      ConsistentRead: true,
+      ProjectionExpression: "cancel_requested_at",
+    }),
+  );
+  return !out.Item || out.Item.cancel_requested_at !== undefined;
+}
+
+/** The runs of a site still in progress, newest first (the site's recent runs are read, at most 50). */
+export async function activeRuns(ctx: Ctx, siteId: string): Promise<Run[]> {
+  const page = await list(ctx, { siteId, limit: 50 });
+  return page.items.filter((r) => isActive(r.status));
+}
+
+/** A trigger found the run in progress and joined it: said on the run, for the admin. */
+export async function recordJoined(ctx: Ctx, runId: string, trigger: Trigger): Promise<void> {
+  await applyIf(ctx, {
+    update: {
+      Key: runKey(runId),
+      UpdateExpression: "SET joined = list_append(if_not_exists(joined, :none), :j)",
+      ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(joined) OR size(joined) < :max)",
+      ExpressionAttributeValues: { ":none": [], ":j": [{ trigger, at: isoNow(ctx.now()) }], ":max": 50 },
+    },
+  });
 }
 
 // ---- log -------------------------------------------------------------------------------------------
@@ -388,6 +553,7 @@ export async function quarantine(ctx: Ctx, runId: string, records: InvalidRecord
         type: "invalid",
         expires_at: ttl,
         ...r,
+        raw: boundedRaw(r.raw),
       }),
     ),
   );

@@ -2,7 +2,7 @@
  * Sites: the Templates the Dashboard syncs from. The API key and webhook secrets are encrypted at rest
  * (crypto.ts) and never leave core in clear except to the Template client and the signature check.
  */
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import type { Ctx } from "./context";
 import { decrypt, encrypt, randomToken } from "./crypto";
@@ -10,9 +10,9 @@ import { ALL_ENTITIES, Entity, RECORD_ENTITIES } from "./entity";
 import { VisibleError } from "./error";
 import { SiteHealth } from "./health";
 import { assertTemplateUrlShape } from "./ssrf";
-import { batchWrite, deletePartition, deleteRequest, queryAll } from "./store/db";
+import { applyIf, batchWrite, deletePartition, deleteRequest, queryAll } from "./store/db";
 import { Keys } from "./store/keys";
-import { isoNow } from "./util/time";
+import { epochSeconds, isoNow } from "./util/time";
 
 export const SiteId = z
   .string()
@@ -20,7 +20,24 @@ export const SiteId = z
   .max(64)
   .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, "lowercase letters, digits and dashes (a slug)");
 
-const RunStatus = z.enum(["queued", "running", "succeeded", "partial", "failed"]);
+const RunStatus = z.enum(["queued", "running", "succeeded", "partial", "failed", "cancelled"]);
+
+/** The error that makes a site's last run worth watching: a failed entity, or one retrying. */
+export const LastRunError = z.object({ entity: Entity, code: z.string(), message: z.string() });
+export type LastRunError = z.infer<typeof LastRunError>;
+
+/**
+ * Caps on one entity's scan (all its continuation messages together): beyond them the scan stops with
+ * `too_many_records` or `pagination_loop` and deletes nothing. Defaults: 200,000 records, 5,000 pages.
+ */
+export const ScanLimits = z
+  .object({
+    max_records: z.number().int().min(100).max(10_000_000),
+    max_pages: z.number().int().min(10).max(1_000_000),
+  })
+  .partial()
+  .strict();
+export type ScanLimits = z.infer<typeof ScanLimits>;
 
 /** What the API returns: never the key, never a secret. */
 export const Site = z.object({
@@ -32,10 +49,18 @@ export const Site = z.object({
   updated_at: z.string().optional(),
   api_key_last4: z.string(),
   last_run: z
-    .object({ run_id: z.string(), status: RunStatus, finished_at: z.string().optional() })
+    .object({
+      run_id: z.string(),
+      status: RunStatus,
+      finished_at: z.string().optional(),
+      /** The run is waiting to try an entity again (`error` says why). */
+      retrying: z.boolean().optional(),
+      error: LastRunError.optional(),
+    })
     .optional(),
   counts: z.partialRecord(Entity, z.number().int().nonnegative()).optional(),
   last_synced_at: z.partialRecord(Entity, z.string()).optional(),
+  scan_limits: ScanLimits.optional(),
   /** What the last settings sync noticed about the Template's security (health.ts). */
   health: SiteHealth.optional(),
 });
@@ -51,6 +76,8 @@ const WebhookSecret = z.object({
 const SiteItem = Site.extend({
   api_key_sealed: z.string(),
   webhook_secrets: z.array(WebhookSecret),
+  /** Set when the site's deletion started: the site is gone for every caller, its data is being removed. */
+  deleting: z.boolean().optional(),
 });
 type SiteItem = z.infer<typeof SiteItem>;
 
@@ -86,6 +113,7 @@ export const CreateSite = z.object({
   template_url: TemplateUrl,
   api_key: ApiKey,
   enabled: z.boolean().default(true),
+  scan_limits: ScanLimits.optional(),
 });
 export type CreateSite = z.input<typeof CreateSite>;
 
@@ -95,10 +123,14 @@ export const UpdateSite = z
     template_url: TemplateUrl,
     api_key: ApiKey,
     enabled: z.boolean(),
+    scan_limits: ScanLimits,
   })
   .partial()
   .strict()
-  .refine((v) => Object.keys(v).length > 0, "give at least one of name, template_url, api_key, enabled");
+  .refine(
+    (v) => Object.keys(v).length > 0,
+    "give at least one of name, template_url, api_key, enabled, scan_limits",
+  );
 export type UpdateSite = z.input<typeof UpdateSite>;
 
 const aadApiKey = (siteId: string) => `site:${siteId}:api_key`;
@@ -158,6 +190,7 @@ export async function create(ctx: Ctx, input: CreateSite): Promise<{ site: Site;
     api_key_last4: data.api_key.slice(-4),
     api_key_sealed: encrypt(ctx.keyRing, data.api_key, aadApiKey(id)),
     webhook_secrets: [{ sealed: encrypt(ctx.keyRing, webhookSecret, aadWebhook(id)), created_at: now }],
+    ...(data.scan_limits ? { scan_limits: data.scan_limits } : {}),
   };
   try {
     await ctx.db.send(
@@ -178,22 +211,46 @@ export async function create(ctx: Ctx, input: CreateSite): Promise<{ site: Site;
 
 export async function get(ctx: Ctx, siteId: string): Promise<Site> {
   const item = await getItem(ctx, siteId);
-  if (!item) throw notFound(siteId);
+  if (!item || item.deleting) throw notFound(siteId);
   return toSite(item);
+}
+
+/** `live`, or `deleting` / `gone`: then nothing may be written for it any more. */
+export async function writeState(ctx: Ctx, siteId: string): Promise<"live" | "deleting" | "gone"> {
+  const out = await ctx.db.send(
+    new GetCommand({
+      TableName: ctx.table,
+      Key: keyOnly(siteId),
+      ConsistentRead: true,
+      ProjectionExpression: "deleting",
+    }),
+  );
+  if (!out.Item) return "gone";
+  return out.Item.deleting === true ? "deleting" : "live";
 }
 
 /** Every site (a few hundred at most: one index partition, read to the end). */
 export async function list(ctx: Ctx): Promise<Site[]> {
+  return (await listWithDeleting(ctx)).sites;
+}
+
+/** Every site, and apart the ids of the sites whose deletion started and is not finished, in one read. */
+export async function listWithDeleting(ctx: Ctx): Promise<{ sites: Site[]; deleting: string[] }> {
   const sites: Site[] = [];
+  const deleting: string[] = [];
   const { index, pk } = Keys.sitesIndex();
   for await (const items of queryAll(ctx, {
     IndexName: index,
     KeyConditionExpression: "gsi1pk = :pk",
     ExpressionAttributeValues: { ":pk": pk },
   })) {
-    for (const item of items) sites.push(toSite(SiteItem.parse(item)));
+    for (const item of items) {
+      const site = SiteItem.parse(item);
+      if (site.deleting) deleting.push(site.id);
+      else sites.push(toSite(site));
+    }
   }
-  return sites;
+  return { sites, deleting };
 }
 
 /** `https://a.example:8443`: where a key is sent (scheme, host and port). */
@@ -208,11 +265,11 @@ export async function update(ctx: Ctx, siteId: string, input: UpdateSite): Promi
   const patch = UpdateSite.parse(input);
   const sets: string[] = ["updated_at = :now"];
   const values: Record<string, unknown> = { ":now": isoNow(ctx.now()) };
-  let condition = "attribute_exists(pk)";
+  let condition = "attribute_exists(pk) AND attribute_not_exists(deleting)";
   if (patch.template_url) {
     await assertTemplateUrlShape(patch.template_url, ctx.production);
     const current = await getItem(ctx, siteId);
-    if (!current) throw notFound(siteId);
+    if (!current || current.deleting) throw notFound(siteId);
     if (originOf(current.template_url) !== originOf(patch.template_url) && patch.api_key === undefined) {
       throw new VisibleError(
         "invalid_request",
@@ -247,6 +304,10 @@ export async function update(ctx: Ctx, siteId: string, input: UpdateSite): Promi
     sets.push("enabled = :enabled");
     values[":enabled"] = patch.enabled;
   }
+  if (patch.scan_limits !== undefined) {
+    sets.push("scan_limits = :limits");
+    values[":limits"] = patch.scan_limits;
+  }
   if (patch.api_key !== undefined) {
     sets.push("api_key_sealed = :sealed", "api_key_last4 = :last4");
     values[":sealed"] = encrypt(ctx.keyRing, patch.api_key, aadApiKey(siteId));
@@ -278,18 +339,24 @@ export async function update(ctx: Ctx, siteId: string, input: UpdateSite): Promi
   }
 }
 
-/** Removes the site and everything synced from it: records, settings, stats, runs, logs, quarantine. */
-export async function remove(ctx: Ctx, siteId: string): Promise<void> {
-  await get(ctx, siteId);
-  // Disable first, so no new sync starts while the data goes.
-  await ctx.db.send(
-    new UpdateCommand({
-      TableName: ctx.table,
+/**
+ * The first step of a deletion: the site disappears for every caller and stops accepting writes (the sync
+ * engine checks this at every page). A site already being deleted is not found.
+ */
+export async function markDeleting(ctx: Ctx, siteId: string): Promise<void> {
+  const marked = await applyIf(ctx, {
+    update: {
       Key: keyOnly(siteId),
-      UpdateExpression: "SET enabled = :f, deleting = :t",
-      ExpressionAttributeValues: { ":f": false, ":t": true },
-    }),
-  );
+      UpdateExpression: "SET enabled = :f, deleting = :t, updated_at = :now",
+      ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(deleting)",
+      ExpressionAttributeValues: { ":f": false, ":t": true, ":now": isoNow(ctx.now()) },
+    },
+  });
+  if (!marked) throw notFound(siteId);
+}
+
+/** Removes everything synced from a site: records, settings, stats, runs, logs, quarantine, markers. */
+export async function sweep(ctx: Ctx, siteId: string): Promise<void> {
   for (const entity of [...RECORD_ENTITIES, "settings" as const]) {
     await deletePartition(ctx, Keys.recordPartition(siteId, entity));
   }
@@ -303,12 +370,35 @@ export async function remove(ctx: Ctx, siteId: string): Promise<void> {
   })) {
     for (const run of runs) await deletePartition(ctx, Keys.runPartition(String(run.run_id)));
   }
-  await batchWrite(ctx, [
-    ...ALL_ENTITIES.map((e) => deleteRequest(Keys.lease(siteId, e))),
-    deleteRequest(Keys.pending(siteId)),
-  ]);
+  await batchWrite(ctx, [deleteRequest(Keys.pending(siteId))]);
   await deletePartition(ctx, Keys.webhookEvent(siteId, "").pk);
-  await ctx.db.send(new DeleteCommand({ TableName: ctx.table, Key: keyOnly(siteId) }));
+}
+
+/** True while a sync of the site holds an unexpired lease (a message may still be writing). */
+export async function syncing(ctx: Ctx, siteId: string): Promise<boolean> {
+  const now = epochSeconds(ctx.now());
+  for (const entity of ALL_ENTITIES) {
+    const out = await ctx.db.send(
+      new GetCommand({ TableName: ctx.table, Key: Keys.lease(siteId, entity), ConsistentRead: true }),
+    );
+    if (out.Item && Number(out.Item.expires_at ?? 0) >= now) return true;
+  }
+  return false;
+}
+
+/** The last step of a deletion, once no sync of the site can write any more: leases and the site item go. */
+export async function dropDeleted(ctx: Ctx, siteId: string): Promise<void> {
+  await batchWrite(
+    ctx,
+    ALL_ENTITIES.map((e) => deleteRequest(Keys.lease(siteId, e))),
+  );
+  await applyIf(ctx, {
+    delete: {
+      Key: keyOnly(siteId),
+      ConditionExpression: "deleting = :t",
+      ExpressionAttributeValues: { ":t": true },
+    },
+  });
 }
 
 /** The Template API key in clear, for the Template client only. */
@@ -321,7 +411,7 @@ export async function apiKey(ctx: Ctx, siteId: string): Promise<string> {
 /** The webhook secrets that verify a signature now: the current one and any still in their grace period. */
 export async function webhookSecrets(ctx: Ctx, siteId: string): Promise<string[]> {
   const item = await getItem(ctx, siteId);
-  if (!item) return [];
+  if (!item || item.deleting) return [];
   const now = ctx.now().toISOString();
   return item.webhook_secrets
     .filter((s) => !s.expires_at || s.expires_at > now)
@@ -331,7 +421,7 @@ export async function webhookSecrets(ctx: Ctx, siteId: string): Promise<string[]
 /** A new webhook secret; the previous ones keep working for 24 h. Returns the new secret, shown once. */
 export async function rotateWebhookSecret(ctx: Ctx, siteId: string): Promise<string> {
   const item = await getItem(ctx, siteId);
-  if (!item) throw notFound(siteId);
+  if (!item || item.deleting) throw notFound(siteId);
   const now = ctx.now();
   const graceEnd = new Date(now.getTime() + WEBHOOK_ROTATION_GRACE_MS).toISOString();
   const secret = newWebhookSecret();
@@ -355,11 +445,7 @@ export async function rotateWebhookSecret(ctx: Ctx, siteId: string): Promise<str
 }
 
 /** After a run: its status on the site, for the overview. */
-export async function recordRun(
-  ctx: Ctx,
-  siteId: string,
-  run: { run_id: string; status: z.infer<typeof RunStatus>; finished_at?: string },
-): Promise<void> {
+export async function recordRun(ctx: Ctx, siteId: string, run: NonNullable<Site["last_run"]>): Promise<void> {
   await ctx.db
     .send(
       new UpdateCommand({

@@ -6,7 +6,7 @@ import type { Ctx } from "./context";
 import { VisibleError } from "./error";
 import { type Item, queryAll } from "./store/db";
 import { Keys } from "./store/keys";
-import { epochSeconds } from "./util/time";
+import { assertDateRange, epochSeconds } from "./util/time";
 
 /** Stats points are kept this long. */
 export const STATS_RETENTION_DAYS = 400;
@@ -57,6 +57,7 @@ export async function history(
       ? `${range.to}T23:59:59.999Z`
       : isoOrThrow(range.to, "to")
     : undefined;
+  assertDateRange(from, to, range);
   const values: Record<string, unknown> = { ":pk": Keys.statsPartition(siteId) };
   let cond = "pk = :pk";
   if (from && to) {

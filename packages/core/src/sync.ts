@@ -13,11 +13,13 @@ import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { DeleteCommand, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import type { Ctx } from "./context";
+import * as Control from "./control";
 import { ALL_ENTITIES, Entity, isOptional, type RecordEntity } from "./entity";
 import { VisibleError } from "./error";
 import * as Health from "./health";
 import * as Pending from "./pending";
 import * as Records from "./record";
+import { delayRedelivery, retryDelaySeconds } from "./retry";
 import * as RunStore from "./run";
 import { type EntityResult, emptyResult, type LogEntry, type LogLevel, type LogParams } from "./run";
 import * as Settings from "./settings";
@@ -34,10 +36,16 @@ import {
   writeBatch,
 } from "./store/db";
 import { Keys } from "./store/keys";
-import { TemplateClient, type TemplateClientOptions } from "./template/client";
-import { isTemplateError, TemplateError, TemplateNotFoundError } from "./template/errors";
+import { whyUnstorable } from "./store/limits";
+import { TEMPLATE_PATHS, TemplateClient, type TemplateClientOptions } from "./template/client";
+import {
+  isTemplateError,
+  TemplateError,
+  TemplateNotFoundError,
+  TemplateValidationError,
+} from "./template/errors";
 import { reasonsOf, type TemplateSetting, validateRecord } from "./template/schema";
-import { createId } from "./util/id";
+import { createId, idTime } from "./util/id";
 import { epochSeconds, isoNow } from "./util/time";
 
 // ---- messages ----------------------------------------------------------------------------------------
@@ -55,6 +63,8 @@ const Counters = z.object({
   inserted: z.number().int(),
   write_requests: z.number().int(),
   started_ms: z.number(),
+  /** Pages in a row whose every id was already seen in this scan (a server ignoring `offset`). */
+  repeated_pages: z.number().int().default(0),
 });
 type Counters = z.infer<typeof Counters>;
 
@@ -172,15 +182,65 @@ export interface Started {
   run?: RunStore.Run;
   entities: Entity[];
   coalesced: Entity[];
+  /** The run in progress that this trigger joined instead of starting another (coalescing triggers only). */
+  joined?: string;
+}
+
+/**
+ * A run older than this that still shows in progress on its site is taken as abandoned (a consumer that
+ * died with its messages lost): it no longer keeps the schedule and webhooks from starting a new run.
+ */
+export const ACTIVE_RUN_MAX_AGE_MS = 2 * 3600 * 1000;
+
+/** The run a site has in progress, if any (from the site's `last_run`). */
+export function runInProgress(site: SiteStore.Site, now: Date): string | undefined {
+  const last = site.last_run;
+  if (!last || !RunStore.isActive(last.status)) return undefined;
+  const created = idTime(last.run_id);
+  return created !== undefined && now.getTime() - created < ACTIVE_RUN_MAX_AGE_MS ? last.run_id : undefined;
+}
+
+/**
+ * One run per site at a time: a coalescing trigger (schedule, webhook) for a site whose run is still in
+ * progress joins it for the entities that run covers, said on that run, instead of stacking another run
+ * behind it; only the entities it lacks (a webhook's run covers a few) still need a run of their own.
+ */
+async function joinRunInProgress(
+  ctx: Ctx,
+  site: SiteStore.Site,
+  trigger: RunStore.Trigger,
+  wanted: readonly Entity[],
+): Promise<{ joined: string; covered: Entity[]; missing: Entity[] } | undefined> {
+  const busy = runInProgress(site, ctx.now());
+  if (!busy) return undefined;
+  let run: RunStore.Run;
+  try {
+    run = await RunStore.get(ctx, busy);
+  } catch (e) {
+    if (e instanceof VisibleError && e.code === "run_not_found") return undefined;
+    throw e;
+  }
+  if (!RunStore.isActive(run.status)) return undefined;
+  const covered = wanted.filter((e) => run.entities[e] !== undefined);
+  if (covered.length === 0) return undefined;
+  await RunStore.recordJoined(ctx, busy, trigger);
+  return { joined: busy, covered, missing: wanted.filter((e) => run.entities[e] === undefined) };
 }
 
 /** Creates a run for a site and enqueues one message per entity. */
 export async function start(ctx: Ctx, input: StartInput): Promise<Started> {
   const parsed = StartInput.parse(input);
-  await SiteStore.get(ctx, parsed.siteId); // an unknown site is a 404, not a run
-  const [started] = await startMany(ctx, [parsed]);
+  const site = await SiteStore.get(ctx, parsed.siteId); // an unknown site is a 404, not a run
+  const join = parsed.coalesce
+    ? await joinRunInProgress(ctx, site, parsed.trigger, parsed.entities ?? ALL_ENTITIES)
+    : undefined;
+  if (join && join.missing.length === 0)
+    return { entities: [], coalesced: join.covered, joined: join.joined };
+  const [started] = await startMany(ctx, [join ? { ...parsed, entities: join.missing } : parsed]);
   if (!started) throw new Error("startMany returned nothing");
-  return started;
+  return join
+    ? { ...started, coalesced: [...join.covered, ...started.coalesced], joined: join.joined }
+    : started;
 }
 
 /**
@@ -249,17 +309,38 @@ const SCHEDULE_CONCURRENCY = 4;
  * every tick (half of what the fan-out writes), and a site's health is not reset to "syncing" on each tick
  * while its run only waits in the queue.
  */
-export async function startScheduled(ctx: Ctx): Promise<{ runs: number; messages: number; skipped: number }> {
-  const sites = await SiteStore.list(ctx);
+export async function startScheduled(
+  ctx: Ctx,
+): Promise<{ runs: number; messages: number; skipped: number; joined: number; deletions_finished: number }> {
+  const { sites, deleting } = await SiteStore.listWithDeleting(ctx);
   const enabled = sites.filter((s) => s.enabled);
-  const batches: SiteStore.Site[][] = [];
-  for (let i = 0; i < enabled.length; i += SCHEDULE_BATCH) batches.push(enabled.slice(i, i + SCHEDULE_BATCH));
+  // Sites with a run in progress: joined for what it covers; only what it lacks gets a run of its own.
+  const missing = new Map<string, Entity[]>();
+  const busy = enabled.filter((s) => runInProgress(s, ctx.now()) !== undefined);
+  await pool(busy, SCHEDULE_CONCURRENCY, async (site) => {
+    const join = await joinRunInProgress(ctx, site, "schedule", ALL_ENTITIES);
+    if (join) missing.set(site.id, join.missing);
+  });
+  const inputs = enabled.flatMap((site) => {
+    const lacking = missing.get(site.id);
+    if (lacking?.length === 0) return [];
+    return [
+      {
+        siteId: site.id,
+        trigger: "schedule" as const,
+        coalesce: true,
+        ...(lacking ? { entities: lacking } : {}),
+      },
+    ];
+  });
+  const batches: (typeof inputs)[] = [];
+  for (let i = 0; i < inputs.length; i += SCHEDULE_BATCH) batches.push(inputs.slice(i, i + SCHEDULE_BATCH));
   let runs = 0;
   let messages = 0;
   await pool(batches, SCHEDULE_CONCURRENCY, async (batch) => {
     const started = await startMany(
       ctx,
-      batch.map((site) => ({ siteId: site.id, trigger: "schedule" as const, coalesce: true })),
+      batch.map((input) => StartInput.parse(input)),
       { siteLastRun: false },
     );
     for (const s of started) {
@@ -267,7 +348,15 @@ export async function startScheduled(ctx: Ctx): Promise<{ runs: number; messages
       messages += s.entities.length;
     }
   });
-  return { runs, messages, skipped: sites.length - enabled.length };
+  // The backstop of site deletions a stopped consumer left unfinished.
+  const deletions_finished = await Control.finishDeletions(ctx, deleting);
+  return {
+    runs,
+    messages,
+    skipped: sites.length - enabled.length,
+    joined: missing.size,
+    deletions_finished,
+  };
 }
 
 // ---- leases ----------------------------------------------------------------------------------------------
@@ -445,6 +534,23 @@ export interface HandleOptions {
   writeConcurrency?: number;
   /** Structured logs for the handler's logger; never receives a secret. */
   onLog?: (entry: LogEntry & { run_id: string; site_id: string }) => void;
+  /**
+   * An unexpected failure inside the Dashboard (not the Template's): called once, with its real cause, for
+   * the service logs (the run only says `internal_error`).
+   */
+  onInternalError?: (failure: {
+    run_id: string;
+    site_id: string;
+    entity: Entity;
+    code: string;
+    cause: unknown;
+  }) => void;
+  /** The received message's receipt handle: a retryable failure delays its next delivery by the retry schedule. */
+  receiptHandle?: string;
+  /** Waits before the next attempt, after the 1st, 2nd... failed one (default 30 s, 2 min, 8 min). */
+  retryDelaysSeconds?: readonly number[];
+  /** Default caps of an entity's scan (a site's own `scan_limits` win). */
+  scanLimits?: Partial<SiteStore.ScanLimits>;
 }
 
 export type HandleOutcome =
@@ -463,9 +569,13 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
   try {
     run = await RunStore.get(ctx, msg.run_id);
   } catch (e) {
-    if (e instanceof VisibleError && e.code === "run_not_found")
-      return { kind: "ignored", reason: "run_not_found" };
-    throw e;
+    if (!(e instanceof VisibleError && e.code === "run_not_found")) throw e;
+    // The run went with its site: this message's lease must not hold the end of the site's deletion back.
+    if ((await SiteStore.writeState(ctx, msg.site_id)) === "deleting") {
+      await releaseLease(ctx, msg);
+      await Control.finishDeletion(ctx, msg.site_id);
+    }
+    return { kind: "ignored", reason: "run_not_found" };
   }
   const current = run.entities[msg.entity];
   if (!current) return { kind: "ignored", reason: "duplicate" };
@@ -508,23 +618,45 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
   }
 
   const log = new RunLog(ctx, msg, opts);
+  const attempt = opts.receiveCount ?? 1;
+  const maxAttempts = opts.maxReceiveCount ?? 1;
+  // Retry notices of this delivery, written in order; awaited before the entity's next state is written.
+  let notices: Promise<void> = Promise.resolve();
+  const notice = (error: RunStore.EntityError, delayMs: number) => {
+    notices = notices.then(() =>
+      RunStore.markRetrying(ctx, run, msg.entity, {
+        error,
+        attempt,
+        maxAttempts,
+        nextAttemptAt: isoNow(new Date(ctx.now().getTime() + delayMs)),
+      }).catch((cause: unknown) => reportInternal(opts, msg, "retry_notice_failed", cause)),
+    );
+  };
   try {
+    const stop = await stopReason(ctx, msg);
+    if (stop) return await finishStopped(ctx, msg, log, stopped(freshCounters(ctx.now()), stop, log));
     const site = await SiteStore.get(ctx, msg.site_id);
     const client = new TemplateClient({
+      // One quick retry within a delivery (a flapping proxy); longer outages wait on the queue.
+      retries: 1,
       ...opts.client,
       baseUrl: site.template_url,
       apiKey: await SiteStore.apiKey(ctx, site.id),
       assertUrlAllowed: (url) => assertFetchAllowed(url, ctx.production),
       ...(ctx.production ? { fetch: guardedFetch() } : {}),
-      onRetry: (e) =>
+      onRetry: (e) => {
         log.add(
           "WARNING",
           `Nouvelle tentative ${e.attempt + 1} dans ${Math.round(e.delayMs)} ms (${e.code}${e.status ? ` ${e.status}` : ""})`,
-          "request_retry",
-          { attempt: e.attempt + 1, delay_ms: Math.round(e.delayMs), error: e.code, status: e.status ?? "" },
-        ),
+        );
+        notice(
+          { code: e.code, message: RETRY_WORDS[e.code] ?? `The Template failed (${e.code})` },
+          e.delayMs,
+        );
+      },
     });
     const step = await syncEntity(ctx, { msg, site, client, log, opts });
+    await notices;
     if (step.kind === "continue") {
       const next: Continuation = { seq: expectedSeq + 1, offset: step.offset, counters: step.counters };
       await saveSeen(ctx, msg, next.seq, step.newlySeen);
@@ -538,6 +670,7 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
       await markSent(ctx, msg, next.seq);
       return { kind: "continued", seq: next.seq, offset: step.offset };
     }
+    if (step.stopped) return await finishStopped(ctx, msg, log, step);
     await log.flush();
     // The site's counts first: once the result is recorded, a redelivery no longer knows them. A failed
     // entity is no successful scan: the site's "last synced" stays at the last one.
@@ -548,23 +681,49 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
     await releaseLease(ctx, msg);
     return { kind: "completed", result: step.result, run: done.run };
   } catch (error) {
+    await notices;
     const failure = describeFailure(error);
     if (isTemplateError(error) && error instanceof TemplateNotFoundError && isOptional(msg.entity)) {
       log.add("INFO", `Point d'accès absent sur ce Template (${msg.entity}) : ignoré`, "endpoint_missing");
       return finish(ctx, msg, log, { ...emptyResult("skipped") });
     }
-    const lastDelivery = (opts.receiveCount ?? 1) >= (opts.maxReceiveCount ?? 1);
+    if (!isTemplateError(error) && !(error instanceof VisibleError)) {
+      reportInternal(opts, msg, failure.code, error);
+    }
+    const lastDelivery = attempt >= maxAttempts;
     if (failure.retryable && !lastDelivery) {
+      const delaySeconds = retryDelaySeconds(attempt, {
+        delays: opts.retryDelaysSeconds,
+        retryAfterMs: error instanceof TemplateError ? error.retryAfterMs : undefined,
+      });
+      const at = new Date(ctx.now().getTime() + delaySeconds * 1000);
       log.add(
         "WARNING",
-        `${failure.message} — nouvel essai (livraison ${opts.receiveCount ?? 1}/${opts.maxReceiveCount ?? 1})`,
-        "delivery_retry",
-        { error: failure.code, delivery: opts.receiveCount ?? 1, max: opts.maxReceiveCount ?? 1 },
+        `${failure.message} — nouvel essai ${attempt + 1}/${maxAttempts} à ${at.toISOString().slice(11, 19)} UTC (dans ${delaySeconds} s)`,
       );
       await log.flush();
+      await RunStore.markRetrying(ctx, run, msg.entity, {
+        error: { code: failure.code, message: failure.message },
+        attempt,
+        maxAttempts,
+        nextAttemptAt: isoNow(at),
+      });
+      if (opts.receiptHandle) {
+        // Should this fail, the message comes back after the queue's visibility timeout instead: later, not lost.
+        await delayRedelivery(ctx, opts.receiptHandle, delaySeconds).catch((cause: unknown) =>
+          reportInternal(opts, msg, "visibility_change_failed", cause),
+        );
+      }
       throw error;
     }
     log.add("ERROR", failure.message, "entity_failed", { error: failure.code });
+    // The last attempt: back on the queue at once, so that SQS moves it to the dead-letter queue now rather
+    // than after the queue's whole visibility timeout.
+    if (failure.retryable && opts.receiptHandle) {
+      await delayRedelivery(ctx, opts.receiptHandle, 0).catch((cause: unknown) =>
+        reportInternal(opts, msg, "visibility_change_failed", cause),
+      );
+    }
     const outcome = await finish(ctx, msg, log, {
       ...emptyResult("failed"),
       error: failure.error,
@@ -573,6 +732,38 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
     if (failure.retryable) throw error;
     return outcome;
   }
+}
+
+/** Plain words for a failed request that is being retried (the final error keeps the Template's details). */
+const RETRY_WORDS: Partial<Record<string, string>> = {
+  connection_refused: "The Template refused the connection (site down or wrong port)",
+  timeout: "The Template did not answer in time (a slow or stuck server or database)",
+  network_error: "The Template could not be reached (network, DNS or TLS)",
+  server_error: "The Template failed with a server error (5xx)",
+  rate_limited: "The Template asked to slow down (429)",
+  http_error: "The Template answered with an HTTP error",
+};
+
+function reportInternal(opts: HandleOptions, msg: SyncMessage, code: string, cause: unknown) {
+  opts.onInternalError?.({ run_id: msg.run_id, site_id: msg.site_id, entity: msg.entity, code, cause });
+}
+
+/**
+ * An entity stopped by a cancel or by its site's deletion: recorded `cancelled` (nothing deleted), its lease
+ * released; when the site is being deleted, the deletion is finished now that this sync no longer writes.
+ */
+async function finishStopped(
+  ctx: Ctx,
+  msg: SyncMessage,
+  log: RunLog,
+  step: Extract<Step, { kind: "done" }>,
+): Promise<HandleOutcome> {
+  if (step.stopped !== "site_deleted") return finish(ctx, msg, log, step.result);
+  // The site's runs are gone with it: nothing is recorded, the scan's checkpoints and lease go too.
+  await cleanupSeen(ctx, msg);
+  await releaseLease(ctx, msg);
+  await Control.finishDeletion(ctx, msg.site_id);
+  return { kind: "completed", result: step.result };
 }
 
 let sharedGuardedFetch: typeof fetch | undefined;
@@ -647,7 +838,7 @@ const withoutQuery = (url: string): string => {
 // ---- the per-entity algorithm ---------------------------------------------------------------------------
 
 type Step =
-  | { kind: "done"; result: EntityResult; liveCount?: number }
+  | { kind: "done"; result: EntityResult; liveCount?: number; stopped?: StopReason }
   | { kind: "continue"; offset: number; counters: Counters; newlySeen: (number | string)[] };
 
 interface EntityJob {
@@ -689,6 +880,7 @@ const freshCounters = (now: Date): Counters => ({
   inserted: 0,
   write_requests: 0,
   started_ms: now.getTime(),
+  repeated_pages: 0,
 });
 
 const resultOf = (c: Counters, status: RunStore.EntityStatus, deleted = 0): EntityResult => ({
@@ -801,11 +993,31 @@ async function scanRecords(
         else counters.unchanged++;
         continue;
       }
+      const item = Records.toItem(
+        site.id,
+        entity,
+        record,
+        site.template_url,
+        syncTimestamp,
+        hash,
+        msg.run_id,
+        quality,
+      );
+      // What DynamoDB would refuse is rejected alone, before the batch is written: the rest is stored.
+      const unstorable = whyUnstorable(item);
+      if (unstorable !== undefined) {
+        counters.valid--;
+        if (quality.length > 0) counters.flagged--;
+        counters.invalid++;
+        quarantined.push({ entity, record_id: record.id, reasons: [unstorable], raw });
+        if (invalidWarnings++ < MAX_INVALID_WARNINGS) {
+          log.add("WARNING", `${label.one} impossible à stocker: ${record.id} — ${unstorable}`);
+        }
+        continue;
+      }
       if (!before || before.deleted) counters.inserted++;
       counters.written++;
-      items.push(
-        Records.toItem(site.id, entity, record, site.template_url, syncTimestamp, hash, msg.run_id, quality),
-      );
+      items.push(item);
     }
     if (quarantined.length) await RunStore.quarantine(ctx, msg.run_id, quarantined);
     await writes.push(items);
@@ -816,10 +1028,17 @@ async function scanRecords(
     const maxPages = opts.maxPagesPerInvocation ?? 400;
     const margin = opts.safetyMarginMs ?? 60_000;
     let pagesThisInvocation = 0;
+    const caps = scanLimits(site, opts);
     for await (const page of client.pages(entity, { startOffset: msg.continuation?.offset ?? 0 })) {
       if (page.records.length === 0) break;
+      const stop = await stopReason(ctx, msg);
+      if (stop) {
+        counters.write_requests += await writes.drain();
+        return stopped(counters, stop, log);
+      }
       counters.pages++;
       pagesThisInvocation++;
+      checkBounds(counters, caps, page.records, seen, entity);
       await processBatch(page.records);
       if (Date.now() - lastProgress > 1_000) {
         lastProgress = Date.now();
@@ -838,7 +1057,10 @@ async function scanRecords(
     }
   } else {
     const records = entity === "exhibitions" ? await client.exhibitions() : await client.customRequests();
+    const stop = await stopReason(ctx, msg);
+    if (stop) return stopped(counters, stop, log);
     counters.pages = 1;
+    checkBounds(counters, scanLimits(site, opts), records, seen, entity);
     await processBatch(records);
   }
   counters.write_requests += await writes.drain();
@@ -850,18 +1072,29 @@ async function scanRecords(
   const expected = garbage ? undefined : await expectedCount(client, entity);
   let deletedIds: (number | string)[] = [];
   const candidates = [...stored].filter(([id, s]) => !s.deleted && !seen.has(id)).map(([id]) => id);
+  let withheld: RunStore.EntityError | undefined;
   if (garbage) {
     if (candidates.length > 0)
       log.add("WARNING", `${candidates.length} ${label.many} conservées (source illisible)`);
   } else if (candidates.length > 0) {
-    if (expected === undefined && distinct === 0) {
+    // Cancelled (or the site deleted) after the last page: nothing is deleted.
+    const stop = await stopReason(ctx, msg);
+    if (stop) return stopped(counters, stop, log);
+    // Delete nothing on doubt: a complete scan AND the Template's own count, agreeing.
+    if (expected === undefined) {
+      withheld = {
+        code: "count_unknown",
+        message: `The Template gave no ${entity}_count (stats missing or failing): ${candidates.length} record(s) no longer served were kept`,
+      };
       log.add(
         "WARNING",
-        `Aucune donnée reçue: ${candidates.length} ${label.many} conservées (suppression non confirmée)`,
-        "no_data_kept",
-        { count: candidates.length },
+        `Nombre annoncé inconnu (statistiques absentes ou en erreur): ${candidates.length} ${label.many} absentes conservées (suppression non confirmée)`,
       );
-    } else if (expected !== undefined && expected !== distinct) {
+    } else if (expected !== distinct) {
+      withheld = {
+        code: "count_mismatch",
+        message: `${distinct} distinct record(s) read for ${expected} announced by the Template: ${candidates.length} record(s) no longer served were kept`,
+      };
       log.add(
         "WARNING",
         `Lecture incomplète: ${distinct} ${label.many} vues pour ${expected} annoncées; suppressions reportées à la prochaine synchronisation`,
@@ -900,6 +1133,7 @@ async function scanRecords(
   const result: EntityResult = {
     ...resultOf(counters, "succeeded", deletedIds.length + deletedBefore),
     duration_ms: ctx.now().getTime() - counters.started_ms,
+    ...(withheld ? { deletions_withheld: withheld } : {}),
   };
   log.add(
     "SUCCESS",
@@ -916,6 +1150,94 @@ async function scanRecords(
   );
   return { kind: "done", result, liveCount: liveBefore + counters.inserted - deletedIds.length };
 }
+
+// ---- bounds and stops ------------------------------------------------------------------------------------
+
+/**
+ * Default caps of one entity's scan, across all its continuation messages. The real Template holds tens of
+ * thousands of records per table; a site may raise them (`scan_limits`).
+ */
+export const DEFAULT_SCAN_LIMITS = { max_records: 200_000, max_pages: 5_000 } as const;
+
+/** Pages in a row made only of ids already seen that stop a scan (one is tolerated: inserts at the top). */
+const MAX_REPEATED_PAGES = 2;
+
+const scanLimits = (site: SiteStore.Site, opts: HandleOptions) => ({
+  maxRecords:
+    site.scan_limits?.max_records ?? opts.scanLimits?.max_records ?? DEFAULT_SCAN_LIMITS.max_records,
+  maxPages: site.scan_limits?.max_pages ?? opts.scanLimits?.max_pages ?? DEFAULT_SCAN_LIMITS.max_pages,
+});
+
+/**
+ * Stops a scan that would never end, before its page is written: more pages or records than the caps
+ * (counted across continuation messages), or pages that only repeat ids already seen (a server ignoring
+ * `offset` and alternating pages). Nothing is deleted: the scan did not complete.
+ */
+function checkBounds(
+  counters: Counters,
+  caps: { maxRecords: number; maxPages: number },
+  records: readonly unknown[],
+  seen: ReadonlySet<number | string>,
+  entity: RecordEntity,
+) {
+  const url = TEMPLATE_PATHS[entity];
+  if (counters.fetched + records.length > caps.maxRecords) {
+    throw new TemplateValidationError({
+      code: "too_many_records",
+      url,
+      message: `The Template served more than ${caps.maxRecords} ${entity} in one scan: stopped, nothing deleted. If the site really holds that many, raise its scan limit (max_records).`,
+    });
+  }
+  if (counters.pages > caps.maxPages) {
+    throw new TemplateValidationError({
+      code: "pagination_loop",
+      url,
+      message: `The Template still served ${entity} after ${caps.maxPages} pages: paging seems endless (offset ignored?), stopped, nothing deleted. If the site really is that large, raise its scan limit (max_pages).`,
+    });
+  }
+  const ids = records.map(recordIdOf);
+  const repeated = ids.length > 0 && ids.every((id) => id !== undefined && seen.has(id));
+  counters.repeated_pages = repeated ? counters.repeated_pages + 1 : 0;
+  if (counters.repeated_pages >= MAX_REPEATED_PAGES) {
+    throw new TemplateValidationError({
+      code: "pagination_loop",
+      url,
+      message: `The Template served ${entity} pages that only repeat records of earlier pages: it seems to ignore the offset parameter, so paging would never end. Stopped, nothing deleted.`,
+    });
+  }
+}
+
+type StopReason = "cancelled" | "site_deleted";
+
+/** Whether this scan must stop now: its run was cancelled, or its site is being deleted. */
+async function stopReason(ctx: Ctx, msg: SyncMessage): Promise<StopReason | undefined> {
+  const [cancelled, site] = await Promise.all([
+    RunStore.cancelRequested(ctx, msg.run_id),
+    SiteStore.writeState(ctx, msg.site_id),
+  ]);
+  if (site !== "live") return "site_deleted";
+  return cancelled ? "cancelled" : undefined;
+}
+
+const STOPPED: Record<StopReason, { log: string; message: string }> = {
+  cancelled: {
+    log: "Synchronisation annulée: arrêt à cette page, rien n'a été supprimé",
+    message: "Cancelled before the end; nothing was deleted",
+  },
+  site_deleted: {
+    log: "Site supprimé: synchronisation arrêtée, plus rien n'est écrit pour ce site",
+    message: "The site was deleted during the sync; nothing more is written for it",
+  },
+};
+
+const stopped = (counters: Counters, reason: StopReason, log: RunLog): Extract<Step, { kind: "done" }> => {
+  log.add("WARNING", STOPPED[reason].log);
+  return {
+    kind: "done",
+    result: { ...resultOf(counters, "cancelled"), error: { code: reason, message: STOPPED[reason].message } },
+    stopped: reason,
+  };
+};
 
 /**
  * A source that serves only garbage has failed (the current Template's custom-requests export returns

@@ -104,6 +104,8 @@ export interface WebhookResult {
   duplicate?: boolean;
   run_id?: string;
   coalesced?: Entity[];
+  /** The site's run in progress that this event joined (for the entities it covers). */
+  joined_run_id?: string;
   /** The sync waits this long: another webhook-triggered sync of the site started less than the interval ago. */
   delayed_seconds?: number;
 }
@@ -182,6 +184,7 @@ export async function receive(
     accepted: true,
     entities,
     ...(started.run ? { run_id: started.run.run_id } : {}),
+    ...(started.joined ? { joined_run_id: started.joined } : {}),
     ...(started.coalesced.length ? { coalesced: started.coalesced } : {}),
     ...(started.run && slot.delay > 0 ? { delayed_seconds: slot.delay } : {}),
   };

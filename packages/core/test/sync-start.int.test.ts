@@ -184,7 +184,7 @@ describe("the scheduler's fan-out", () => {
   });
   afterEach(() => counter?.remove());
 
-  it("starts one run per enabled site and sends one message per (site, entity), with few requests per site", async () => {
+  it("starts one run per enabled site without a run in progress and sends one message per (site, entity), with few requests per site", async () => {
     const ids = await createSites(engine.ctx, "fan", 31, [30]);
     const enabled = ids.slice(0, 30);
     // One site already has two entities pending (a webhook's run, not started yet).
@@ -200,16 +200,25 @@ describe("the scheduler's fan-out", () => {
     const sqs = countingMiddleware(engine.ctx.sqs);
     try {
       const started = await Sync.startScheduled(engine.ctx);
+      // fan-07's webhook run is in progress (queued): the tick joins it for paintings and stats, and starts a
+      // run only for the entities it lacks.
       const messageCount = 30 * ALL_ENTITIES.length - 2;
-      expect(started).toEqual({ runs: 30, messages: messageCount, skipped: 1 });
-      // The site list, one claim per site (two for the site with entities pending) and the runs in batches
-      // of 25 sites; the messages of each batch of sites in requests of ten (25 sites but fan-07's 2 pending
-      // entities, then 5 sites).
-      expect(counter.all()).toEqual({ Query: 1, UpdateItem: 30 + 1, BatchWriteItem: 2 });
+      expect(started).toEqual({
+        runs: 30,
+        messages: messageCount,
+        skipped: 1,
+        joined: 1,
+        deletions_finished: 0,
+      });
+      // The site list, one claim per site, the joined run read and written once, and the runs in batches of
+      // 25 sites; the messages of each batch of sites in requests of ten.
+      expect(counter.all()).toEqual({ Query: 1, GetItem: 1, UpdateItem: 30 + 1, BatchWriteItem: 2 });
       expect(sqs.all()).toEqual({
         SendMessageBatch:
           Math.ceil((25 * ALL_ENTITIES.length - 2) / 10) + Math.ceil((5 * ALL_ENTITIES.length) / 10),
       });
+      const joined = await RunStore.get(engine.ctx, webhook.run?.run_id ?? "");
+      expect(joined.joined?.map((j) => j.trigger)).toEqual(["schedule"]);
 
       const messages = await queued(engine.ctx);
       expect(messages).toHaveLength(messageCount);
@@ -247,11 +256,20 @@ describe("the scheduler's fan-out", () => {
         status: "running",
       });
 
-      // The next tick, while all of it still waits: nothing new, one write per site.
+      // The next tick, while all of it still waits: nothing new, one write per site (fan-03's run started,
+      // so it is joined now, as fan-07's is).
       counter.reset();
       sqs.reset();
-      expect(await Sync.startScheduled(engine.ctx)).toEqual({ runs: 0, messages: 0, skipped: 1 });
-      expect(counter.all()).toEqual({ Query: 1, UpdateItem: 30 });
+      expect(await Sync.startScheduled(engine.ctx)).toEqual({
+        runs: 0,
+        messages: 0,
+        skipped: 1,
+        joined: 2,
+        deletions_finished: 0,
+      });
+      // fan-03 and fan-07 have a run in progress: each read and joined (a write), fan-07's claim for what
+      // its run lacks finds it held; every other site one claim.
+      expect(counter.all()).toEqual({ Query: 1, GetItem: 2, UpdateItem: 28 + 1 + 2 });
       expect(sqs.all()).toEqual({});
     } finally {
       sqs.remove();
@@ -298,6 +316,8 @@ describe("the scheduler when runs cannot be created", () => {
       runs: ids.length - started.size,
       messages: (ids.length - started.size) * ALL_ENTITIES.length,
       skipped: 0,
+      joined: 0,
+      deletions_finished: 0,
     });
     const allRuns = (await RunStore.list(engine.ctx, { limit: 100 })).items;
     expect(allRuns.map((r) => r.site_id).sort()).toEqual(ids);

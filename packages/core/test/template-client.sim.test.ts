@@ -225,7 +225,7 @@ describe("TemplateClient against template-sim", () => {
     expect(last.status).toBe(200);
   });
 
-  it("stops with paging_loop on a table that grows with every page request", async () => {
+  it("stops with pagination_loop on a table that grows with every page request", async () => {
     // "insert" puts a new row on top before every page: the tail page keeps coming back, so no scan can
     // reach an empty page. Rows repeat across pages on the way (the sync engine dedupes them by id).
     sim.faults.set("users", { unstableOrder: "insert" });
@@ -238,7 +238,7 @@ describe("TemplateClient against template-sim", () => {
       })(),
     );
 
-    expect(error).toMatchObject({ code: "paging_loop", retryable: false });
+    expect(error).toMatchObject({ code: "pagination_loop", retryable: false });
     const ids = idsOf(seen);
     expect(ids.length).toBeGreaterThan(new Set(ids).size);
   });

@@ -227,7 +227,7 @@ describe("TemplateClient.pages", () => {
     expect(calls).toHaveLength(1);
   });
 
-  it("stops with paging_loop when the same page keeps coming back (offset ignored)", async () => {
+  it("stops with pagination_loop when the same page keeps coming back (offset ignored)", async () => {
     const { client } = makeClient(pagedServer("paintings", 50, { ignoreOffset: true }));
     const seen: Page[] = [];
 
@@ -238,7 +238,7 @@ describe("TemplateClient.pages", () => {
     );
 
     expect(error).toBeInstanceOf(TemplateValidationError);
-    expect(error.code).toBe("paging_loop");
+    expect(error.code).toBe("pagination_loop");
     expect(error.retryable).toBe(false);
     expect(error.message).toMatch(/same 10 records on 3 pages in a row/);
     expect(seen).toHaveLength(2);
@@ -247,7 +247,7 @@ describe("TemplateClient.pages", () => {
   it("detects a repeated page of records without ids too", async () => {
     const { client } = makeClient(json({ paintings: [{ name: "a" }, { name: "b" }], count: 2 }));
     const error = await failure(collect(client.pages("paintings", { pageSize: 2 })));
-    expect(error.code).toBe("paging_loop");
+    expect(error.code).toBe("pagination_loop");
   });
 
   it("tolerates a tail page served twice (inserts at the top during the scan)", async () => {
@@ -258,13 +258,13 @@ describe("TemplateClient.pages", () => {
     expect(calls).toHaveLength(4);
   });
 
-  it("stops with paging_loop past maxPages, but allows exactly maxPages pages", async () => {
+  it("stops with pagination_loop past maxPages, but allows exactly maxPages pages", async () => {
     const ok = makeClient(pagedServer("orders", 30));
     expect(await collect(ok.client.pages("orders", { pageSize: 10, maxPages: 3 }))).toHaveLength(3);
 
     const { client } = makeClient(pagedServer("orders", 31));
     const error = await failure(collect(client.pages("orders", { pageSize: 10, maxPages: 3 })));
-    expect(error.code).toBe("paging_loop");
+    expect(error.code).toBe("pagination_loop");
     expect(error.message).toMatch(/after 3 pages/);
   });
 

@@ -15,7 +15,7 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import * as Sync from "@dashboard/core/sync";
 import middy from "@middy/core";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
-import { ctx, MAX_RECEIVE_COUNT } from "./shared/ctx";
+import { ctx, MAX_RECEIVE_COUNT, RETRY_DELAYS_SECONDS } from "./shared/ctx";
 import { logger, metrics } from "./shared/observability";
 
 const processor = new BatchProcessor(EventType.SQS, {
@@ -32,8 +32,12 @@ const recordHandler = async (record: ParsedRecord<SQSRecord, Sync.SyncMessage>, 
     remainingMs: () => context.getRemainingTimeInMillis(),
     receiveCount: Number(record.attributes.ApproximateReceiveCount),
     maxReceiveCount: MAX_RECEIVE_COUNT,
+    receiptHandle: record.receiptHandle,
+    retryDelaysSeconds: RETRY_DELAYS_SECONDS,
     onLog: ({ level, message }) =>
       logger[level === "ERROR" ? "error" : level === "WARNING" ? "warn" : "info"](message, keys),
+    onInternalError: ({ code, cause }) =>
+      logger.error(`sync failed inside the Dashboard (${code})`, { ...keys, error: cause }),
   });
   logger.info(`sync message ${outcome.kind}`, { ...keys, outcome });
   if (outcome.kind === "completed") {

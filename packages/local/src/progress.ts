@@ -30,7 +30,7 @@ export interface ProgressReporter {
   stop(): Promise<void>;
 }
 
-const FINISHED: ReadonlySet<RunStore.RunStatus> = new Set(["succeeded", "partial", "failed"]);
+const FINISHED: ReadonlySet<RunStore.RunStatus> = new Set(["succeeded", "partial", "failed", "cancelled"]);
 
 /** A run's entity results, in the order a full run lists them. */
 const resultsOf = (run: RunStore.Run) =>
@@ -44,6 +44,8 @@ const seconds = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `
 export function entitySummary(entity: Entity, result: RunStore.EntityResult): string {
   if (result.status === "failed") return `${entity} ✗`;
   if (result.status === "skipped") return `${entity} skipped`;
+  if (result.status === "cancelled") return `${entity} cancelled`;
+  if (result.status === "retrying") return `${entity} retrying`;
   if (result.status !== "succeeded") return `${entity} …`;
   return entity === "stats" ? `${entity} ✓` : `${entity} ${result.valid}`;
 }

@@ -72,6 +72,8 @@ export interface ConsumerOptions {
   concurrency?: number;
   /** Long-poll wait, 0..20 s. Default 20. */
   waitTimeSeconds?: number;
+  /** Waits before each retry of a failed sync (SYNC_RETRY_DELAYS_SECONDS). Default: the deployed 30, 120, 480 s. */
+  retryDelaysSeconds?: readonly number[];
 }
 
 export interface LocalOptions {
@@ -375,6 +377,8 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     });
     linked = true;
     process.env.SYNC_MAX_RECEIVE_COUNT = String(maxReceiveCount);
+    if (consumer.retryDelaysSeconds)
+      process.env.SYNC_RETRY_DELAYS_SECONDS = consumer.retryDelaysSeconds.join(",");
     // Loopback Template URLs (the demo sites) are allowed locally, whatever the shell says.
     process.env.DASHBOARD_ENV = "local";
     // The console is for people (progress lines say how syncs go): the handlers' JSON logs show errors

@@ -48,6 +48,11 @@ export type InvalidRule = z.infer<typeof InvalidRule>;
 export const UnstableOrderMode = z.enum(["insert", "remove", "ties"]);
 export type UnstableOrderMode = z.infer<typeof UnstableOrderMode>;
 
+/** A server that ignores `offset`: `alternate` serves the first and second pages by turns, forever;
+ * `endless` serves the real pages, then pages of records with new ids forever. */
+export const OffsetIgnoredMode = z.enum(["alternate", "endless"]);
+export type OffsetIgnoredMode = z.infer<typeof OffsetIgnoredMode>;
+
 const Count = z.number().int().min(0);
 
 export const FaultSpec = z
@@ -77,6 +82,8 @@ export const FaultSpec = z
     limitCap: z.number().int().min(1).optional(),
     /** Make offset paging unstable; `true` means "insert". */
     unstableOrder: z.union([z.boolean(), UnstableOrderMode]).optional(),
+    /** Ignore `offset`, so that paging never ends (see OffsetIgnoredMode). */
+    offsetIgnored: OffsetIgnoredMode.optional(),
     /** Serve some records with broken fields (the data itself is untouched). */
     invalid: z.array(InvalidRule).optional(),
     /** The site's API key is accepted for N more requests, then revoked (rotated): 401 from then on. */
@@ -276,6 +283,10 @@ export class FaultControl {
       if (typeof mode === "string") return mode;
     }
     return undefined;
+  }
+
+  offsetIgnored(target: FaultTarget): OffsetIgnoredMode | undefined {
+    return this.applicable(target).find((s) => s.offsetIgnored !== undefined)?.offsetIgnored;
   }
 
   invalidRules(target: FaultTarget): InvalidRule[] {

@@ -260,6 +260,8 @@ export async function startSim(opts: SimOptions): Promise<Sim> {
 
   let mutator = new Mutator(data, seed);
   let tieRng = Rng.stream(seed, "ties");
+  /** Page requests served per entity under an `offsetIgnored: "alternate"` fault. */
+  const alternation = new Map<PagedEntity, number>();
   const rotatedKey = `rotated_${Rng.stream(seed, "rotated-key").hex(32)}`;
   const faults = new FaultControl({
     revokeKey: () => {
@@ -290,6 +292,9 @@ export async function startSim(opts: SimOptions): Promise<Sim> {
   // ----------------------------------------------------------------------------------------------------
   // Template endpoints.
 
+  /** Ids of the records an `offsetIgnored: "endless"` fault invents start here. */
+  const ENDLESS_IDS_FROM = 10_000_000;
+
   function pagedRoute(entity: PagedEntity): Route {
     return {
       target: entity,
@@ -312,10 +317,22 @@ export async function startSim(opts: SimOptions): Promise<Sim> {
         const size = cap === undefined ? limit : Math.min(limit, cap);
         let rows: SimRecordMap[PagedEntity][] = ensureSorted(data, entity);
         if (mode === "ties") rows = shuffleTies(entity, rows, tieRng);
-        const page = breakRecords(
-          present(data, entity, rows.slice(offset, offset + size)),
-          faults.invalidRules(entity),
-        );
+        const ignored = faults.offsetIgnored(entity);
+        let start = offset;
+        if (ignored === "alternate") {
+          const turn = alternation.get(entity) ?? 0;
+          alternation.set(entity, turn + 1);
+          start = (turn % 2) * size;
+        }
+        let presented = present(data, entity, rows.slice(start, start + size));
+        if (ignored === "endless" && offset >= rows.length && rows.length > 0) {
+          // Past the real end: the first rows again, under ids never served before.
+          presented = present(data, entity, rows.slice(0, size)).map((r, i) => ({
+            ...r,
+            id: ENDLESS_IDS_FROM + offset + i,
+          }));
+        }
+        const page = breakRecords(presented, faults.invalidRules(entity));
         return json(200, { [entity]: page, count: page.length });
       },
     };
@@ -761,6 +778,7 @@ export async function startSim(opts: SimOptions): Promise<Sim> {
       assignData(data, fresh());
       mutator = new Mutator(data, seed);
       tieRng = Rng.stream(seed, "ties");
+      alternation.clear();
       faults.reset();
       requests.length = 0;
     },

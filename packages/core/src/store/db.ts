@@ -6,8 +6,12 @@ import { createHmac } from "node:crypto";
 import {
   BatchWriteCommand,
   type BatchWriteCommandInput,
+  DeleteCommand,
+  type DeleteCommandInput,
   QueryCommand,
   type QueryCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import type { Ctx } from "../context";
@@ -82,6 +86,29 @@ export async function batchWrite(
   await Promise.all(workers);
   if (failure) throw failure.error;
   return sent;
+}
+
+/**
+ * A conditional UpdateItem (or DeleteItem): true when it applied, false when its condition did not hold.
+ * Any other failure is thrown.
+ */
+export async function applyIf(
+  ctx: Ctx,
+  command:
+    | { update: Omit<UpdateCommandInput, "TableName"> }
+    | { delete: Omit<DeleteCommandInput, "TableName"> },
+): Promise<boolean> {
+  try {
+    await ctx.db.send(
+      "update" in command
+        ? new UpdateCommand({ TableName: ctx.table, ...command.update })
+        : new DeleteCommand({ TableName: ctx.table, ...command.delete }),
+    );
+    return true;
+  } catch (e) {
+    if ((e as Error).name === "ConditionalCheckFailedException") return false;
+    throw e;
+  }
 }
 
 export const putRequest = (item: Item): WriteRequest => ({ PutRequest: { Item: item } });

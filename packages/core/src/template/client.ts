@@ -117,7 +117,7 @@ export interface PagesOptions {
   startOffset?: number;
   /** Fetch the next page while the consumer processes the current one, default true. */
   prefetch?: boolean;
-  /** Stop with `paging_loop` after this many non-empty pages, default 100_000. */
+  /** Stop with `pagination_loop` after this many non-empty pages, default 100_000. */
   maxPages?: number;
   signal?: AbortSignal;
 }

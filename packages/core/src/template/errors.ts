@@ -29,7 +29,8 @@ export const TemplateErrorCode = z.enum([
   "malformed_json",
   "unexpected_response",
   "response_too_large",
-  "paging_loop",
+  "pagination_loop",
+  "too_many_records",
   // TemplateConfigError
   "invalid_config",
 ]);
@@ -121,7 +122,7 @@ export class TemplateHttpError extends TemplateError<
 
 /** The Template answered, but not with what its export API serves, or paging would never end. */
 export class TemplateValidationError extends TemplateError<
-  "malformed_json" | "unexpected_response" | "response_too_large" | "paging_loop"
+  "malformed_json" | "unexpected_response" | "response_too_large" | "pagination_loop" | "too_many_records"
 > {
   override readonly name = "TemplateValidationError";
 }

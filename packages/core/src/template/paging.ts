@@ -4,7 +4,7 @@
  * - a page shorter than asked is not the end (a proxy may cap `limit`): keep going with
  *   `offset += records.length` and stop only on an EMPTY page;
  * - a server that ignores `offset` would make this loop forever: the same page served three times in a
- *   row, or more pages than `maxPages`, stops with `TemplateValidationError` `paging_loop`. One repeat is
+ *   row, or more pages than `maxPages`, stops with `TemplateValidationError` `pagination_loop`. One repeat is
  *   tolerated: on a live table, as many inserts at the top as the tail page held serve that page twice.
  *
  * Pages are yielded as soon as they arrive, so memory stays flat; with `prefetch` the next page is
@@ -82,7 +82,7 @@ export async function* paginate(
 
       if (index >= maxPages) {
         throw new TemplateValidationError({
-          code: "paging_loop",
+          code: "pagination_loop",
           url: urlOf(offset, pageSize),
           message: `Template at ${urlOf(offset, pageSize)} still returned records after ${maxPages} pages; stopped paging to avoid an endless loop (raise maxPages if the data set is really that large).`,
         });
@@ -91,7 +91,7 @@ export async function* paginate(
       identical = fingerprint === previous ? identical + 1 : 1;
       if (identical >= MAX_IDENTICAL_PAGES) {
         throw new TemplateValidationError({
-          code: "paging_loop",
+          code: "pagination_loop",
           url: urlOf(offset, pageSize),
           message: `Template at ${urlOf(offset, pageSize)} returned the same ${records.length} records on ${identical} pages in a row: it seems to ignore the offset parameter, so paging would never end.`,
         });

@@ -1,4 +1,4 @@
-import { monotonicFactory } from "ulid";
+import { decodeTime, monotonicFactory } from "ulid";
 
 const next = monotonicFactory();
 
@@ -8,3 +8,12 @@ export const createId = (prefix: "run" | "log" | "msg" | "lease" | "evt" | "aud"
 
 /** A ulid alone, for sort keys that must follow creation order within one partition. */
 export const sortableId = (): string => next();
+
+/** When a prefixed id (`run_01J...`) was created, in ms since the epoch; undefined for another shape. */
+export const idTime = (id: string): number | undefined => {
+  try {
+    return decodeTime(id.slice(id.indexOf("_") + 1));
+  } catch {
+    return undefined;
+  }
+};

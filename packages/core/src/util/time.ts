@@ -1,3 +1,5 @@
+import { VisibleError } from "../error";
+
 /** Timestamps the Dashboard creates: ISO 8601 UTC. */
 export const isoNow = (now: Date = new Date()): string => now.toISOString();
 
@@ -30,4 +32,20 @@ export const sortableDate = (text: string | null | undefined): string | null => 
   }
   const iso = new Date(ms).toISOString(); // 2025-03-01T10:11:12.000Z
   return `${iso.slice(0, 19)}.${micros}Z`;
+};
+
+/** `from` after `to` is a caller's mistake (DynamoDB would refuse the BETWEEN with an internal error). */
+export const assertDateRange = (
+  from: string | undefined,
+  to: string | undefined,
+  asked: { from?: string; to?: string },
+): void => {
+  if (from !== undefined && to !== undefined && from > to) {
+    throw new VisibleError(
+      "invalid_request",
+      "invalid_date_range",
+      "from must not be after to: swap the two dates",
+      { from: asked.from, to: asked.to },
+    );
+  }
 };

@@ -20,6 +20,9 @@ export const WebhookAccepted = z
     accepted: z.literal(true),
     entities: z.array(Entity).openapi({ description: "The entities the event refreshes" }),
     run_id: z.string().optional().openapi({ description: "The run started, when one was" }),
+    joined_run_id: z.string().optional().openapi({
+      description: "The site's run in progress this event joined (no second run for what it covers)",
+    }),
     duplicate: z.boolean().optional().openapi({ description: "This event_id was already accepted: ignored" }),
     coalesced: z
       .array(Entity)
@@ -79,6 +82,7 @@ export function createWebhookApp(deps: WebhookDeps): Hono<{ Variables: RequestId
         accepted: true,
         entities: result.entities,
         ...(result.run_id ? { run_id: result.run_id } : {}),
+        ...(result.joined_run_id ? { joined_run_id: result.joined_run_id } : {}),
         ...(result.duplicate ? { duplicate: true } : {}),
         ...(result.coalesced?.length ? { coalesced: result.coalesced } : {}),
         ...(result.delayed_seconds ? { delayed_seconds: result.delayed_seconds } : {}),

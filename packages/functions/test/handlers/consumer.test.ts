@@ -134,9 +134,15 @@ describe("consumer handler on the SQS event sample", () => {
     const ordersId = first.Records[0]?.messageId;
     expect(await handler(first, context())).toEqual({ batchItemFailures: [{ itemIdentifier: ordersId }] });
     let run = await RunStore.get(ctx, runId, { withLog: true });
-    expect(run.entities.orders?.status).toBe("running");
+    expect(run.entities.orders).toMatchObject({
+      status: "retrying",
+      attempt: 1,
+      max_attempts: 3,
+      error: { code: "server_error" },
+    });
+    expect(Date.parse(run.entities.orders?.next_attempt_at ?? "")).toBeGreaterThan(Date.now());
     expect(run.entities.stats?.status).toBe("succeeded");
-    expect(run.log?.some((l) => l.level === "WARNING" && /livraison 1\/3/.test(l.message))).toBe(true);
+    expect(run.log?.some((l) => l.level === "WARNING" && /nouvel essai 2\/3 à/.test(l.message))).toBe(true);
 
     // Last delivery (ApproximateReceiveCount = the queue's maxReceiveCount, SYNC_MAX_RECEIVE_COUNT): the run
     // says why, and the record is still reported so that SQS moves it to the DLQ.

@@ -83,7 +83,13 @@ it("starts one run per enabled site and queues one message per entity; disabled 
     event,
     createLambdaContext({ functionName: "SyncScheduler", timeoutMs: 60_000 }),
   );
-  expect(result).toEqual({ runs: 2, messages: 2 * ALL_ENTITIES.length, skipped: 1 });
+  expect(result).toEqual({
+    runs: 2,
+    messages: 2 * ALL_ENTITIES.length,
+    skipped: 1,
+    joined: 0,
+    deletions_finished: 0,
+  });
 
   const messages = await drainQueue();
   expect(messages).toHaveLength(2 * ALL_ENTITIES.length);
@@ -108,6 +114,6 @@ it("starts one run per enabled site and queues one message per entity; disabled 
     scheduledEvent(),
     createLambdaContext({ functionName: "SyncScheduler", timeoutMs: 60_000 }),
   );
-  expect(again).toEqual({ runs: 0, messages: 0, skipped: 1 });
+  expect(again).toEqual({ runs: 0, messages: 0, skipped: 1, joined: 0, deletions_finished: 0 });
   expect(await drainQueue()).toEqual([]);
 });

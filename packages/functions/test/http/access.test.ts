@@ -119,6 +119,7 @@ const EXPECTED_ROLES: Record<string, Role> = {
   "POST /api/sites": "operator",
   "PATCH /api/sites/:site_id": "operator",
   "POST /api/sync/template/:site_id": "operator",
+  "POST /api/sync/runs/:run_id/cancel": "operator",
   "DELETE /api/sites/:site_id": "owner",
   "POST /api/sites/:site_id/webhook-secret": "owner",
   "GET /api/tokens": "owner",

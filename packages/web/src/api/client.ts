@@ -292,6 +292,7 @@ export function createApi(options: ApiOptions) {
       exchange("GET", "/sync/runs", { query: { limit: PULSE_RUNS }, schema: RunList, signal }),
     getRun: (runId: string, signal?: AbortSignal) =>
       request("GET", `/sync/runs/${seg(runId)}`, { schema: Run, signal }),
+    cancelRun: (runId: string) => request("POST", `/sync/runs/${seg(runId)}/cancel`, { schema: Run }),
     listInvalid: (runId: string, filters: { entity?: string | undefined }, paging: PageQuery = {}) =>
       request("GET", `/sync/runs/${seg(runId)}/invalid`, {
         query: { entity: filters.entity, limit: clampLimit(paging.limit), cursor: paging.cursor },

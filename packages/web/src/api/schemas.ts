@@ -45,7 +45,17 @@ export type Entity = z.infer<typeof Entity>;
 /** The order a run processes its entities, and the order the UI lists them in. */
 export const ENTITY_ORDER: readonly string[] = Entity.options;
 
-export const LastRun = z.looseObject({ run_id: z.string(), status: z.string(), finished_at: text });
+/** An entity's error; `entity` on a site's last run. */
+const RunError = z.looseObject({ code: z.string(), message: z.string(), entity: text });
+
+export const LastRun = z.looseObject({
+  run_id: z.string(),
+  status: z.string(),
+  finished_at: text,
+  /** The run waits to try an entity again. */
+  retrying: z.boolean().nullish(),
+  error: RunError.nullish(),
+});
 export type LastRun = z.infer<typeof LastRun>;
 
 /** What the last settings sync noticed about a Template's security: codes, key names and what to do. */
@@ -141,9 +151,12 @@ export const EntityResult = z.looseObject({
   deleted: count,
   pages: count,
   duration_ms: z.number().nullish(),
-  error: z
-    .looseObject({ code: z.string(), message: z.string(), status: z.number().nullish(), url: text })
-    .nullish(),
+  error: RunError.nullish(),
+  /** While `retrying`: the failed attempt, out of how many, and when the next one starts. */
+  attempt: z.number().nullish(),
+  max_attempts: z.number().nullish(),
+  next_attempt_at: text,
+  deletions_withheld: RunError.nullish(),
 });
 export type EntityResult = z.infer<typeof EntityResult>;
 
@@ -167,6 +180,8 @@ export const Run = z.looseObject({
   started_at: z.string(),
   finished_at: text,
   entities: z.record(z.string(), EntityResult).default({}),
+  cancel_requested_at: text,
+  joined: z.array(z.looseObject({ trigger: z.string(), at: z.string() })).nullish(),
   log: z.array(LogEntry).nullish(),
 });
 export type Run = z.infer<typeof Run>;

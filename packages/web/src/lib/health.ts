@@ -9,11 +9,23 @@ import type { Tone } from "./status";
 /** Data older than this is "stale": with the default 15-minute schedule, at least three missed syncs. */
 export const STALE_AFTER_MS = 60 * 60 * 1000;
 
-export type HealthKind = "failing" | "stale" | "never" | "partial" | "syncing" | "ok" | "disabled";
+export type HealthKind =
+  | "failing"
+  | "retrying"
+  | "stale"
+  | "never"
+  | "partial"
+  | "syncing"
+  | "ok"
+  | "disabled";
+
+/** The kinds the overview counts "à surveiller". */
+export const ATTENTION_KINDS: readonly HealthKind[] = ["failing", "retrying", "stale", "never", "partial"];
 
 /** Attention order: failing and stale first, disabled last. */
 const RANK: Record<HealthKind, number> = {
   failing: 0,
+  retrying: 0,
   stale: 1,
   never: 1,
   partial: 2,
@@ -24,6 +36,7 @@ const RANK: Record<HealthKind, number> = {
 
 const TONE: Record<HealthKind, Tone> = {
   failing: "danger",
+  retrying: "warning",
   stale: "warning",
   never: "warning",
   partial: "warning",
@@ -52,6 +65,7 @@ function healthKind(site: Site, ageMs: number | null, staleAfterMs: number): Hea
   const status = site.last_run?.status;
   if (!status) return "never";
   if (status === "failed") return "failing";
+  if (site.last_run?.retrying && (status === "queued" || status === "running")) return "retrying";
   if (status === "queued" || status === "running")
     return ageMs === null ? "syncing" : staleOr(ageMs, staleAfterMs, "syncing");
   if (ageMs === null) return "never";

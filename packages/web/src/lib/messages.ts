@@ -351,6 +351,20 @@ export const fr = {
   "stats.show_data.other": "Voir les données ({count} points)",
   "stats.when": "Date",
 
+  "run_status.cancelled": "Annulée",
+  "entity_status.retrying": "Nouvel essai prévu",
+  "entity_status.cancelled": "Annulé",
+  "health.retrying": "Nouvel essai prévu",
+  "overview.last_error": "Dernière erreur",
+  "run.retrying_next": "Essai {attempt}/{max} échoué — prochain essai à {time}",
+  "run.deletions_withheld": "Aucune suppression : {message}",
+  "run.cancel": "Arrêter la synchronisation",
+  "run.cancel_title": "Arrêter cette synchronisation ?",
+  "run.cancel_message":
+    "Les données en cours de lecture s'arrêtent à la page suivante. Rien n'est supprimé ; ce qui a déjà été enregistré reste.",
+  "run.cancel_requested": "Arrêt demandé le {time}",
+  "run.joined": "Rejointe par",
+
   "notfound.title": "Page introuvable",
   "notfound.message": "Aucune page à l'adresse « {path} ».",
   "notfound.home": "Retour à la vue d'ensemble",
@@ -950,6 +964,20 @@ export const en: Record<MessageKey, string> = {
   "stats.show_data.one": "Show the data ({count} point)",
   "stats.show_data.other": "Show the data ({count} points)",
   "stats.when": "Date",
+
+  "run_status.cancelled": "Cancelled",
+  "entity_status.retrying": "Retry planned",
+  "entity_status.cancelled": "Cancelled",
+  "health.retrying": "Retry planned",
+  "overview.last_error": "Last error",
+  "run.retrying_next": "Attempt {attempt}/{max} failed — next attempt at {time}",
+  "run.deletions_withheld": "Nothing deleted: {message}",
+  "run.cancel": "Stop the sync",
+  "run.cancel_title": "Stop this sync?",
+  "run.cancel_message":
+    "Entities being read stop at their next page. Nothing is deleted; what was already stored stays.",
+  "run.cancel_requested": "Stop requested at {time}",
+  "run.joined": "Joined by",
 
   "notfound.title": "Page not found",
   "notfound.message": "There is no page at “{path}”.",

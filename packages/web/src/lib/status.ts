@@ -53,7 +53,7 @@ export function orderStatus(status: unknown): { kind: OrderStatusKind; tone: Ton
   return { kind: "other", tone: "neutral" };
 }
 
-export const RUN_STATUSES = ["queued", "running", "succeeded", "partial", "failed"] as const;
+export const RUN_STATUSES = ["queued", "running", "succeeded", "partial", "failed", "cancelled"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export const isRunStatus = (status: string): status is RunStatus =>
@@ -68,19 +68,30 @@ const RUN_TONE: Record<RunStatus, Tone> = {
   succeeded: "success",
   partial: "warning",
   failed: "danger",
+  cancelled: "neutral",
 };
 
 export const runStatusTone = (status: string): Tone => (isRunStatus(status) ? RUN_TONE[status] : "neutral");
 
-export const ENTITY_STATUSES = ["pending", "running", "succeeded", "failed", "skipped"] as const;
+export const ENTITY_STATUSES = [
+  "pending",
+  "running",
+  "retrying",
+  "succeeded",
+  "failed",
+  "skipped",
+  "cancelled",
+] as const;
 export type EntityStatus = (typeof ENTITY_STATUSES)[number];
 
 const ENTITY_TONE: Record<EntityStatus, Tone> = {
   pending: "neutral",
   running: "info",
+  retrying: "warning",
   succeeded: "success",
   failed: "danger",
   skipped: "neutral",
+  cancelled: "neutral",
 };
 
 export const isEntityStatus = (status: string): status is EntityStatus =>

@@ -56,14 +56,15 @@ export function OrdersScreen({ route }: { route: Route }) {
         {
           site_id,
           status: query.status,
-          from: from ? dayBoundaryIso(from, "start") : undefined,
-          to: to ? dayBoundaryIso(to, "end") : undefined,
+          // A reversed range is said on screen and never sent (the API would answer 400 invalid_date_range).
+          from: from && !rangeInvalid ? dayBoundaryIso(from, "start") : undefined,
+          to: to && !rangeInvalid ? dayBoundaryIso(to, "end") : undefined,
           include_deleted: includeDeleted || undefined,
           quality,
         },
         { limit: pageSize, cursor, signal },
       ),
-    [api, site_id, query.status, from, to, includeDeleted, quality, pageSize],
+    [api, site_id, query.status, from, to, rangeInvalid, includeDeleted, quality, pageSize],
   );
 
   const total = useKnownTotal("orders", site_id, Boolean(query.status || from || to || includeDeleted));

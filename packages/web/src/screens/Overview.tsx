@@ -7,7 +7,7 @@ import type { Site } from "../api/schemas";
 import { useApi, useI18n, useOnChanges, useSites } from "../app/context";
 import { useAsync, useLive, useNow, useRefreshOnFocus } from "../app/hooks";
 import { formatDateTime, formatNumber, formatRelative } from "../lib/format";
-import { siteHealth, sortByHealth } from "../lib/health";
+import { ATTENTION_KINDS, siteHealth, sortByHealth } from "../lib/health";
 import { href } from "../lib/router";
 import { isActiveRun } from "../lib/status";
 import { HealthBadge, RunStatusBadge, useEntityLabel } from "../ui/badges";
@@ -45,7 +45,7 @@ export function OverviewScreen() {
 
   const sorted = useMemo(() => sortByHealth(sites, now), [sites, now]);
   const health = sorted.map((site) => siteHealth(site, now));
-  const attention = health.filter((h) => ["failing", "stale", "never", "partial"].includes(h.kind)).length;
+  const attention = health.filter((h) => ATTENTION_KINDS.includes(h.kind)).length;
   const totalPaintings = sites.reduce((sum, site) => sum + (site.counts?.paintings ?? 0), 0);
   const enabled = sites.filter((site) => site.enabled).length;
 
@@ -225,6 +225,15 @@ function SiteHealthCard({ site, now }: { site: Site; now: Date }) {
             {run?.finished_at ? formatRelative(run.finished_at, now, lang) : "—"}
           </dd>
         </div>
+        {run?.error && (health.kind === "failing" || health.kind === "retrying") ? (
+          <div>
+            <dt>{t("overview.last_error")}</dt>
+            <dd className="text-danger small" data-testid="site-last-error" data-code={run.error.code}>
+              {run.error.entity ? `${entityLabel(run.error.entity)} — ` : ""}
+              {run.error.message}
+            </dd>
+          </div>
+        ) : null}
       </dl>
       {counts.length > 0 ? (
         <ul className="count-list" data-testid="site-counts">

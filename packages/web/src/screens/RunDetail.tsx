@@ -5,7 +5,7 @@
  */
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import type { EntityResult, InvalidRecord, LogEntry } from "../api/schemas";
-import { useApi, useI18n, useSites } from "../app/context";
+import { useApi, useCan, useI18n, useSites } from "../app/context";
 import { useAsync, useLive, useNow, usePaged } from "../app/hooks";
 import { useQueryFilters } from "../app/router";
 import { issueText, logLineText, syncErrorText } from "../lib/codes";
@@ -23,8 +23,18 @@ import {
   TriggerLabel,
   useEntityLabel,
 } from "../ui/badges";
-import { Badge, ErrorState, Filter, Loading, LoadMore, PageHeader, TechnicalDetails } from "../ui/components";
-import { RunProgress } from "../ui/RunProgress";
+import {
+  Badge,
+  Button,
+  ConfirmDialog,
+  ErrorState,
+  Filter,
+  Loading,
+  LoadMore,
+  PageHeader,
+  TechnicalDetails,
+} from "../ui/components";
+import { EntityNotes, RunProgress } from "../ui/RunProgress";
 
 export function RunDetailScreen({ runId, route }: { runId: string; route: Route }) {
   const api = useApi();
@@ -34,6 +44,24 @@ export function RunDetailScreen({ runId, route }: { runId: string; route: Route 
   const run = useAsync((signal) => api.getRun(runId, signal), [api, runId]);
   const active = run.data ? isActiveRun(run.data.status) : false;
   useLive(active, () => run.refresh({ silent: true }));
+  // Stopping a run is an operator's action, like starting one.
+  const can = useCan();
+  const [confirmCancel, setConfirmCancel] = useState(false);
+  const [cancelBusy, setCancelBusy] = useState(false);
+  const [cancelError, setCancelError] = useState<unknown>(null);
+  const cancelRun = async () => {
+    setCancelBusy(true);
+    setCancelError(null);
+    try {
+      await api.cancelRun(runId);
+      setConfirmCancel(false);
+      run.refresh({ silent: true });
+    } catch (error) {
+      setCancelError(error);
+    } finally {
+      setCancelBusy(false);
+    }
+  };
 
   if (run.loading && !run.data) return <Loading />;
   if (run.error && !run.data)
@@ -70,9 +98,31 @@ export function RunDetailScreen({ runId, route }: { runId: string; route: Route 
               </span>
             ) : null}
             <RunStatusBadge status={data.status} />
+            {active && !data.cancel_requested_at && can("site.sync") ? (
+              <Button
+                variant="danger"
+                size="sm"
+                onClick={() => setConfirmCancel(true)}
+                data-testid="run-cancel"
+              >
+                {t("run.cancel")}
+              </Button>
+            ) : null}
           </>
         }
       />
+      {confirmCancel ? (
+        <ConfirmDialog
+          title={t("run.cancel_title")}
+          message={<p>{t("run.cancel_message")}</p>}
+          confirmLabel={t("run.cancel")}
+          danger
+          busy={cancelBusy}
+          error={cancelError}
+          onConfirm={cancelRun}
+          onCancel={() => setConfirmCancel(false)}
+        />
+      ) : null}
       {run.error ? <ErrorState error={run.error} onRetry={() => run.refresh()} compact /> : null}
 
       <section className="card run-summary">
@@ -101,7 +151,25 @@ export function RunDetailScreen({ runId, route }: { runId: string; route: Route 
               {data.success == null ? "—" : data.success ? t("common.yes") : t("common.no")}
             </dd>
           </div>
+          {data.joined && data.joined.length > 0 ? (
+            <div>
+              <dt>{t("run.joined")}</dt>
+              <dd data-testid="run-joined">
+                {data.joined.map((j, i) => (
+                  <span key={`${j.trigger}@${j.at}`}>
+                    {i > 0 ? ", " : ""}
+                    <TriggerLabel trigger={j.trigger} /> {formatTime(j.at, lang)}
+                  </span>
+                ))}
+              </dd>
+            </div>
+          ) : null}
         </dl>
+        {data.cancel_requested_at ? (
+          <p className="muted small" data-testid="run-cancel-requested">
+            {t("run.cancel_requested", { time: formatDateTime(data.cancel_requested_at, lang) })}
+          </p>
+        ) : null}
         {active ? <RunProgress run={data} showHeader={false} /> : null}
       </section>
 
@@ -187,8 +255,15 @@ function FailureDetails({ errors }: { errors: EntityFailure[] }) {
   const { t } = useI18n();
   const first = errors[0];
   if (!first) return null;
-  const distinct = (values: (string | number | null | undefined)[]) =>
-    [...new Set(values.filter((v) => v !== undefined && v !== null && v !== "").map(String))].join(", ");
+  const distinct = (values: unknown[]) =>
+    [
+      ...new Set(
+        values
+          .filter((v) => typeof v === "string" || typeof v === "number")
+          .map(String)
+          .filter((v) => v !== ""),
+      ),
+    ].join(", ");
   return (
     <TechnicalDetails
       facts={[
@@ -244,6 +319,13 @@ function EntityRow({
           <td colSpan={10} className="text-danger" data-testid="entity-error" data-code={result.error.code}>
             <strong>{syncErrorText(lang, result.error.code)}</strong>
             <FailureDetails errors={[result.error]} />
+          </td>
+        </tr>
+      ) : null}
+      {result.status === "retrying" || result.deletions_withheld ? (
+        <tr className="entity-note-row">
+          <td colSpan={10}>
+            <EntityNotes result={result} />
           </td>
         </tr>
       ) : null}

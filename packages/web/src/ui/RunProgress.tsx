@@ -1,12 +1,40 @@
 /** A run's live progress: overall bar, then one line per entity with its counters and status. */
-import type { Run } from "../api/schemas";
+import type { EntityResult, Run } from "../api/schemas";
 import { useI18n } from "../app/context";
 import { syncErrorText } from "../lib/codes";
-import { formatDuration } from "../lib/format";
+import { formatDuration, formatTime } from "../lib/format";
 import { href } from "../lib/router";
 import { orderedEntities, runProgress } from "../lib/runs";
 import { isActiveRun } from "../lib/status";
 import { EntityStatusBadge, RunStatusBadge, TriggerLabel, useEntityLabel } from "./badges";
+
+/** What an entity's result says besides its counters: its next attempt, and deletions it held back. */
+export function EntityNotes({ result }: { result: EntityResult }) {
+  const { t, lang } = useI18n();
+  return (
+    <>
+      {result.status === "retrying" && result.next_attempt_at ? (
+        <span
+          className="entity-retry text-warning small"
+          data-testid="entity-retry"
+          data-attempt={result.attempt ?? ""}
+        >
+          {t("run.retrying_next", {
+            attempt: result.attempt ?? "?",
+            max: result.max_attempts ?? "?",
+            time: formatTime(result.next_attempt_at, lang),
+          })}
+        </span>
+      ) : null}
+      {result.deletions_withheld ? (
+        <span className="entity-note muted small" data-testid="entity-deletions-withheld">
+          {t("run.deletions_withheld", { message: result.deletions_withheld.message })}{" "}
+          <code>{result.deletions_withheld.code}</code>
+        </span>
+      ) : null}
+    </>
+  );
+}
 
 export function RunProgress({
   run,
@@ -91,6 +119,7 @@ export function RunProgress({
                   {syncErrorText(lang, result.error.code)}
                 </span>
               ) : null}
+              <EntityNotes result={result} />
             </li>
           ))}
         </ul>

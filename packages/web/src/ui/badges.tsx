@@ -93,6 +93,7 @@ export function EntityStatusBadge({ status, invalid = 0 }: { status: string; inv
 
 const HEALTH_TONE: Record<HealthKind, Tone> = {
   failing: "danger",
+  retrying: "warning",
   stale: "warning",
   never: "warning",
   partial: "warning",

@@ -1,5 +1,6 @@
 /** Sites (API-CONTRACT.md "Sites"): CRUD, webhook-secret rotation, a site's settings and stats history. */
 import type { Ctx } from "@dashboard/core/context";
+import * as Control from "@dashboard/core/control";
 import * as Settings from "@dashboard/core/settings";
 import * as Sites from "@dashboard/core/site";
 import * as Stats from "@dashboard/core/stats";
@@ -62,9 +63,9 @@ export const updateSiteRoute = adminRoute(
     method: "patch",
     path: "/api/sites/{site_id}",
     tags,
-    summary: "Change a site's name, Template URL, API key or enabled flag",
+    summary: "Change a site's name, Template URL, API key, enabled flag or scan limits",
     description:
-      "A `template_url` on another origin (scheme, host or port) needs the site's `api_key` in the same request (400 `api_key_required` otherwise): a stored key is never sent to a new host.",
+      "A `template_url` on another origin (scheme, host or port) needs the site's `api_key` in the same request (400 `api_key_required` otherwise): a stored key is never sent to a new host. Disabling a site (`enabled: false`) also cancels its runs in progress.",
     request: { params: SiteParams, body: { required: true, ...json(UpdateSite, "The fields to change") } },
     responses: { 200: json(Site, "The site, updated"), ...errors(400, 404, 413) },
   },
@@ -77,6 +78,8 @@ export const deleteSiteRoute = adminRoute(
     path: "/api/sites/{site_id}",
     tags,
     summary: "Remove a site and everything synced from it",
+    description:
+      "Cancels the site's runs, refuses any further write for it and removes its data. Answers at once; when a sync was still writing, the last of the data goes in the background as soon as that sync stops (at its next page).",
     request: { params: SiteParams },
     responses: { 204: { description: "Removed" }, ...errors(404) },
   },
@@ -131,11 +134,11 @@ export function registerSiteRoutes(app: ApiApp, ctx: Ctx): void {
   app.openapi(getSiteRoute, async (c) => c.json(await Sites.get(ctx, c.req.valid("param").site_id), 200));
 
   app.openapi(updateSiteRoute, async (c) =>
-    c.json(await Sites.update(ctx, c.req.valid("param").site_id, c.req.valid("json")), 200),
+    c.json(await Control.updateSite(ctx, c.req.valid("param").site_id, c.req.valid("json")), 200),
   );
 
   app.openapi(deleteSiteRoute, async (c) => {
-    await Sites.remove(ctx, c.req.valid("param").site_id);
+    await Control.deleteSite(ctx, c.req.valid("param").site_id);
     return c.body(null, 204);
   });
 

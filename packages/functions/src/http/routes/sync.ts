@@ -1,5 +1,7 @@
 /** Sync (API-CONTRACT.md "Sync"): the manual sync (the seed's route) and the runs it and others create. */
 import type { Ctx } from "@dashboard/core/context";
+import * as Control from "@dashboard/core/control";
+import { VisibleError } from "@dashboard/core/error";
 import { maskPersonalData } from "@dashboard/core/privacy";
 import { seesPersonalData } from "@dashboard/core/role";
 import * as RunStore from "@dashboard/core/run";
@@ -69,6 +71,20 @@ export const getRunRoute = adminRoute(
   },
 );
 
+export const cancelRunRoute = adminRoute(
+  { role: "operator", audit: "sync.cancelled" },
+  {
+    method: "post",
+    path: "/api/sync/runs/{run_id}/cancel",
+    tags,
+    summary: "Stop a run",
+    description:
+      "Entities not finished end `cancelled`; a scan in progress stops at its next page. Nothing is deleted. A run already finished is a 409.",
+    request: { params: RunParams },
+    responses: { 200: json(Run, "The run, cancelled"), ...errors(404, 409) },
+  },
+);
+
 export const runInvalidRoute = adminRoute(
   { role: "viewer" },
   {
@@ -124,6 +140,18 @@ export function registerSyncRoutes(app: ApiApp, ctx: Ctx, waitOptions: WaitOptio
   app.openapi(getRunRoute, async (c) =>
     c.json(await RunStore.get(ctx, c.req.valid("param").run_id, { withLog: true }), 200),
   );
+
+  app.openapi(cancelRunRoute, async (c) => {
+    const { run, cancelled } = await Control.cancelRun(ctx, c.req.valid("param").run_id);
+    if (!cancelled) {
+      throw new VisibleError(
+        "conflict",
+        "run_finished",
+        `Run ${run.run_id} already finished (${run.status})`,
+      );
+    }
+    return c.json(run, 200);
+  });
 
   app.openapi(runInvalidRoute, async (c) => {
     const { entity, limit, cursor } = c.req.valid("query");
