@@ -8,8 +8,11 @@ import { type Sim, startSim } from "@dashboard/template-sim";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { finishedRun, type RunView, startTestRuntime, type TestRuntime, waitFor } from "./support";
 
-/** Short for the test; the deployed schedule is 30 s, 2 min, 8 min. */
-const RETRY_DELAYS = [2, 4];
+/**
+ * Short for the test (the deployed schedule is 30 s, 2 min, 8 min), yet long enough that a loaded machine
+ * still sees each attempt's state before the next one starts.
+ */
+const RETRY_DELAYS = [5, 10];
 const MAX_RECEIVES = 3;
 let t: TestRuntime;
 
@@ -99,8 +102,8 @@ it("a Template that refuses connections: retrying within seconds, joined by the 
   expect(runs.json.items.filter((r) => r.status === "queued" || r.status === "running")).toHaveLength(1);
   expect((await getRun(runId)).joined?.map((j) => j.trigger)).toEqual(["schedule"]);
 
-  // Every attempt used on the schedule (2 s then 4 s, ±25 %), not on the queue's 10-minute timeout.
-  const run = (await finishedRun(t.api, runId, 60_000)) as Run;
+  // Every attempt used on the schedule (5 s then 10 s, ±25 %), not on the queue's 10-minute timeout.
+  const run = (await finishedRun(t.api, runId, 90_000)) as Run;
   expect(run.status).toBe("failed");
   expect(run.entities.paintings).toMatchObject({
     status: "failed",
@@ -118,7 +121,7 @@ it("a Template that refuses connections: retrying within seconds, joined by the 
     "/api/sites/refuse",
   );
   expect(failedSite.json.last_run).toMatchObject({ status: "failed", error: { code: "connection_refused" } });
-});
+}, 180_000);
 
 it("cancel: a run waiting for its next attempt ends cancelled at once, and its message is dropped when it comes back", async () => {
   const sim = await startSim({ apiKey: "key-failing-template-01", seed: 32, sizes: { paintings: 30 } });
@@ -154,7 +157,7 @@ it("cancel: a run waiting for its next attempt ends cancelled at once, and its m
   expect(run.status).toBe("cancelled");
   expect(run.entities.paintings?.deleted).toBe(0);
   await sim.close();
-});
+}, 120_000);
 
 it("deleting a site: 204 at once, the site and its records are gone, a second delete is a 404", async () => {
   const sim = await startSim({ apiKey: "key-failing-template-01", seed: 33, sizes: { paintings: 30 } });
@@ -173,7 +176,7 @@ it("deleting a site: 204 at once, the site and its records are gone, a second de
   await t.runtime.idle();
   expect((await t.api.get<{ items: unknown[] }>("/api/paintings?site_id=delete-me")).json.items).toEqual([]);
   await sim.close();
-});
+}, 120_000);
 
 it("a reversed date range is a 400 invalid_date_range, not a 500", async () => {
   for (const path of [
