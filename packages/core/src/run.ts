@@ -13,7 +13,6 @@ import * as SiteStore from "./site";
 import { applyIf, batchWrite, listPage, type Page, putRequest, queryAll } from "./store/db";
 import { Keys } from "./store/keys";
 import { boundedRaw } from "./store/limits";
-import { RecordIssue } from "./template/schema";
 import { createId, sortableId } from "./util/id";
 import { epochSeconds, isoNow } from "./util/time";
 
@@ -123,7 +122,6 @@ export const InvalidRecord = z.object({
   record_id: z.union([z.number(), z.string()]).nullable(),
   reasons: z.array(z.string()),
   /** The same reasons as stable codes, one per field (`{"field": "price", "code": "not_number"}`). */
-  issues: z.array(RecordIssue).optional(),
   raw: z.unknown(),
 });
 export type InvalidRecord = z.infer<typeof InvalidRecord>;

@@ -648,6 +648,8 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
         log.add(
           "WARNING",
           `Nouvelle tentative ${e.attempt + 1} dans ${Math.round(e.delayMs)} ms (${e.code}${e.status ? ` ${e.status}` : ""})`,
+          "request_retry",
+          { attempt: e.attempt + 1, delay_ms: Math.round(e.delayMs), error: e.code },
         );
         notice(
           { code: e.code, message: RETRY_WORDS[e.code] ?? `The Template failed (${e.code})` },
@@ -700,6 +702,8 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
       log.add(
         "WARNING",
         `${failure.message} — nouvel essai ${attempt + 1}/${maxAttempts} à ${at.toISOString().slice(11, 19)} UTC (dans ${delaySeconds} s)`,
+        "delivery_retry",
+        { error: failure.code, delivery: attempt + 1, max: maxAttempts, delay_ms: delaySeconds * 1000 },
       );
       await log.flush();
       await RunStore.markRetrying(ctx, run, msg.entity, {
@@ -969,6 +973,8 @@ async function scanRecords(
           log.add(
             "WARNING",
             `Enregistrement rejeté (${label.one.toLocaleLowerCase("fr")} ${id ?? "sans id"}) — ${checked.reasons.join("; ")}`,
+            "record_invalid",
+            { id: id ?? "", reasons: checked.reasons.join(";") },
           );
         }
         continue;
@@ -982,6 +988,8 @@ async function scanRecords(
           log.add(
             "WARNING",
             `${label.one} invalide: ${record.id} — ${quality.join("; ")} (données incomplètes, enregistrement conservé)`,
+            "record_flagged",
+            { id: record.id, reasons: quality.join(";") },
           );
         }
       }
@@ -1011,7 +1019,15 @@ async function scanRecords(
         counters.invalid++;
         quarantined.push({ entity, record_id: record.id, reasons: [unstorable], raw });
         if (invalidWarnings++ < MAX_INVALID_WARNINGS) {
-          log.add("WARNING", `${label.one} impossible à stocker: ${record.id} — ${unstorable}`);
+          log.add(
+            "WARNING",
+            `${label.one} impossible à stocker: ${record.id} — ${unstorable}`,
+            "record_invalid",
+            {
+              id: record.id,
+              reasons: unstorable,
+            },
+          );
         }
         continue;
       }
@@ -1075,7 +1091,14 @@ async function scanRecords(
   let withheld: RunStore.EntityError | undefined;
   if (garbage) {
     if (candidates.length > 0)
-      log.add("WARNING", `${candidates.length} ${label.many} conservées (source illisible)`);
+      log.add(
+        "WARNING",
+        `${candidates.length} ${label.many} conservées (source illisible)`,
+        "kept_unreadable",
+        {
+          count: candidates.length,
+        },
+      );
   } else if (candidates.length > 0) {
     // Cancelled (or the site deleted) after the last page: nothing is deleted.
     const stop = await stopReason(ctx, msg);
@@ -1089,6 +1112,8 @@ async function scanRecords(
       log.add(
         "WARNING",
         `Nombre annoncé inconnu (statistiques absentes ou en erreur): ${candidates.length} ${label.many} absentes conservées (suppression non confirmée)`,
+        "count_unknown",
+        { count: candidates.length },
       );
     } else if (expected !== distinct) {
       withheld = {
@@ -1110,16 +1135,22 @@ async function scanRecords(
   const deletedBefore = [...stored].filter(
     ([id, s]) => s.deleted && s.changedBy === msg.run_id && !seen.has(id),
   ).length;
-  if (counters.duplicates > 0) log.add("INFO", `${counters.duplicates} doublon(s) ignoré(s) entre les pages`);
+  if (counters.duplicates > 0) {
+    log.add("INFO", `${counters.duplicates} doublon(s) ignoré(s) entre les pages`, "duplicates_ignored", {
+      count: counters.duplicates,
+    });
+  }
   if (counters.invalid + counters.flagged > MAX_INVALID_WARNINGS) {
     log.add(
       "WARNING",
       `${counters.invalid + counters.flagged - MAX_INVALID_WARNINGS} autre(s) ${label.many} rejetées ou signalées (voir les enregistrements rejetés et signalés)`,
+      "more_invalid",
+      { count: counters.invalid + counters.flagged - MAX_INVALID_WARNINGS },
     );
   }
-  if (counters.fetched === 0) log.add("WARNING", "Aucune donnée reçue");
+  if (counters.fetched === 0) log.add("WARNING", "Aucune donnée reçue", "no_data");
   if (garbage) {
-    log.add("ERROR", garbage.message);
+    log.add("ERROR", garbage.message, "entity_failed", { error: garbage.code });
     return {
       kind: "done",
       result: {
@@ -1231,7 +1262,7 @@ const STOPPED: Record<StopReason, { log: string; message: string }> = {
 };
 
 const stopped = (counters: Counters, reason: StopReason, log: RunLog): Extract<Step, { kind: "done" }> => {
-  log.add("WARNING", STOPPED[reason].log);
+  log.add("WARNING", STOPPED[reason].log, `stopped_${reason}`);
   return {
     kind: "done",
     result: { ...resultOf(counters, "cancelled"), error: { code: reason, message: STOPPED[reason].message } },
@@ -1325,7 +1356,7 @@ async function syncSettings(ctx: Ctx, job: EntityJob): Promise<Step> {
 async function checkTemplateSecurity(ctx: Ctx, job: EntityJob, pairs: TemplateSetting[], at: string) {
   const exposure = await job.client.settingsExposure();
   const warnings = Health.settingsWarnings(exposure, pairs, at);
-  for (const w of warnings) job.log.add("WARNING", SECURITY_LOG[w.code]);
+  for (const w of warnings) job.log.add("WARNING", SECURITY_LOG[w.code], `security_${w.code}`);
   await Health.record(ctx, job.site.id, { warnings, checked_at: at });
 }
 

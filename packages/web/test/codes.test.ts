@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { fieldLabel, issueText, logLineText, qualityText, syncErrorText } from "../src/lib/codes";
+import { fieldLabel, logLineText, syncErrorText } from "../src/lib/codes";
 import { ofName } from "../src/lib/i18n";
 import { en, fr } from "../src/lib/messages";
 
@@ -27,25 +28,11 @@ describe("sync errors", () => {
   });
 });
 
-describe("rejection reasons", () => {
-  it("names the field and the rule in the reader's language", () => {
-    expect(issueText("fr", { field: "category", code: "required" })).toBe("Catégorie : manquant");
-    expect(issueText("en", { field: "category", code: "required" })).toBe("Category: missing");
-    expect(issueText("fr", { field: "items.0.price", code: "not_number" })).toBe(
-      "Article 1 › Prix : doit être un nombre",
-    );
-    expect(issueText("fr", { field: "", code: "invalid_type" })).toBe("Enregistrement : type invalide");
-  });
-
-  it("keeps an unknown field's name and says a value was refused for an unknown rule", () => {
+describe("field labels", () => {
+  it("word a record's field paths and keep an unknown name as sent", () => {
+    expect(fieldLabel("fr", "items.0.price")).toBe("Article 1 › Prix");
+    expect(fieldLabel("en", "category")).toBe("Category");
     expect(fieldLabel("fr", "colour")).toBe("colour");
-    expect(issueText("fr", { field: "name", code: "zzz" })).toBe("Nom : valeur refusée");
-  });
-
-  it("words data-quality flags of the form <field>_<what>", () => {
-    expect(qualityText("fr", "category_missing")).toBe("Catégorie : manquant");
-    expect(qualityText("en", "image_invalid")).toBe("Image: invalid");
-    expect(qualityText("fr", "strange")).toBe("Données incomplètes");
   });
 });
 
@@ -56,15 +43,24 @@ describe("log lines", () => {
     expect(logLineText("en", failed)).toBe("API key refused by the site: check it.");
     const invalid = {
       code: "record_invalid",
-      params: { id: 101, issues: "category:required;price:not_number" },
-      message: "Peinture invalide: 101 — category: required; price: must be a number",
+      params: { id: 101, reasons: "price_not_a_number;items.price_out_of_range" },
+      message: "Enregistrement rejeté (peinture 101) — price_not_a_number; items.price_out_of_range",
     };
     expect(logLineText("fr", invalid)).toBe(
-      "Enregistrement #101 rejeté : Catégorie : manquant ; Prix : doit être un nombre",
+      "Enregistrement #101 rejeté : prix : pas un nombre ; articles › prix : nombre hors des limites stockables",
     );
     expect(logLineText("en", invalid)).toBe(
-      "Record #101 rejected: Category: missing ; Price: must be a number",
+      "Record #101 rejected: price: not a number; items › price: number beyond what can be stored",
     );
+    const flagged = {
+      code: "record_flagged",
+      params: { id: 7, reasons: "category_missing" },
+      message: "Peinture invalide: 7 — category_missing (données incomplètes, enregistrement conservé)",
+    };
+    expect(logLineText("fr", flagged)).toBe(
+      "Enregistrement #7 conservé, données incomplètes : catégorie non renseigné",
+    );
+    expect(logLineText("en", flagged)).toBe("Record #7 kept, incomplete data: category not set");
     const retry = {
       code: "request_retry",
       params: { attempt: 2, delay_ms: 1500, error: "timeout" },
@@ -78,6 +74,22 @@ describe("log lines", () => {
   it("keep the stored message when the code is absent or unknown", () => {
     expect(logLineText("en", { message: "Ligne ancienne" })).toBe("Ligne ancienne");
     expect(logLineText("en", { code: "from_the_future", message: "Ligne" })).toBe("Ligne");
+  });
+
+  it("have words, in both languages, for every code the sync engine writes", () => {
+    const source = readFileSync(new URL("../../core/src/sync.ts", import.meta.url), "utf8");
+    // log.add(level, message, "code", ...): the literal codes, and the two families built from a code.
+    const literal = [...source.matchAll(/\.add\(\s*"[A-Z]+",[^;]*?,\s*"([a-z_]+)"/gs)].map((m) => m[1]);
+    expect(literal.length).toBeGreaterThan(15);
+    const families = ["stopped_cancelled", "stopped_site_deleted"].concat(
+      ["settings_exposed_without_key", "settings_secrets_in_clear"].map((c) => `security_${c}`),
+    );
+    expect(source).toContain("`stopped_${reason}`");
+    expect(source).toContain("`security_${w.code}`");
+    for (const code of [...new Set([...literal, ...families])]) {
+      expect(Object.hasOwn(fr, `log.${code}`), `fr log.${code}`).toBe(true);
+      expect(Object.hasOwn(en, `log.${code}`), `en log.${code}`).toBe(true);
+    }
   });
 
   it("have the same placeholders in both languages", () => {

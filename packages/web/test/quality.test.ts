@@ -11,15 +11,15 @@ describe("describeCode", () => {
   it.each([
     ["category_missing", "catégorie non renseigné", "category not set"],
     ["price_not_a_number", "prix : pas un nombre", "price: not a number"],
-    ["items.price_not_a_number", "items › prix : pas un nombre", "items › price: not a number"],
-    ["items_not_a_list", "items : pas une liste", "items: not a list"],
+    ["items.price_not_a_number", "articles › prix : pas un nombre", "items › price: not a number"],
+    ["items_not_a_list", "articles : pas une liste", "items: not a list"],
     ["id_invalid", "pas d'identifiant entier utilisable", "no usable integer id"],
     ["not_an_object", "pas un objet JSON", "not a JSON object"],
     ["too_large", "trop volumineux pour être stocké", "too large to be stored"],
     [
       "display_order_not_an_integer",
-      "display_order : pas un nombre entier",
-      "display_order: not a whole number",
+      "ordre d'affichage : pas un nombre entier",
+      "display order: not a whole number",
     ],
   ])("words %s in French and English", (code, inFrench, inEnglish) => {
     expect(describeCode(code, fr)).toBe(inFrench);
@@ -35,7 +35,7 @@ describe("describeCode", () => {
 describe("missingFields", () => {
   it("lists what the Template did not set", () => {
     expect(missingFields(["category_missing", "image_missing"], fr)).toBe("catégorie, image");
-    expect(missingFields(["customer_name_missing"], en)).toBe("customer name");
+    expect(missingFields(["customer_name_missing"], en)).toBe("customer");
   });
 });
 

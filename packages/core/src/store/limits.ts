@@ -14,27 +14,30 @@ export const MAX_ITEM_BYTES = 390 * 1024;
 /** What a rejected record's stored raw copy may weigh. */
 export const MAX_RAW_BYTES = 8 * 1024;
 
-/** Why DynamoDB would refuse this item, in words an admin can act on; undefined when it can be stored. */
+/**
+ * Why DynamoDB would refuse this item, as a stable rejection code the UI words (`<field>_out_of_range`,
+ * `<field>_too_deep`, `too_large`; the field is the record's, without the item's `data.`); undefined when it
+ * can be stored.
+ */
 export function whyUnstorable(item: unknown): string | undefined {
   const problem = walk(item, "", 0);
-  if (problem) return problem;
+  if (problem) return `${problem.path.replace(/^data(\.|$)/, "") || "record"}_${problem.code}`;
   const bytes = Buffer.byteLength(JSON.stringify(item) ?? "", "utf8");
-  if (bytes > MAX_ITEM_BYTES) {
-    return `record too large to store (${Math.round(bytes / 1024)} KB; DynamoDB's limit is 400 KB)`;
-  }
-  return undefined;
+  return bytes > MAX_ITEM_BYTES ? "too_large" : undefined;
 }
 
-function walk(value: unknown, path: string, depth: number): string | undefined {
+type Problem = { path: string; code: "out_of_range" | "too_deep" };
+
+function walk(value: unknown, path: string, depth: number): Problem | undefined {
   if (typeof value === "number") {
     const abs = Math.abs(value);
     if (!Number.isFinite(value) || (abs !== 0 && (abs >= NUMBER_CEILING || abs < MIN_NUMBER))) {
-      return `${path || "value"}: the number ${value} is outside the range DynamoDB can store`;
+      return { path, code: "out_of_range" };
     }
     return undefined;
   }
   if (value === null || typeof value !== "object") return undefined;
-  if (depth >= MAX_NESTING) return `${path || "value"}: nested deeper than ${MAX_NESTING} levels`;
+  if (depth >= MAX_NESTING) return { path, code: "too_deep" };
   const entries: [string, unknown][] = Array.isArray(value)
     ? value.map((v, i) => [String(i), v])
     : Object.entries(value);

@@ -273,22 +273,3 @@ export const secretKeysOf = (pairs: readonly TemplateSetting[]): string[] =>
 /** zod issues as short, human reasons: `price: must be a number`. */
 export const reasonsOf = (error: z.ZodError): string[] =>
   error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message));
-
-/** The stable code of each reason this module words (the UI translates the code, not the English). */
-const REASON_CODES: Readonly<Record<string, string>> = {
-  required: "required",
-  "must be text": "not_text",
-  "must be a number": "not_number",
-  "must be a finite number": "not_number",
-  "must be an integer": "not_integer",
-  "must be an integer id": "not_integer",
-  "must be ≥ 0": "negative",
-};
-
-/** One reason a record was rejected, as codes: the field (`items.0.price`; "" for the record) and what. */
-export const RecordIssue = z.object({ field: z.string(), code: z.string() });
-export type RecordIssue = z.infer<typeof RecordIssue>;
-
-/** zod issues as stable codes, the same reasons as `reasonsOf`; zod's own code for any other rule. */
-export const issuesOf = (error: z.ZodError): RecordIssue[] =>
-  error.issues.map((i) => ({ field: i.path.join("."), code: REASON_CODES[i.message] ?? i.code }));

@@ -193,7 +193,6 @@ export const InvalidRecord = z.looseObject({
   record_id: id.nullish(),
   reasons: z.array(z.unknown()).default([]),
   /** The reasons as codes (`{field, code}`), when the server gives them. */
-  issues: z.array(z.looseObject({ field: z.string(), code: z.string() })).nullish(),
   raw: z.unknown().optional(),
 });
 export type InvalidRecord = z.infer<typeof InvalidRecord>;

@@ -1,11 +1,12 @@
 /**
  * Stable codes from the server, worded in the reader's language. The server sends codes (an entity's
  * `error.code`, a rejected record's `issues`, a log line's `code` + `params`, an API error's `reason`); the
- * words live in the message catalogue (`messages.ts`) under `sync_error.<code>`, `reason.<code>`,
- * `field.<name>`, `log.<code>` and `api_reason.<reason>`. Adding a code's words is one line per language
+ * words live in the message catalogue (`messages.ts`) under `sync_error.<code>`, `fidelity.reason.<problem>`
+ * (quality and rejection codes, `lib/quality.ts`), `field.<name>`, `log.<code>` and `api_reason.<reason>`. Adding a code's words is one line per language
  * there; a code without words falls back to a generic sentence, and the raw code goes to "Détails techniques".
  */
 import { hasMessage, type Lang, type MessageKey, translate } from "./i18n";
+import { describeCode } from "./quality";
 
 type Params = Record<string, string | number>;
 
@@ -34,23 +35,6 @@ export function fieldLabel(lang: Lang, path: string): string {
   return out.join(" › ");
 }
 
-/** One rejection reason in words: "Catégorie : manquant". */
-export function issueText(lang: Lang, issue: { field: string; code: string }): string {
-  const key = `reason.${issue.code}`;
-  const what = translate(lang, hasMessage(key) ? key : "reason.unknown");
-  return `${fieldLabel(lang, issue.field)}${lang === "fr" ? " : " : ": "}${what}`;
-}
-
-/**
- * A data-quality flag (`category_missing`, `image_invalid`...: `<field>_<what>`) in words; a flag without
- * that shape is "Données incomplètes".
- */
-export function qualityText(lang: Lang, code: string): string {
-  const match = /^(.+)_(missing|invalid|required|not_number|not_text|negative)$/.exec(code);
-  if (!match) return translate(lang, "quality.flagged");
-  return issueText(lang, { field: match[1] as string, code: match[2] as string });
-}
-
 /** "1 500 ms" → "1,5 s"; a delay in a log line. */
 const delayText = (lang: Lang, ms: number): string =>
   ms < 1000
@@ -70,16 +54,14 @@ export function logLineText(
   const params: Params = { ...(line.params ?? {}) };
   if (typeof params.error === "string") params.error = syncErrorText(lang, params.error);
   if (typeof params.delay_ms === "number") params.delay = delayText(lang, params.delay_ms);
-  if (line.code === "record_invalid") {
+  if (line.code === "record_invalid" || line.code === "record_flagged") {
     params.id = params.id === "" || params.id === undefined ? "" : `#${params.id}`;
-    params.reasons = String(params.issues ?? "")
+    const t = (key: MessageKey, vars?: Params) => translate(lang, key, vars);
+    params.reasons = String(params.reasons ?? "")
       .split(";")
-      .filter((part) => part !== "")
-      .map((part) => {
-        const at = part.lastIndexOf(":");
-        return issueText(lang, { field: part.slice(0, at), code: part.slice(at + 1) });
-      })
-      .join(" ; ");
+      .filter((code) => code !== "")
+      .map((code) => describeCode(code, t))
+      .join(lang === "fr" ? " ; " : "; ");
   }
   return translate(lang, key as MessageKey, params)
     .replace(/\s+/g, " ")

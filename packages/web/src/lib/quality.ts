@@ -3,30 +3,35 @@
  * `items.price_not_a_number`, `id_invalid`...) and for a site's health warnings. Codes come from the API;
  * sentences live in the message catalogue, per language. An unknown code is shown as it is, never hidden.
  */
-import type { MessageKey, Vars } from "./i18n";
+import { hasMessage, type MessageKey, type Vars } from "./i18n";
 
 type Translate = (key: MessageKey, vars?: Vars) => string;
 
-const PROBLEMS = ["missing", "not_a_number", "not_an_integer", "not_text", "not_a_list", "invalid"] as const;
-const WHOLE = ["id_invalid", "not_an_object", "too_large"] as const;
-const FIELDS = [
-  "name",
-  "price",
-  "category",
-  "image",
-  "email",
-  "customer_name",
-  "total_price",
-  "order_date",
+const PROBLEMS = [
+  "missing",
+  "not_a_number",
+  "not_an_integer",
+  "not_text",
+  "not_a_list",
+  "invalid",
+  "out_of_range",
+  "too_deep",
 ] as const;
+const WHOLE = ["id_invalid", "not_an_object", "too_large"] as const;
 
-/** `items.price` → "items › prix"; a field the catalogue knows is translated, any other kept as sent. */
+/**
+ * `items.price` → "articles › prix": the catalogue's `field.<name>` labels, as words inside a sentence (first
+ * letter in lower case); a name the catalogue does not know is kept as sent.
+ */
 function fieldWords(field: string, t: Translate): string {
   return field
     .split(".")
-    .map((part) =>
-      (FIELDS as readonly string[]).includes(part) ? t(`fidelity.field.${part}` as MessageKey) : part,
-    )
+    .map((part) => {
+      const key = `field.${part}`;
+      if (!hasMessage(key)) return part;
+      const label = t(key);
+      return label.charAt(0).toLocaleLowerCase() + label.slice(1);
+    })
     .join(" › ");
 }
 

@@ -8,9 +8,10 @@ import { type ReactNode, useState } from "react";
 import type { Order, OrderItem, Painting, User } from "../api/schemas";
 import { useApi, useI18n, useSites } from "../app/context";
 import { useAsync } from "../app/hooks";
-import { fieldLabel, qualityText } from "../lib/codes";
+import { fieldLabel } from "../lib/codes";
 import { formatDateTime, formatMoney, formatNumber } from "../lib/format";
 import type { MessageKey } from "../lib/i18n";
+import { describeCode } from "../lib/quality";
 import { href } from "../lib/router";
 import { resolveAssetUrl } from "../lib/urls";
 import { OrderStatusBadge, PaintingStatusBadge, RoleBadge } from "../ui/badges";
@@ -189,7 +190,7 @@ export function RecordDetailScreen({
                   <ul className="reasons">
                     {quality.map((code) => (
                       <li key={code} data-testid="detail-flag" data-code={code}>
-                        {qualityText(lang, code)}
+                        {describeCode(code, t)}
                       </li>
                     ))}
                   </ul>

@@ -8,7 +8,7 @@ import type { EntityResult, InvalidRecord, LogEntry } from "../api/schemas";
 import { useApi, useCan, useI18n, useSites } from "../app/context";
 import { useAsync, useLive, useNow, usePaged } from "../app/hooks";
 import { useQueryFilters } from "../app/router";
-import { issueText, logLineText, syncErrorText } from "../lib/codes";
+import { logLineText, syncErrorText } from "../lib/codes";
 import { formatDateTime, formatDuration, formatNumber, formatTime } from "../lib/format";
 import { ofName } from "../lib/i18n";
 import { describeCode } from "../lib/quality";
@@ -570,17 +570,14 @@ function InvalidRecordRow({ record }: { record: InvalidRecord }) {
       </td>
       <td data-label={t("run.col.reasons")}>
         <ul className="reasons">
-          {(record.issues
-            ? record.issues.map((issue) => issueText(lang, issue))
-            : record.reasons.map((reason) =>
-                typeof reason === "string" ? describeCode(reason, t) : reasonText(reason),
-              )
-          ).map((reason, index) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: reasons are a fixed list.
-            <li key={index} data-testid="invalid-reason">
-              {reason}
-            </li>
-          ))}
+          {record.reasons
+            .map((reason) => (typeof reason === "string" ? describeCode(reason, t) : reasonText(reason)))
+            .map((reason, index) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: reasons are a fixed list.
+              <li key={index} data-testid="invalid-reason">
+                {reason}
+              </li>
+            ))}
         </ul>
       </td>
       <td data-label={t("run.raw_record")} className="raw-cell">
