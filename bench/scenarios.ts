@@ -287,14 +287,21 @@ export async function webhookToVisible(b: BenchContext, report: Partial<BenchRep
   const n = b.scale < 1 ? 10 : 20;
   await withStage(b, "webhook", (stage) =>
     withSim(b, { apiKey: API_KEY, seed: 21, sizes: webhookSizes }, async (sim) => {
-      const siteId = "webhook";
-      const { webhook_secret } = await SiteStore.create(stage.ctx, siteInput(siteId, sim));
+      // Webhook-triggered syncs of one site start at most once per MIN_SYNC_INTERVAL_SECONDS (a burst waits
+      // for the interval's end): each sample is a site's first event, on its own site, all on one Template.
+      const sites: { siteId: string; secret: string }[] = [];
+      for (let i = 0; i < n; i++) {
+        const siteId = `webhook-${i}`;
+        const { webhook_secret } = await SiteStore.create(stage.ctx, siteInput(siteId, sim));
+        sites.push({ siteId, secret: webhook_secret });
+      }
       await withChild(b, stage, consumeJob(stage), () =>
         withChild(b, stage, { mode: "http" }, async (http) => {
           const base = `http://127.0.0.1:${http.port}`;
-          const initial = await timedSync(stage.ctx, siteId);
+          let initial = { records: 0 };
+          for (const { siteId } of sites) initial = await timedSync(stage.ctx, siteId, ["paintings"]);
           const samples: number[] = [];
-          for (let i = 0; i < n; i++) {
+          for (const [i, { siteId, secret: webhook_secret }] of sites.entries()) {
             const { id, expected } = changeOnePainting(sim);
             const body = JSON.stringify({
               event: "painting_updated",
