@@ -14,7 +14,7 @@ import {
   type TestTable,
 } from "../../../../test/support/aws";
 
-export const FIXTURES = "/work/shared/fixtures/aws-events";
+const FIXTURES = "/work/shared/fixtures/aws-events";
 
 export const fixture = <T>(name: string): T => JSON.parse(readFileSync(`${FIXTURES}/${name}`, "utf8")) as T;
 
