@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { signatureHeader } from "@dashboard/core/webhook";
 import type { LocalOptions } from "@dashboard/local/options";
 import { type LocalRuntime, startLocal } from "@dashboard/local/runtime";
-import { localAws } from "../support/aws";
-import { fetchFrom, type HttpResult, type RequestOptions, send } from "../support/http";
+import { localAws } from "@dashboard/testing/aws";
+import { fetchFrom, type HttpResult, type RequestOptions, send } from "@dashboard/testing/http";
 
 export type Reply<T = unknown> = HttpResult<T>;
 

@@ -11,8 +11,8 @@ import {
   PutItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { TABLE } from "@dashboard/core/store/table";
+import { createDynamoClient, uniqueName } from "@dashboard/testing/aws";
 import { afterAll, describe, expect, it } from "vitest";
-import { createDynamoClient, uniqueName } from "../../../test/support/aws";
 import { startDynamo } from "../src/dynamo";
 import { LocalServiceError } from "../src/errors";
 import { JAVA_INSTALL_HINT } from "../src/java";

@@ -12,7 +12,7 @@ import {
   localAws,
   type TestQueues,
   type TestTable,
-} from "../../../../test/support/aws";
+} from "@dashboard/testing/aws";
 
 const FIXTURES = "/work/shared/fixtures/aws-events";
 
