@@ -17,7 +17,7 @@ export default $config({
     };
   },
   async run() {
-    const { FUNCTION_BUNDLING, RETENTION_ENVIRONMENT } = await import("./stacks/settings");
+    const { FUNCTION_BUNDLING, RETENTION_ENVIRONMENT } = await import("@dashboard/config");
     // Defaults for every Lambda function, set before any stack creates one.
     $transform(sst.aws.Function, (args) => {
       args.runtime ??= "nodejs24.x";

@@ -1,7 +1,7 @@
 /**
  * Each Lambda bundled the way SST v3 bundles a Node.js function (esbuild: one ESM file, platform node,
  * minified, `module` before `main`, the createRequire banner SST adds) with the project's own settings
- * (`FUNCTION_BUNDLING` of stacks/settings.ts: the AWS SDK left to the runtime, the esbuild plugins), and the
+ * (`FUNCTION_BUNDLING` of packages/config/src/index.ts: the AWS SDK left to the runtime, the esbuild plugins), and the
  * time a fresh Node 24 process takes to import it with the function's linked environment (module scope only:
  * clients, configuration and the API's OpenAPI document are built there; no request is made). The SDK the
  * runtime provides is loaded from the project's node_modules, as Lambda loads it from its own.
@@ -10,9 +10,9 @@ import { spawn } from "node:child_process";
 import { existsSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { FUNCTION_BUNDLING } from "@dashboard/config";
 import { build } from "esbuild";
 import plugins from "../stacks/esbuild-plugins.mjs";
-import { FUNCTION_BUNDLING } from "../stacks/settings";
 import { percentile, round } from "./stats";
 
 export const FUNCTIONS = ["api", "webhook", "scheduler", "consumer"] as const;
@@ -61,7 +61,7 @@ export async function bundle(
  * A fresh Node process that imports `file`: the milliseconds the import took inside it (Node's own start
  * excluded), and the milliseconds from spawn to exit as the parent sees them (Node's start included).
  */
-export function importTime(
+function importTime(
   file: string,
   env: Record<string, string>,
 ): Promise<{ import_ms: number; process_ms: number }> {

@@ -42,7 +42,7 @@ export function capacityUnits(consumed: unknown): number {
 }
 
 /** The kind of item a key belongs to, from core's key shapes (store/keys.ts). */
-export function kindOfKey(pk: string, sk = ""): string {
+function kindOfKey(pk: string, sk = ""): string {
   if (pk.startsWith("RUN#")) {
     if (sk === "RUN") return "run";
     return (sk.split("#")[0] ?? "run").toLowerCase();
@@ -79,7 +79,7 @@ function kindOfRequest(input: Record<string, unknown>): string {
 
 const bump = (map: Map<string, number>, key: string, by = 1) => map.set(key, (map.get(key) ?? 0) + by);
 
-export interface Meter<T> {
+interface Meter<T> {
   usage(): T;
   reset(): void;
 }
@@ -89,7 +89,7 @@ export interface Meter<T> {
  * fails is billed by DynamoDB (1 write unit for a small item) though it answers with an error and no
  * ConsumedCapacity: it counts 1 write unit here.
  */
-export function meterDynamo<I extends object, O extends object>(client: SdkClient<I, O>): Meter<DynamoUsage> {
+function meterDynamo<I extends object, O extends object>(client: SdkClient<I, O>): Meter<DynamoUsage> {
   let requests = new Map<string, number>();
   let byKind = new Map<string, number>();
   let read = 0;
@@ -156,7 +156,7 @@ export const billedSqsRequests = (bytes: number): number =>
   Math.max(1, Math.ceil(bytes / PRICES.sqs.billed_chunk_bytes));
 
 /** Counts an SQS client's requests and what they are billed as. */
-export function meterSqs<I extends object, O extends object>(client: SdkClient<I, O>): Meter<SqsUsage> {
+function meterSqs<I extends object, O extends object>(client: SdkClient<I, O>): Meter<SqsUsage> {
   let requests = new Map<string, number>();
   let billed = 0;
   client.middlewareStack.add(

@@ -11,7 +11,7 @@ import { renderTable } from "./stats";
 export const CpuSplit = z.object({ dynamodb_local: z.number(), consumer: z.number(), bench: z.number() });
 export type CpuSplit = z.infer<typeof CpuSplit>;
 
-export const FullSync = z.object({
+const FullSync = z.object({
   records: z.number().int(),
   seconds: z.number(),
   records_per_s: z.number(),
@@ -45,7 +45,7 @@ const TickFigures = z.object({
   units_by_kind: z.record(z.string(), z.number()),
 });
 
-export const CostReport = z.object({
+const CostReport = z.object({
   region: z.string(),
   prices_as_of: z.string(),
   /** A site's month in a fleet of `sites` sites (its share of the deployment's fixed costs included). */
@@ -69,7 +69,6 @@ export const CostReport = z.object({
   changed_sync: TickFigures,
   memory_mb: z.object({ consumer: z.number(), scheduler: z.number(), api: z.number() }),
 });
-export type CostReport = z.infer<typeof CostReport>;
 
 export const BenchReport = z.object({
   full_sync: FullSync.optional(),

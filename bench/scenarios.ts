@@ -4,6 +4,12 @@
  */
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import {
+  API_MEMORY_MB,
+  CONSUMER_MAX_CONCURRENCY,
+  CONSUMER_MEMORY_MB,
+  SCHEDULER_MEMORY_MB,
+} from "@dashboard/config";
 import type { Ctx } from "@dashboard/core/context";
 import * as Records from "@dashboard/core/record";
 import * as RunStore from "@dashboard/core/run";
@@ -14,12 +20,6 @@ import { RECORD_SCHEMAS } from "@dashboard/core/template/schema";
 import { signatureHeader } from "@dashboard/core/webhook";
 import { queueDepth } from "@dashboard/local/sqs";
 import { generateData, type Sim, servedRecords, startSim } from "@dashboard/template-sim";
-import {
-  API_MEMORY_MB,
-  CONSUMER_MAX_CONCURRENCY,
-  CONSUMER_MEMORY_MB,
-  SCHEDULER_MEMORY_MB,
-} from "../stacks/settings";
 import { Child } from "./child";
 import {
   ASSUMPTIONS,
@@ -159,7 +159,7 @@ async function timedSync(ctx: Ctx, siteId: string, only?: Sync.StartInput["entit
 const siteInput = (id: string, sim: Sim) => ({ id, name: id, template_url: sim.url, api_key: API_KEY });
 
 /** Sizes of the full sync's site (issue 6: 20,000 paintings, 50,000 users, 20,000 orders). */
-export const fullSizes = (b: BenchContext) => ({
+const fullSizes = (b: BenchContext) => ({
   paintings: scaled(b, 20_000),
   users: scaled(b, 50_000),
   orders: scaled(b, 20_000),
@@ -281,7 +281,7 @@ async function fullAndResync(b: BenchContext, stage: Stage, sim: Sim, report: Pa
 // ---- webhook → visible ------------------------------------------------------------------------------------
 
 /** The site a webhook refreshes: an artist with a large catalogue, not the 90,000-record stress case. */
-export const webhookSizes = { paintings: 2_000, users: 1_000, orders: 500 };
+const webhookSizes = { paintings: 2_000, users: 1_000, orders: 500 };
 
 export async function webhookToVisible(b: BenchContext, report: Partial<BenchReport>) {
   const n = b.scale < 1 ? 10 : 20;
@@ -492,7 +492,7 @@ const schedulerUsage = (u: ChildUsage | undefined): Usage =>
 // ---- large entity ------------------------------------------------------------------------------------------
 
 /** V8 flags that bound the consumer's young generation: Node 24 on a machine this size lets it grow to 134 MB (64 MB semi-spaces). */
-export const LEAN_NODE_FLAGS = ["--max-semi-space-size=16"];
+const LEAN_NODE_FLAGS = ["--max-semi-space-size=16"];
 
 export async function largeEntity(b: BenchContext, report: Partial<BenchReport>) {
   const paintings = scaled(b, 100_000);

@@ -6,12 +6,13 @@
 import { randomBytes } from "node:crypto";
 import { DeleteTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DeleteQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SYNC_MAX_RECEIVES, SYNC_QUEUE_VISIBILITY_TIMEOUT_SECONDS } from "@dashboard/config";
 import { type Ctx, createCtx } from "@dashboard/core/context";
 import { generateKeyRingEntry } from "@dashboard/core/crypto";
-import { type DynamoServer, ensureTable, startDynamo } from "@dashboard/local/dynamo";
+import { type DynamoServer, startDynamo } from "@dashboard/local/dynamo";
 import { LOCAL_CREDENTIALS, resourceEnvironment } from "@dashboard/local/resources";
 import { ensureQueues, type SqsServer, startSqs } from "@dashboard/local/sqs";
-import { SYNC_MAX_RECEIVES, SYNC_QUEUE_VISIBILITY_TIMEOUT_SECONDS } from "../stacks/settings";
+import { ensureTable } from "@dashboard/local/table";
 
 export const REGION = "us-east-1";
 

@@ -5,10 +5,10 @@
  */
 import { resourceUsage } from "node:process";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { CONSUMER_BATCH_SIZE, CONSUMER_TIMEOUT_SECONDS } from "@dashboard/config";
 import { startPoller } from "@dashboard/local/poller";
 import { startSchedule } from "@dashboard/local/schedule";
 import { serve } from "@hono/node-server";
-import { CONSUMER_BATCH_SIZE, CONSUMER_TIMEOUT_SECONDS } from "../stacks/settings";
 import { ownCpuSeconds } from "./cpu";
 import { fetchOnly, type JobOutcome, naive, writeOnly } from "./jobs";
 import { latencyFromEnv } from "./latency";

@@ -14,13 +14,14 @@
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { SYNC_MAX_RECEIVES } from "@dashboard/config";
 import { createCtx } from "@dashboard/core/context";
 import { generateKeyRingEntry } from "@dashboard/core/crypto";
-import { ensureTable, startDynamo } from "@dashboard/local/dynamo";
+import { startDynamo } from "@dashboard/local/dynamo";
 import { LOCAL_CREDENTIALS } from "@dashboard/local/resources";
 import { ensureQueues, startSqs } from "@dashboard/local/sqs";
+import { ensureTable } from "@dashboard/local/table";
 import { describeFailure, runSeed } from "../packages/core/test/fidelity/scenario";
-import { SYNC_MAX_RECEIVES } from "../stacks/settings";
 
 const REGION = "us-east-1";
 

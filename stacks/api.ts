@@ -1,4 +1,3 @@
-import { backendLinks } from "./queue";
 import {
   API_MEMORY_MB,
   API_THROTTLE_BURST,
@@ -6,7 +5,8 @@ import {
   WEBHOOK_ROUTE_KEY,
   WEBHOOK_THROTTLE_BURST,
   WEBHOOK_THROTTLE_RATE_PER_SECOND,
-} from "./settings";
+} from "@dashboard/config";
+import { backendLinks } from "./queue";
 
 /**
  * The admin API behind one HTTP API (the Template webhook has its own, below). Routes carry the `/api` prefix
@@ -26,7 +26,7 @@ export const api = new sst.aws.ApiGatewayV2("Api", {
 });
 
 /** One function serves the whole admin API (a single Hono app); every `/api` route below points to it. */
-export const apiFunction = new sst.aws.Function("ApiFunction", {
+const apiFunction = new sst.aws.Function("ApiFunction", {
   handler: "packages/functions/src/api.handler",
   description: "Admin HTTP API",
   timeout: "29 seconds",
@@ -34,7 +34,7 @@ export const apiFunction = new sst.aws.Function("ApiFunction", {
   link: backendLinks,
 });
 
-export const webhookFunction = new sst.aws.Function("WebhookFunction", {
+const webhookFunction = new sst.aws.Function("WebhookFunction", {
   handler: "packages/functions/src/webhook.handler",
   description: "Signed Template webhook: verifies the HMAC and enqueues a sync",
   timeout: "10 seconds",

@@ -1,4 +1,3 @@
-import { secrets } from "./secrets";
 import {
   CONSUMER_BATCH_SIZE,
   CONSUMER_BATCH_WINDOW_SECONDS,
@@ -9,7 +8,8 @@ import {
   SYNC_MAX_RECEIVES,
   SYNC_QUEUE_RETENTION_SECONDS,
   SYNC_QUEUE_VISIBILITY_TIMEOUT_SECONDS,
-} from "./settings";
+} from "@dashboard/config";
+import { secrets } from "./secrets";
 import { table } from "./storage";
 
 /** Messages that failed `SYNC_MAX_RECEIVES` times land here; an alarm fires as soon as one does. */
@@ -37,7 +37,7 @@ export const syncQueue = new sst.aws.Queue("SyncQueue", {
 /** What every backend function is linked to (read at run time through `Resource` from "sst"). */
 export const backendLinks = [table, syncQueue, ...secrets];
 
-export const syncConsumer = syncQueue.subscribe(
+syncQueue.subscribe(
   {
     handler: "packages/functions/src/consumer.handler",
     description: "Runs one sync unit of work per message (fetch, validate, diff, write)",
@@ -66,7 +66,7 @@ export const syncConsumer = syncQueue.subscribe(
  * must confirm the SNS subscription once. Without it the alarm still shows in CloudWatch, with no action.
  */
 const alarmEmail = process.env.DASHBOARD_ALARM_EMAIL?.trim();
-export const alarmTopic = alarmEmail ? new sst.aws.SnsTopic("Alarms") : undefined;
+const alarmTopic = alarmEmail ? new sst.aws.SnsTopic("Alarms") : undefined;
 if (alarmTopic && alarmEmail) {
   new aws.sns.TopicSubscription("AlarmsEmail", {
     topic: alarmTopic.arn,
@@ -76,7 +76,7 @@ if (alarmTopic && alarmEmail) {
 }
 
 /** Any message in the DLQ means a sync unit gave up: someone should look at the run it belongs to. */
-export const syncDeadLetterAlarm = new aws.cloudwatch.MetricAlarm("SyncDeadLetterAlarm", {
+new aws.cloudwatch.MetricAlarm("SyncDeadLetterAlarm", {
   alarmDescription: $interpolate`Messages in the sync dead-letter queue (${$app.name} ${$app.stage}): a sync unit failed ${SYNC_MAX_RECEIVES} times. Inspect the run, fix the cause, then redrive.`,
   namespace: "AWS/SQS",
   metricName: "ApproximateNumberOfMessagesVisible",

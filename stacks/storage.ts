@@ -1,5 +1,5 @@
+import { isProtectedStage } from "@dashboard/config";
 import { KEY_ATTRIBUTES, TABLE } from "@dashboard/core/store/table";
-import { isProtectedStage } from "./settings";
 
 /**
  * The single DynamoDB table, built from the same definition the code and the local runtime use, so the

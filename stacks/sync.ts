@@ -1,5 +1,5 @@
+import { SCHEDULER_MEMORY_MB, SYNC_SCHEDULE } from "@dashboard/config";
 import { backendLinks } from "./queue";
-import { SCHEDULER_MEMORY_MB, SYNC_SCHEDULE } from "./settings";
 
 /**
  * Every `SYNC_SCHEDULE`, the scheduler enqueues one unit of work per (site, entity) onto the sync queue.

@@ -1,12 +1,12 @@
+import { contentSecurityPolicy, HSTS_MAX_AGE_SECONDS, WEBHOOK_PREFIX } from "@dashboard/config";
 import { api, webhookApi } from "./api";
-import { contentSecurityPolicy, HSTS_MAX_AGE_SECONDS, WEBHOOK_PREFIX } from "./settings";
 
 /**
  * The security headers of everything the Router serves (the UI and, harmlessly, the API's JSON): the CSP
- * of stacks/settings.ts, HSTS, `frame-ancestors 'none'` and `X-Frame-Options: DENY`, `Referrer-Policy`,
+ * of packages/config/src/index.ts, HSTS, `frame-ancestors 'none'` and `X-Frame-Options: DENY`, `Referrer-Policy`,
  * `nosniff`. The API sets its own `Cache-Control: no-store`, which this policy leaves alone.
  */
-export const securityHeaders = new aws.cloudfront.ResponseHeadersPolicy("UiSecurityHeaders", {
+const securityHeaders = new aws.cloudfront.ResponseHeadersPolicy("UiSecurityHeaders", {
   comment: "artworksdigital Dashboard: CSP, HSTS, no framing, referrer policy",
   securityHeadersConfig: {
     contentSecurityPolicy: { contentSecurityPolicy: contentSecurityPolicy(), override: true },
@@ -57,7 +57,7 @@ router.route("/api", api.url);
 // The longer prefix wins: the webhook goes to its own, separately throttled HTTP API (stacks/api.ts).
 router.route(WEBHOOK_PREFIX, webhookApi.url);
 
-export const web = new sst.aws.StaticSite("Web", {
+new sst.aws.StaticSite("Web", {
   path: "packages/web",
   build: { command: "npm run build", output: "dist" },
   router: { instance: router },

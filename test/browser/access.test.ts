@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildWeb } from "@dashboard/web/build";
+import { buildWeb } from "@dashboard/web";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { finishedRun, startTestRuntime, type TestRuntime } from "../pipeline/support";

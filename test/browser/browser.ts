@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 
-export const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM = "/usr/bin/chromium";
 
 const CHROMIUM_ARGS = [
   "--headless",
@@ -24,7 +24,7 @@ const CHROMIUM_ARGS = [
   "--no-first-run",
 ];
 
-export const SCREENSHOTS = resolve(import.meta.dirname, "../../.artifacts/screenshots");
+const SCREENSHOTS = resolve(import.meta.dirname, "../../.artifacts/screenshots");
 
 export interface Browser {
   context: BrowserContext;

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Sim, startSim } from "@dashboard/template-sim";
-import { buildWeb } from "@dashboard/web/build";
+import { buildWeb } from "@dashboard/web";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { addSiteAndSync, listAll, startTestRuntime, type TestRuntime } from "../pipeline/support";

@@ -1,5 +1,5 @@
 /**
- * The Lambda bundles as SST builds them with the project's settings (`FUNCTION_BUNDLING`, stacks/settings.ts):
+ * The Lambda bundles as SST builds them with the project's settings (`FUNCTION_BUNDLING`, packages/config/src/index.ts):
  * the AWS SDK is left to the runtime, zod keeps only its English locale, and each stays within the 400 KB
  * budget of issue 6 (sizes are deterministic; the init times are measured by `npm run bench`, not here).
  */

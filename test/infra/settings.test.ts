@@ -1,10 +1,8 @@
 /**
- * The sizing in stacks/settings.ts against the limits AWS enforces only at deploy time, and against each
+ * The sizing in @dashboard/config (packages/config) against the limits AWS enforces only at deploy time, and against each
  * other (a visibility timeout shorter than the consumer's timeout would deliver a message twice at once).
  */
-import { retentionFromEnv } from "@dashboard/core/retention";
-import { describe, expect, it } from "vitest";
-import { WEBHOOK_PATH } from "../../packages/functions/src/http/webhook-app";
+
 import {
   API_THROTTLE_BURST,
   API_THROTTLE_RATE_PER_SECOND,
@@ -25,9 +23,12 @@ import {
   WEBHOOK_ROUTE_KEY,
   WEBHOOK_THROTTLE_BURST,
   WEBHOOK_THROTTLE_RATE_PER_SECOND,
-} from "../../stacks/settings";
+} from "@dashboard/config";
+import { retentionFromEnv } from "@dashboard/core/retention";
+import { WEBHOOK_PATH } from "@dashboard/functions/http/webhook-app";
+import { describe, expect, it } from "vitest";
 
-describe("stacks/settings", () => {
+describe("@dashboard/config", () => {
   it("hides a received message for longer than the consumer may run", () => {
     expect(CONSUMER_TIMEOUT_SECONDS).toBeLessThanOrEqual(15 * 60); // Lambda's maximum
     expect(SYNC_QUEUE_VISIBILITY_TIMEOUT_SECONDS).toBeGreaterThan(CONSUMER_TIMEOUT_SECONDS + 60);

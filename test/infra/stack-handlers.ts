@@ -25,7 +25,7 @@ export interface Problem {
 }
 
 /** The extensions SST's Node.js bundling accepts for a handler module, in its order of preference. */
-export const HANDLER_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"] as const;
+const HANDLER_EXTENSIONS = [".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"] as const;
 
 const HANDLER_PROPERTY = /\bhandler\s*:\s*(["'`])((?:(?!\1)[^\n])*)\1/g;
 /** Any string literal that looks like a handler path, however it is passed (property or argument). */
@@ -78,7 +78,7 @@ export function findHandlers(source: string, stack: string): { refs: HandlerRef[
 }
 
 /** The stack files (`stacks/*.ts`), relative to `root`, sorted. */
-export function stackFiles(root: string): string[] {
+function stackFiles(root: string): string[] {
   return readdirSync(path.join(root, "stacks"))
     .filter((name) => name.endsWith(".ts") && !name.endsWith(".d.ts"))
     .sort()
@@ -97,7 +97,7 @@ export function findStackHandlers(root: string): { refs: HandlerRef[]; problems:
 }
 
 /** The file SST would bundle for a handler module path, or undefined when there is none. */
-export function resolveHandlerModule(root: string, module: string): string | undefined {
+function resolveHandlerModule(root: string, module: string): string | undefined {
   for (const extension of HANDLER_EXTENSIONS) {
     const file = path.join(root, `${module}${extension}`);
     if (existsSync(file)) return file;

@@ -6,8 +6,8 @@
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { SyncMessage } from "@dashboard/core/sync";
 import { type Sim, startSim } from "@dashboard/template-sim";
+import { createSqsClient } from "@dashboard/testing/aws";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createSqsClient } from "../support/aws";
 import { finishedRun, startTestRuntime, type TestRuntime, waitFor } from "./support";
 
 const MAX_RECEIVES = 2;

@@ -13,8 +13,9 @@ import type { SyncMessage } from "@dashboard/core/sync";
 import { listen } from "@dashboard/local/http";
 import { startLocal } from "@dashboard/local/runtime";
 import { ensureSorted, type Sim, startSim } from "@dashboard/template-sim";
+import { createSqsClient } from "@dashboard/testing/aws";
+import { acceptedWrites } from "@dashboard/testing/writes";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSqsClient } from "../support/aws";
 import {
   finishedRun,
   listAll,
@@ -24,7 +25,6 @@ import {
   type TestRuntime,
   waitFor,
 } from "./support";
-import { acceptedWrites } from "./writes";
 
 interface Painting {
   id: number;

@@ -6,8 +6,8 @@ import type { Ctx } from "@dashboard/core/context";
 import * as RunStore from "@dashboard/core/run";
 import * as SiteStore from "@dashboard/core/site";
 import { startProgress } from "@dashboard/local/progress";
+import { createTestStage, type TestStage } from "@dashboard/testing/aws";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTestStage, type TestStage } from "../support/aws";
 
 let stage: TestStage;
 let ctx: Ctx;

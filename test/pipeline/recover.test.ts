@@ -11,8 +11,8 @@ import * as SiteStore from "@dashboard/core/site";
 import { Keys } from "@dashboard/core/store/keys";
 import * as Sync from "@dashboard/core/sync";
 import { INTERRUPTED, recoverInterruptedRuns } from "@dashboard/local/recover";
+import { createTestStage, type TestStage } from "@dashboard/testing/aws";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTestStage, type TestStage } from "../support/aws";
 
 let stage: TestStage;
 let ctx: Ctx;

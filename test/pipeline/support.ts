@@ -7,9 +7,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { signatureHeader } from "@dashboard/core/webhook";
-import { type LocalOptions, type LocalRuntime, startLocal } from "@dashboard/local/runtime";
-import { localAws } from "../support/aws";
-import { fetchFrom, type HttpResult, type RequestOptions, send } from "../support/http";
+import type { LocalOptions } from "@dashboard/local/options";
+import { type LocalRuntime, startLocal } from "@dashboard/local/runtime";
+import { localAws } from "@dashboard/testing/aws";
+import { fetchFrom, type HttpResult, type RequestOptions, send } from "@dashboard/testing/http";
 
 export type Reply<T = unknown> = HttpResult<T>;
 
@@ -99,7 +100,7 @@ export interface RunView {
   log?: { entity: string; level: string; message: string; timestamp: string }[];
 }
 
-export const FINISHED = new Set(["succeeded", "partial", "failed", "cancelled"]);
+const FINISHED = new Set(["succeeded", "partial", "failed", "cancelled"]);
 
 /** Every run of a site (newest first), following the cursor. */
 export async function runsOf(api: Client, siteId: string): Promise<RunView[]> {

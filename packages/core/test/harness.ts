@@ -6,7 +6,7 @@
 
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import { createTestStage } from "../../../test/support/aws";
+import { createTestStage } from "@dashboard/testing/aws";
 import type { Ctx } from "../src/context";
 import type { Entity } from "../src/entity";
 import * as RunStore from "../src/run";

@@ -5,8 +5,8 @@
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import { countingMiddleware, type RequestCounter } from "@dashboard/testing/aws";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { countingMiddleware, type RequestCounter } from "../../../test/support/aws";
 import type { Ctx } from "../src/context";
 import { ALL_ENTITIES, type Entity } from "../src/entity";
 import * as Pending from "../src/pending";

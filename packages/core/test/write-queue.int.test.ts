@@ -3,8 +3,8 @@
  * `concurrency` requests of 25 items in flight plus fewer than 25 items waiting, whatever is pushed.
  */
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { createTestStage, type TestStage, type TestTable } from "@dashboard/testing/aws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestStage, type TestStage, type TestTable } from "../../../test/support/aws";
 import type { Ctx } from "../src/context";
 import { batchWrite, putRequest } from "../src/store/db";
 import { WriteQueue } from "../src/sync";

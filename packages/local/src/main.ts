@@ -5,8 +5,7 @@
  */
 import { relative } from "node:path";
 import { configFromEnv, type StartConfig } from "./config";
-import { LocalServiceError } from "./dynamo";
-import { LocalRuntimeError } from "./errors";
+import { LocalRuntimeError, LocalServiceError } from "./errors";
 import { type LocalRuntime, startLocal } from "./runtime";
 
 const out = (line: string) => process.stdout.write(`${line}\n`);

@@ -13,21 +13,19 @@
  * `Resource.Table.name` and friends exactly as in a deployed function. A process holds one runtime: the
  * handler modules are configured once, at import.
  */
-import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import type { Ctx } from "@dashboard/core/context";
-import type { Sizes } from "@dashboard/template-sim";
-import type { Context, ScheduledEvent, SQSEvent } from "aws-lambda";
 import {
   CONSUMER_BATCH_SIZE,
   CONSUMER_TIMEOUT_SECONDS,
   SYNC_MAX_RECEIVES,
   SYNC_QUEUE_VISIBILITY_TIMEOUT_SECONDS,
-} from "../../../stacks/settings";
+} from "@dashboard/config";
+import type { Ctx } from "@dashboard/core/context";
+import type { Context, ScheduledEvent, SQSEvent } from "aws-lambda";
 import { type DemoSite, demoSpecs, startDemoSites } from "./demo";
-import { type DynamoServer, ensureTable, JAVA_INSTALL_HINT, LocalServiceError, startDynamo } from "./dynamo";
+import { type DynamoServer, startDynamo } from "./dynamo";
 import { LocalRuntimeError } from "./errors";
 import {
   createRouter,
@@ -38,77 +36,19 @@ import {
   startingHandler,
   type WebState,
 } from "./http";
+import { assertJavaPresent } from "./java";
 import { LOCAL_REGION } from "./lambda-context";
-import { type Poller, type PollerError, startPoller } from "./poller";
+import { pollerReporter, watchDeadLetters } from "./notices";
+import { checkInteger, DEFAULTS, type LocalOptions } from "./options";
+import { type Poller, startPoller } from "./poller";
 import { type ProgressReporter, startProgress } from "./progress";
 import { recoverInterruptedRuns } from "./recover";
 import { LOCAL_CREDENTIALS, linkResources } from "./resources";
 import { type Schedule, startSchedule } from "./schedule";
 import { type AdminTokenSource, loadSecrets } from "./secrets";
 import { ensureQueues, type Queues, queueDepth, type SqsServer, startSqs } from "./sqs";
-
-export const DEFAULTS = {
-  port: 3000,
-  dataDir: ".local",
-  demoSites: 3,
-  syncIntervalSeconds: 900,
-  tableName: "dashboard-local",
-  queueName: "dashboard-local-sync",
-} as const;
-
-export interface ConsumerOptions {
-  /** Messages per invocation, 1..10. Default: the deployed batch size (10). */
-  batchSize?: number;
-  /** The queue's visibility timeout. Default: the deployed one (twice the consumer timeout). */
-  visibilityTimeoutSeconds?: number;
-  /** Receives before the DLQ; the consumer reads the same value (SYNC_MAX_RECEIVE_COUNT). Default 4. */
-  maxReceiveCount?: number;
-  /** The consumer's Lambda timeout. Default: the deployed one (300 s). */
-  timeoutSeconds?: number;
-  /**
-   * Batches handled at once (concurrent invocations). Default 4: enough that one site's slow entity does
-   * not hold every other site's messages back at start, few enough for a laptop (AWS allows 20).
-   */
-  concurrency?: number;
-  /** Long-poll wait, 0..20 s. Default 20. */
-  waitTimeSeconds?: number;
-  /** Waits before each retry of a failed sync (SYNC_RETRY_DELAYS_SECONDS). Default: the deployed 30, 120, 480 s. */
-  retryDelaysSeconds?: readonly number[];
-}
-
-export interface LocalOptions {
-  /** Port on 127.0.0.1; 0 picks a free one. Default 3000. */
-  port?: number;
-  /** Where DynamoDB Local's data and the local secrets live. Default `.local`. */
-  dataDir?: string;
-  /** Simulated Template sites registered and synced at start. Default 3. */
-  demoSites?: number;
-  /** Overrides the demo sites' table sizes (tests keep them small). */
-  demoSizes?: Partial<Sizes>;
-  /** The schedule's period. Default 900. */
-  syncIntervalSeconds?: number;
-  /** The admin token; default: the one kept in `dataDir/admin-token`, generated on first start. */
-  adminToken?: string;
-  /** Use this DynamoDB (e.g. the test run's) instead of starting DynamoDB Local. */
-  dynamoEndpoint?: string;
-  /** Use this SQS endpoint instead of starting fauxqs. */
-  sqsEndpoint?: string;
-  region?: string;
-  /** Default `dashboard-local`, or a unique name when `dynamoEndpoint` is given. */
-  tableName?: string;
-  /** Default `dashboard-local-sync` (DLQ: `<name>-dlq`), or unique when `sqsEndpoint` is given. */
-  queueName?: string;
-  consumer?: ConsumerOptions;
-  /**
-   * The UI: "auto" (default) serves packages/web/dist, built first when missing or older than its sources
-   * (the API is served meanwhile); `{ distDir }` serves that directory as it is; false serves no UI.
-   */
-  web?: "auto" | { distDir: string } | false;
-  /** Print sync progress lines. Default true. */
-  progress?: boolean;
-  /** Where status and progress lines go. Default console.log. */
-  print?: (line: string) => void;
-}
+import { ensureTable } from "./table";
+import { startUi } from "./ui";
 
 export interface LocalRuntime {
   /** `http://127.0.0.1:<port>`: the UI at `/`, the API at `/api`. */
@@ -145,34 +85,6 @@ let claimed = false;
 
 const uniqueSuffix = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
-function checkInteger(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new LocalRuntimeError(
-      "invalid_config",
-      `${name} must be an integer in ${min}..${max}, got ${value}`,
-    );
-  }
-  return value;
-}
-
-/** Fails fast, with the install hint, when there is no `java` to start DynamoDB Local with. */
-async function assertJavaPresent(): Promise<void> {
-  const home = process.env.JAVA_HOME;
-  const command = home ? join(home, "bin", "java") : "java";
-  await new Promise<void>((resolvePromise, reject) => {
-    const child = spawn(command, ["-version"], { stdio: "ignore" });
-    child.once("error", (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === "ENOENT" || error.code === "EACCES"
-          ? new LocalServiceError("java_not_found", `Java was not found (${command}). ${JAVA_INSTALL_HINT}`)
-          : error,
-      );
-    });
-    // Whatever it says about its version, startDynamo() checks it properly.
-    child.once("exit", () => resolvePromise());
-  });
-}
-
 /** Sets an environment variable unless the person running the runtime chose a value. */
 const defaultEnv = (name: string, value: string) => {
   if (process.env[name] === undefined) process.env[name] = value;
@@ -181,54 +93,6 @@ const defaultEnv = (name: string, value: string) => {
 async function queueIsEmpty(sqs: SQSClient, queueUrl: string): Promise<boolean> {
   const { visible, inFlight, delayed } = await queueDepth(sqs, queueUrl);
   return visible + inFlight + delayed === 0;
-}
-
-/** Prints when messages land in the DLQ (AWS raises an alarm; locally the console says it). */
-function watchDeadLetters(sqs: SQSClient, dlqUrl: string, print: (line: string) => void) {
-  let last = 0;
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    queueDepth(sqs, dlqUrl)
-      .then(({ visible, inFlight }) => {
-        // Visible, or held invisible by someone inspecting the DLQ.
-        const count = visible + inFlight;
-        if (count > last) {
-          print(
-            `[dlq] ${count} message(s) in the dead-letter queue: a sync kept failing; its run says why (GET /api/sync/runs).`,
-          );
-        }
-        last = count;
-      })
-      .catch(() => {})
-      .finally(() => {
-        busy = false;
-      });
-  }, 2_000);
-  timer.unref();
-  return () => clearInterval(timer);
-}
-
-/** Poller problems, one line each, at most one per phase every 10 s. */
-function pollerReporter(print: (line: string) => void) {
-  const lastAt = new Map<string, number>();
-  return (failure: PollerError) => {
-    const now = Date.now();
-    if (now - (lastAt.get(failure.phase) ?? 0) < 10_000) return;
-    lastAt.set(failure.phase, now);
-    const error = failure.error as Error | undefined;
-    const count = failure.messageIds.length;
-    if (failure.phase === "invoke" && error?.name === "FullBatchFailureError") {
-      print(
-        `[consumer] a batch of ${count} message(s) failed; SQS will deliver them again (the runs' logs say why)`,
-      );
-    } else {
-      print(
-        `[consumer] ${failure.phase} failed${count ? ` for ${count} message(s)` : ""}: ${error?.message ?? String(error)}`,
-      );
-    }
-  };
 }
 
 /** Starts the whole local Dashboard. On failure, whatever was started is stopped before the error is thrown. */
@@ -285,38 +149,9 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     if (!options.dynamoEndpoint) await assertJavaPresent();
 
     // The UI build runs alongside: the API does not wait for it.
-    let webState: WebState = { kind: "disabled" };
-    let webReady: Promise<WebState> = Promise.resolve(webState);
-    const web = options.web ?? "auto";
-    if (web !== false && web !== "auto") webState = { kind: "ready", dir: resolve(web.distDir) };
-    if (web === "auto") {
-      webState = { kind: "building" };
-      webReady = (async (): Promise<WebState> => {
-        const { buildWeb, webBuildIsStale, webDist } = await import("@dashboard/web/build");
-        if (await webBuildIsStale()) {
-          print("[web] building the UI (first start, or its sources changed)…");
-          const started = Date.now();
-          await buildWeb();
-          print(`[web] UI built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-        }
-        return { kind: "ready", dir: webDist };
-      })().then(
-        (state) => {
-          webState = state;
-          return state;
-        },
-        (error: unknown) => {
-          const message = (error as Error).message?.split("\n")[0] ?? String(error);
-          print(`[web] the UI could not be built: ${message}`);
-          webState = { kind: "failed", message };
-          return webState;
-        },
-      );
-      // Stopping while Vite writes dist would leave it half written: wait for the build (it is short).
-      undo.push(() => webReady);
-    } else {
-      webReady = Promise.resolve(webState);
-    }
+    const ui = startUi(options.web ?? "auto", print);
+    // Stopping while Vite writes dist would leave it half written: wait for the build (it is short).
+    undo.push(() => ui.ready);
 
     const [dynamo, sqsServer] = await Promise.all([
       options.dynamoEndpoint
@@ -435,7 +270,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     route = createRouter({
       api: apiModule.app as unknown as FetchApp,
       webhook: webhookModule.app as unknown as FetchApp,
-      web: () => webState,
+      web: ui.state,
     });
 
     let progress: ProgressReporter | undefined;
@@ -459,7 +294,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
         dynamoClient.destroy();
         sqs.destroy();
         await Promise.allSettled([sqsServer?.stop(), dynamo?.stop()]);
-        await webReady;
+        await ui.ready;
       })();
       return stopping;
     };
@@ -481,7 +316,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       demoSites: demo.sites,
       poller,
       schedule,
-      webReady,
+      webReady: ui.ready,
       tick: () => schedule.tick(),
       idle: (timeoutMs = 60_000) => poller.idle({ timeoutMs }),
       stop,

@@ -11,10 +11,13 @@ import {
   PutItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { TABLE } from "@dashboard/core/store/table";
+import { createDynamoClient, uniqueName } from "@dashboard/testing/aws";
 import { afterAll, describe, expect, it } from "vitest";
-import { createDynamoClient, uniqueName } from "../../../test/support/aws";
-import { ensureTable, JAVA_INSTALL_HINT, LocalServiceError, startDynamo } from "../src/dynamo";
+import { startDynamo } from "../src/dynamo";
+import { LocalServiceError } from "../src/errors";
+import { JAVA_INSTALL_HINT } from "../src/java";
 import { LOCAL_CREDENTIALS } from "../src/resources";
+import { ensureTable } from "../src/table";
 
 const clientFor = (endpoint: string) =>
   new DynamoDBClient({ endpoint, region: "us-east-1", credentials: LOCAL_CREDENTIALS });

@@ -6,9 +6,9 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { createTestQueues, type TestQueues } from "@dashboard/testing/aws";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
-import { createTestQueues, type TestQueues } from "../../../test/support/aws";
 import { failedMessageIds, type Poller, type PollerError, startPoller } from "../src/poller";
 
 const md5 = (text: string) => createHash("md5").update(text).digest("hex");

@@ -1,6 +1,6 @@
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { createTestQueues, createTestTable, localAws } from "@dashboard/testing/aws";
 import { afterAll, describe, expect, it } from "vitest";
-import { createTestQueues, createTestTable, localAws } from "../../../test/support/aws";
 import { linkResources, resourceEnvironment } from "../src/resources";
 
 const saved = { ...process.env };

@@ -4,8 +4,8 @@ import {
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
+import { createSqsClient, localAws, uniqueName } from "@dashboard/testing/aws";
 import { afterAll, describe, expect, it } from "vitest";
-import { createSqsClient, localAws, uniqueName } from "../../../test/support/aws";
 import { LOCAL_CREDENTIALS } from "../src/resources";
 import { ensureQueues, startSqs } from "../src/sqs";
 

@@ -20,11 +20,11 @@ export {
   DEFAULT_SITE_NAME,
   type GenerateOptions,
   generateData,
-  Mutator,
   resolveSizes,
 } from "./generate";
 export { paintingSvg } from "./image";
 export { flaskJson } from "./json";
+export { Mutator } from "./mutator";
 export { COMPARATORS, ensureSorted } from "./order";
 export * from "./schema";
 export {

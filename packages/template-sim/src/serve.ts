@@ -17,8 +17,6 @@ import {
 /** Endpoints with `limit`/`offset` paging and the Template's default `limit`. */
 export const PAGED_DEFAULT_LIMIT = { paintings: 200, users: 500, orders: 100 } as const;
 export type PagedEntity = keyof typeof PAGED_DEFAULT_LIMIT;
-export const isPaged = (entity: SimEntity): entity is PagedEntity => entity in PAGED_DEFAULT_LIMIT;
-
 /** The `site_name` setting as the Template reads it: `get_setting("site_name") or "Site Artiste"`. */
 export function siteNameOf(data: SimData): string {
   return data.settings.site_name || DEFAULT_SITE_NAME;

@@ -13,9 +13,9 @@ import * as SiteStore from "@dashboard/core/site";
 import * as Sync from "@dashboard/core/sync";
 import { createLambdaContext } from "@dashboard/local/lambda-context";
 import { type Sim, startSim } from "@dashboard/template-sim";
+import { acceptedWrites } from "@dashboard/testing/writes";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { acceptedWrites } from "../../../../test/pipeline/writes";
 import { fixture, type LinkedEnv, linkTestResources } from "./env";
 
 type Handler = (

@@ -12,9 +12,9 @@ import {
   localAws,
   type TestQueues,
   type TestTable,
-} from "../../../../test/support/aws";
+} from "@dashboard/testing/aws";
 
-export const FIXTURES = "/work/shared/fixtures/aws-events";
+const FIXTURES = "/work/shared/fixtures/aws-events";
 
 export const fixture = <T>(name: string): T => JSON.parse(readFileSync(`${FIXTURES}/${name}`, "utf8")) as T;
 

@@ -3,8 +3,8 @@
  * tests can assert nothing secret is ever logged.
  */
 import type { HttpLogger } from "@dashboard/functions/http/logging";
+import { type HttpResult, type Requester, type RequestOptions, send } from "@dashboard/testing/http";
 import { z } from "zod";
-import { type HttpResult, type Requester, type RequestOptions, send } from "../../../../test/support/http";
 
 export const ADMIN_TOKEN = "adm_test_4f1d2c9b7a6e5d4c3b2a";
 
@@ -26,7 +26,7 @@ export function collectingLogger(lines: LogLine[]): HttpLogger {
 
 export const logText = (lines: LogLine[]): string => lines.map((l) => JSON.stringify(l)).join("\n");
 
-export type { HttpResult, RequestOptions } from "../../../../test/support/http";
+export type { HttpResult, RequestOptions } from "@dashboard/testing/http";
 
 /** Sends a request through the app in-process and collects the answer (and every body, for leak checks). */
 export async function call(

@@ -1,6 +1,6 @@
 /**
  * The admin API and webhook apps wired to a real DynamoDB Local table and a real fauxqs queue
- * (test/support/aws.ts), and a queue drain that runs the sync engine the way the consumer Lambda does.
+ * (@dashboard/testing, packages/testing/src/aws.ts), and a queue drain that runs the sync engine the way the consumer Lambda does.
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
@@ -10,7 +10,7 @@ import * as Sync from "@dashboard/core/sync";
 import { createApiApp } from "@dashboard/functions/http/app";
 import type { ApiApp } from "@dashboard/functions/http/openapi";
 import { createWebhookApp } from "@dashboard/functions/http/webhook-app";
-import { createTestStage } from "../../../../test/support/aws";
+import { createTestStage } from "@dashboard/testing/aws";
 import { ADMIN_TOKEN, collectingLogger, type LogLine } from "./client";
 
 export interface TestEnv {

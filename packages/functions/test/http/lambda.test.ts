@@ -7,10 +7,10 @@ import { readFileSync } from "node:fs";
 import { ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { generateKeyRingEntry } from "@dashboard/core/crypto";
 import { sign } from "@dashboard/core/webhook";
+import { createTestQueues, createTestTable } from "@dashboard/testing/aws";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { interceptLocalhostDns } from "fauxqs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createTestQueues, createTestTable } from "../../../../test/support/aws";
 import { ADMIN_TOKEN } from "./client";
 
 const FIXTURE = "/work/shared/fixtures/aws-events/apigw-http-no-auth.json";

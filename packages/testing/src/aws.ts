@@ -24,9 +24,9 @@ import { DeleteQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type Ctx, createCtx } from "@dashboard/core/context";
 import { generateKeyRingEntry } from "@dashboard/core/crypto";
-import { ensureTable } from "@dashboard/local/dynamo";
 import { LOCAL_CREDENTIALS } from "@dashboard/local/resources";
 import { ensureQueues, type Queues } from "@dashboard/local/sqs";
+import { ensureTable } from "@dashboard/local/table";
 import type { MiddlewareStack } from "@smithy/types";
 import { inject } from "vitest";
 
@@ -217,7 +217,7 @@ export function countingMiddleware<I extends object, O extends object>(
   };
 }
 
-export type ThrottleErrorName =
+type ThrottleErrorName =
   | "ProvisionedThroughputExceededException"
   | "ThrottlingException"
   | "RequestLimitExceeded";

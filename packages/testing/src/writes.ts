@@ -1,10 +1,10 @@
 /**
  * Counts the write requests DynamoDB accepted, by operation, on a client (middleware). A conditional write
  * that DynamoDB refused (ConditionalCheckFailedException) changed nothing and is not counted, unlike
- * test/support/aws.ts' `countingMiddleware`, which counts every request sent: "a duplicate changes
+ * aws.ts' `countingMiddleware`, which counts every request sent: "a duplicate changes
  * nothing" may still try an idempotent, guarded clean-up.
  */
-import { type AnyClient, WRITE_OPERATIONS } from "../support/aws";
+import { type AnyClient, WRITE_OPERATIONS } from "./aws";
 
 export interface AcceptedWrites {
   /** Accepted write requests, by operation. */

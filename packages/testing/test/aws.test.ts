@@ -7,7 +7,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { countingMiddleware, createTestTable, injectFaults, type TestTable } from "../../../test/support/aws";
+import { countingMiddleware, createTestTable, injectFaults, type TestTable } from "../src/aws";
 
 describe("test/setup/services.ts", () => {
   it("hands the run-wide endpoints to test workers, by inject and by the SDK's standard variables", () => {
@@ -22,7 +22,7 @@ describe("test/setup/services.ts", () => {
   });
 });
 
-describe("test/support/aws.ts", () => {
+describe("@dashboard/testing/aws", () => {
   let table: TestTable;
   beforeAll(async () => {
     table = await createTestTable("harness");

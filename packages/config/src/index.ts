@@ -1,5 +1,6 @@
 /**
- * Sizing of the sync pipeline, in one place. Plain data with no SST globals, so `test/infra` can check the
+ * Sizing of the sync pipeline and the UI's security headers, in one place (stacks/, the local runtime and the
+ * benchmark read them). Plain data with no SST globals, so `test/infra` can check the
  * invariants between these numbers and the local runtime can mirror the same queue behaviour.
  */
 
