@@ -4,6 +4,7 @@
  * role decides which screens and actions are offered. A 401 from any request (a revoked or expired token
  * included) ends the session and comes back here with a message.
  */
+import { QueryClientProvider, useQuery } from "@tanstack/react-query";
 import { type FormEvent, useCallback, useEffect, useId, useMemo, useRef, useState } from "react";
 import { type Api, ApiError, configuredBaseUrl, createApi } from "../api/client";
 import { LANGS, type Lang, type MessageKey } from "../lib/i18n";
@@ -26,7 +27,7 @@ import { UsersScreen } from "../screens/Users";
 import { Button, ErrorState, Loading, Toasts } from "../ui/components";
 import { Icon, type IconName } from "../ui/icons";
 import { I18nProvider, SessionProvider, useCan, useI18n, useSession } from "./context";
-import { useAsync } from "./hooks";
+import { createQueryClient } from "./queries";
 import { useRoute } from "./router";
 import { clearToken, readLang, readToken, saveLang, saveToken } from "./session";
 
@@ -73,11 +74,15 @@ export function App() {
         : null,
     [token, endSession],
   );
+  // One cache per session: what a token was shown leaves with it.
+  const queryClient = useMemo(() => (api ? createQueryClient() : null), [api]);
 
   return (
     <I18nProvider lang={lang} setLang={setLang}>
-      {api ? (
-        <SessionGate api={api} signOut={signOut} />
+      {api && queryClient ? (
+        <QueryClientProvider client={queryClient}>
+          <SessionGate api={api} signOut={signOut} />
+        </QueryClientProvider>
       ) : (
         <SignIn
           ended={ended}
@@ -95,7 +100,7 @@ export function App() {
 /** Asks the API who the token is, then opens the session with that identity and role. */
 function SessionGate({ api, signOut }: { api: Api; signOut: () => void }) {
   const { t } = useI18n();
-  const me = useAsync((signal) => api.me(signal), [api]);
+  const me = useQuery({ queryKey: ["me"], queryFn: ({ signal }) => api.me(signal) });
   if (me.data) {
     return (
       <SessionProvider api={api} me={me.data} signOut={signOut}>
@@ -107,7 +112,7 @@ function SessionGate({ api, signOut }: { api: Api; signOut: () => void }) {
     <div className="signin">
       <div className="signin-card card" data-testid="session-loading">
         {me.error ? (
-          <ErrorState error={me.error} onRetry={() => me.refresh()} />
+          <ErrorState error={me.error} onRetry={() => void me.refetch()} />
         ) : (
           <Loading label={t("session.loading")} />
         )}

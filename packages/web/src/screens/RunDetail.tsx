@@ -3,10 +3,12 @@
  * INFO, SUCCESS green, WARNING orange, ERROR red) and the records it rejected, with why. Live while the run
  * is queued or running.
  */
+import { useQuery } from "@tanstack/react-query";
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import type { EntityResult, InvalidRecord, LogEntry } from "../api/schemas";
 import { useApi, useCan, useI18n, useSites } from "../app/context";
-import { useAsync, useLive, useNow, usePaged } from "../app/hooks";
+import { useNow, usePagedQuery } from "../app/hooks";
+import { LIVE_INTERVAL_MS } from "../app/queries";
 import { useQueryFilters } from "../app/router";
 import { logLineText, syncErrorText } from "../lib/codes";
 import { formatDateTime, formatDuration, formatNumber, formatTime } from "../lib/format";
@@ -41,9 +43,13 @@ export function RunDetailScreen({ runId, route }: { runId: string; route: Route 
   const { t, lang } = useI18n();
   const { byId } = useSites();
   const now = useNow(1000);
-  const run = useAsync((signal) => api.getRun(runId, signal), [api, runId]);
+  // Live while the run is queued or running (asked every second, paused while the tab is hidden).
+  const run = useQuery({
+    queryKey: ["run", runId],
+    queryFn: ({ signal }) => api.getRun(runId, signal),
+    refetchInterval: (q) => (q.state.data && isActiveRun(q.state.data.status) ? LIVE_INTERVAL_MS : false),
+  });
   const active = run.data ? isActiveRun(run.data.status) : false;
-  useLive(active, () => run.refresh({ silent: true }));
   // Stopping a run is an operator's action, like starting one.
   const can = useCan();
   const [confirmCancel, setConfirmCancel] = useState(false);
@@ -55,7 +61,7 @@ export function RunDetailScreen({ runId, route }: { runId: string; route: Route 
     try {
       await api.cancelRun(runId);
       setConfirmCancel(false);
-      run.refresh({ silent: true });
+      void run.refetch();
     } catch (error) {
       setCancelError(error);
     } finally {
@@ -63,12 +69,12 @@ export function RunDetailScreen({ runId, route }: { runId: string; route: Route 
     }
   };
 
-  if (run.loading && !run.data) return <Loading />;
+  if (run.isPending) return <Loading />;
   if (run.error && !run.data)
     return (
       <>
         <PageHeader title={t("run.title")} subtitle={<span className="mono">{runId}</span>} />
-        <ErrorState error={run.error} onRetry={() => run.refresh()} />
+        <ErrorState error={run.error} onRetry={() => void run.refetch()} />
         <p>
           <a href={href("runs")}>{t("run.back")}</a>
         </p>
@@ -123,7 +129,7 @@ export function RunDetailScreen({ runId, route }: { runId: string; route: Route 
           onCancel={() => setConfirmCancel(false)}
         />
       ) : null}
-      {run.error ? <ErrorState error={run.error} onRetry={() => run.refresh()} compact /> : null}
+      {run.error ? <ErrorState error={run.error} onRetry={() => void run.refetch()} compact /> : null}
 
       <section className="card run-summary">
         <dl className="facts facts-inline">
@@ -450,9 +456,8 @@ function InvalidRecords({
   const entity = query.entity;
   const id = useId();
   // Fetched again when the run's status changes (a finished run has its final list).
-  const list = usePaged(
-    (cursor, signal) => api.listInvalid(runId, { entity }, { limit: 100, cursor, signal }),
-    [api, runId, entity, runStatus],
+  const list = usePagedQuery(["invalid", runId, entity, runStatus], (cursor, signal) =>
+    api.listInvalid(runId, { entity }, { limit: 100, cursor, signal }),
   );
   return (
     <section className="section" aria-labelledby="invalid-title" data-testid="invalid-records">
@@ -546,7 +551,7 @@ function recordName(raw: unknown): string | undefined {
 }
 
 function InvalidRecordRow({ record }: { record: InvalidRecord }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const label = useEntityLabel();
   return (
     <tr

@@ -506,7 +506,7 @@ export function SiteSelect({
       value={value ?? ""}
       onChange={(e) => onChange(e.target.value || undefined)}
       data-testid={testId}
-      disabled={state.loading && sites.length === 0}
+      disabled={state.isPending}
     >
       {allowAll ? <option value="">{t("filters.all_sites")}</option> : null}
       {value && !sites.some((site) => site.id === value) ? <option value={value}>{value}</option> : null}
