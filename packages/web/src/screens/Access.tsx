@@ -10,18 +10,8 @@ import { useNow } from "../app/hooks";
 import { dayBoundaryIso, formatDate, formatDateTime, formatRelative } from "../lib/format";
 import type { MessageKey } from "../lib/i18n";
 import type { Tone } from "../lib/status";
-import {
-  Badge,
-  Button,
-  ConfirmDialog,
-  CopyField,
-  EmptyState,
-  ErrorState,
-  Field,
-  Loading,
-  Modal,
-  PageHeader,
-} from "../ui/components";
+import { Badge, Button, EmptyState, ErrorState, Loading, PageHeader } from "../ui/components";
+import { ConfirmDialog, CopyField, Field, Modal } from "../ui/dialogs";
 
 const ROLES: Role[] = ["viewer", "operator", "owner"];
 const STATUS_TONE: Record<string, Tone> = { active: "success", expired: "neutral", revoked: "danger" };

@@ -12,8 +12,9 @@ import { formatDateTime, formatRelative } from "../lib/format";
 import type { MessageKey } from "../lib/i18n";
 import type { Route } from "../lib/router";
 import type { Tone } from "../lib/status";
-import { Badge, Button, EmptyState, Filter, PageHeader, SiteSelect } from "../ui/components";
+import { Badge, Button, EmptyState, PageHeader } from "../ui/components";
 import { DataTable, headings, ListScreen } from "../ui/ListScreen";
+import { Filter, SiteSelect } from "../ui/lists";
 import { useTextFilter } from "./shared";
 
 export const AUDIT_PAGE_SIZE = 50;

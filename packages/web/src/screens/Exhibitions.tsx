@@ -6,8 +6,9 @@ import { usePagedQuery } from "../app/hooks";
 import { useQueryFilters } from "../app/router";
 import { formatDate, parseLooseDate } from "../lib/format";
 import type { Route } from "../lib/router";
-import { EmptyState, Filter, SiteSelect } from "../ui/components";
+import { EmptyState } from "../ui/components";
 import { ListScreen } from "../ui/ListScreen";
+import { Filter, SiteSelect } from "../ui/lists";
 import { DeletedBadge, DeletedToggle } from "./shared";
 
 /** The loaded exhibitions by date, newest first; those without a readable date keep their order, last. */

@@ -9,9 +9,10 @@ import { usePagedQuery } from "../app/hooks";
 import { dayBoundaryIso, formatDateTime, formatMoney, formatNumber, toNumber } from "../lib/format";
 import { href, type Route } from "../lib/router";
 import { OrderStatusBadge } from "../ui/badges";
-import { Button, Filter } from "../ui/components";
+import { Button } from "../ui/components";
 import { Icon } from "../ui/icons";
 import { DataTable, headings } from "../ui/ListScreen";
+import { Filter } from "../ui/lists";
 import { QualityBadge } from "../ui/quality";
 import {
   DeletedBadge,

@@ -12,7 +12,7 @@ import { usePagedQuery } from "../app/hooks";
 import { formatDateTime, formatMoney } from "../lib/format";
 import { href, type Route } from "../lib/router";
 import { PaintingStatusBadge } from "../ui/badges";
-import { Filter } from "../ui/components";
+import { Filter } from "../ui/lists";
 import { PaintingImage } from "../ui/PaintingImage";
 import { NotSet, QualityBadge } from "../ui/quality";
 import {

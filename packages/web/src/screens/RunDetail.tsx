@@ -25,17 +25,9 @@ import {
   TriggerLabel,
   useEntityLabel,
 } from "../ui/badges";
-import {
-  Badge,
-  Button,
-  ConfirmDialog,
-  ErrorState,
-  Filter,
-  Loading,
-  LoadMore,
-  PageHeader,
-  TechnicalDetails,
-} from "../ui/components";
+import { Badge, Button, ErrorState, Loading, PageHeader, TechnicalDetails } from "../ui/components";
+import { ConfirmDialog } from "../ui/dialogs";
+import { Filter, LoadMore } from "../ui/lists";
 import { EntityNotes, RunProgress } from "../ui/RunProgress";
 
 export function RunDetailScreen({ runId, route }: { runId: string; route: Route }) {

@@ -11,9 +11,10 @@ import { formatDateTime, formatDuration, formatNumber, formatRelative } from "..
 import { href, type Route } from "../lib/router";
 import { hasActiveRun, runDurationMs, runProgress, runTotals } from "../lib/runs";
 import { RunStatusBadge, TriggerLabel } from "../ui/badges";
-import { Button, EmptyState, Filter, SiteSelect } from "../ui/components";
+import { Button, EmptyState } from "../ui/components";
 import { Freshness } from "../ui/Freshness";
 import { DataTable, headings, ListScreen } from "../ui/ListScreen";
+import { Filter, SiteSelect } from "../ui/lists";
 
 export const RUNS_PAGE_SIZE = 25;
 

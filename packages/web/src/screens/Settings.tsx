@@ -12,8 +12,9 @@ import { formatDateTime, formatMoney } from "../lib/format";
 import { href, type Route } from "../lib/router";
 import { isSensitiveSetting } from "../lib/sensitive";
 import { resolveAssetUrl } from "../lib/urls";
-import { Badge, EmptyState, ErrorState, Filter, Loading, PageHeader, SiteSelect } from "../ui/components";
+import { Badge, EmptyState, ErrorState, Loading, PageHeader } from "../ui/components";
 import { Icon } from "../ui/icons";
+import { Filter, SiteSelect } from "../ui/lists";
 
 export function SettingsScreen({ route }: { route: Route }) {
   const api = useApi();

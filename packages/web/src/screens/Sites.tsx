@@ -12,7 +12,6 @@ type SiteList = { items: Site[] };
 import { useApi, useCan, useI18n, useSession, useSites } from "../app/context";
 import {
   Button,
-  ConfirmDialog,
   EmptyState,
   ErrorState,
   errorDetail,
@@ -20,6 +19,7 @@ import {
   Loading,
   PageHeader,
 } from "../ui/components";
+import { ConfirmDialog } from "../ui/dialogs";
 import { Freshness } from "../ui/Freshness";
 import { type Editing, type Secret, SecretModal, SiteFormModal } from "./sites/SiteForm";
 import { SiteRow } from "./sites/SiteRow";

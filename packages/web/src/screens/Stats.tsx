@@ -11,8 +11,9 @@ import { formatCompact, formatMoney, formatMoneyCompact, formatNumber, toNumber 
 import type { MessageKey } from "../lib/i18n";
 import { href, type Route } from "../lib/router";
 import { latestOf, STAT_KEYS, seriesOf, totalsAcrossSites } from "../lib/stats";
-import { EmptyState, ErrorState, Filter, Loading, PageHeader, SiteSelect } from "../ui/components";
+import { EmptyState, ErrorState, Loading, PageHeader } from "../ui/components";
 import { LineChart } from "../ui/LineChart";
+import { Filter, SiteSelect } from "../ui/lists";
 
 const RANGES = [
   { value: "7d", days: 7, label: "stats.range.7d" },

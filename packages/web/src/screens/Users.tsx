@@ -13,8 +13,8 @@ import { href, type Route } from "../lib/router";
 import { type SortDir, type SortKind, sortRows } from "../lib/sort";
 import { roleKind } from "../lib/status";
 import { RoleBadge } from "../ui/badges";
-import { Filter } from "../ui/components";
 import { DataTable } from "../ui/ListScreen";
+import { Filter } from "../ui/lists";
 import { QualityBadge } from "../ui/quality";
 import {
   DeletedBadge,

@@ -11,8 +11,9 @@ import { navigate, useQueryFilters } from "../app/router";
 import { formatDateTime } from "../lib/format";
 import { href, type Route } from "../lib/router";
 import { normalizeText } from "../lib/status";
-import { Badge, Button, EmptyState, Filter, PageSize, pageSizeOf, SiteSelect } from "../ui/components";
+import { Badge, Button, EmptyState } from "../ui/components";
 import { ListScreen, type ListScreenProps } from "../ui/ListScreen";
+import { Filter, PageSize, pageSizeOf, SiteSelect } from "../ui/lists";
 import { QualitySelect } from "../ui/quality";
 
 /** The filters in the URL of a record list, and those every record list has. */

@@ -5,7 +5,8 @@
  */
 import type { ReactNode } from "react";
 import type { PagedList } from "../app/hooks";
-import { ErrorState, Loading, LoadMore, PageHeader } from "./components";
+import { ErrorState, Loading, PageHeader } from "./components";
+import { LoadMore } from "./lists";
 
 export interface ListScreenProps<T> {
   title: string;

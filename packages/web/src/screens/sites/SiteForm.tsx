@@ -4,7 +4,8 @@ import { ApiError } from "../../api/client";
 import { type Site, SiteCreateInput, SiteUpdateInput, ValidationIssues } from "../../api/schemas";
 import { useApi, useI18n } from "../../app/context";
 import type { MessageKey } from "../../lib/i18n";
-import { Button, CopyField, ErrorState, Field, Modal } from "../../ui/components";
+import { Button, ErrorState } from "../../ui/components";
+import { CopyField, Field, Modal } from "../../ui/dialogs";
 import { Icon } from "../../ui/icons";
 
 export type Editing = { mode: "create" } | { mode: "edit"; site: Site };
