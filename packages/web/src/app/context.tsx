@@ -5,7 +5,7 @@
 import { type UseQueryResult, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import type { Api } from "../api/client";
-import type { Me, Site } from "../api/schemas";
+import type { Me, Site } from "../api/types";
 import {
   type Lang,
   type MessageKey,

@@ -5,7 +5,7 @@
  */
 import { type QueryKey, useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useState } from "react";
-import type { Page } from "../api/schemas";
+import type { Page } from "../api/types";
 import { LIVE_INTERVAL_MS } from "./queries";
 
 /** A cursor-paged list as the list screens show it. */

@@ -1,5 +1,6 @@
 /** Pure helpers about sync runs: entity order, progress, durations and merging a refreshed page. */
-import { ENTITY_ORDER, type EntityResult, type Run } from "../api/schemas";
+import { ENTITY_ORDER } from "../api/schemas";
+import type { EntityResult, Run } from "../api/types";
 import { parseLooseDate } from "./format";
 import { isActiveRun } from "./status";
 

@@ -4,7 +4,8 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { type FormEvent, useId, useState } from "react";
-import { type Role, TokenCreateInput, type TokenInfo } from "../api/schemas";
+import { TokenCreateInput } from "../api/schemas";
+import type { Role, TokenInfo } from "../api/types";
 import { useApi, useCan, useI18n, useSession } from "../app/context";
 import { useNow } from "../app/hooks";
 import { dayBoundaryIso, formatDate, formatDateTime, formatRelative } from "../lib/format";

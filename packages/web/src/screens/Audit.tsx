@@ -3,7 +3,7 @@
  * action, actor, site and outcome, cursor-paged. Read-only: the API offers no way to change an entry.
  */
 import { useId } from "react";
-import type { AuditEntry } from "../api/schemas";
+import type { AuditEntry, AuditFilters } from "../api/types";
 import { useApi, useCan, useI18n, useSites } from "../app/context";
 import { useNow, usePagedQuery } from "../app/hooks";
 import { useQueryFilters } from "../app/router";
@@ -86,12 +86,13 @@ function AuditLog({ route }: { route: Route }) {
   const [query, setFilter] = useQueryFilters(route);
   const [actorValue, setActor] = useTextFilter(query, setFilter, "actor");
   const ids = { action: useId(), actor: useId(), site: useId(), outcome: useId() };
+  // The URL's values as they are: the server judges them (an unknown action is its 400).
   const filters = {
     action: query.action,
     actor: query.actor,
     site_id: query.site_id,
     outcome: query.outcome,
-  };
+  } as AuditFilters;
   const list = usePagedQuery(["audit", filters], (cursor, signal) =>
     api.listAudit(filters, { limit: AUDIT_PAGE_SIZE, cursor, signal }),
   );

@@ -1,6 +1,6 @@
 /** Exhibitions of one site or all sites, by date, newest first (across sites too); undated ones last. */
 import { useId } from "react";
-import type { Exhibition } from "../api/schemas";
+import type { Exhibition } from "../api/types";
 import { useApi, useI18n } from "../app/context";
 import { usePagedQuery } from "../app/hooks";
 import { useQueryFilters } from "../app/router";
@@ -24,7 +24,7 @@ export function ExhibitionsScreen({ route }: { route: Route }) {
   const ids = { site: useId(), deleted: useId() };
   const { site_id } = query;
   const includeDeleted = query.deleted === "1";
-  const request = { site_id, include_deleted: includeDeleted || undefined };
+  const request = { site_id, include_deleted: includeDeleted ? "true" : undefined };
   const list = usePagedQuery(["records", "exhibitions", request], (cursor, signal) =>
     api.listExhibitions(request, { limit: 50, cursor, signal }),
   );

@@ -3,7 +3,7 @@
  * name, price, quantity). Filters by site, status and date range (`from` / `to`, whole local days).
  */
 import { Fragment, useId, useState } from "react";
-import type { Order } from "../api/schemas";
+import type { Order } from "../api/types";
 import { useApi, useI18n } from "../app/context";
 import { usePagedQuery } from "../app/hooks";
 import { dayBoundaryIso, formatDateTime, formatMoney, formatNumber, toNumber } from "../lib/format";
@@ -42,7 +42,7 @@ export function OrdersScreen({ route }: { route: Route }) {
     // A reversed range is said on screen and never sent (the API would answer 400 invalid_date_range).
     from: from && !rangeInvalid ? dayBoundaryIso(from, "start") : undefined,
     to: to && !rangeInvalid ? dayBoundaryIso(to, "end") : undefined,
-    include_deleted: includeDeleted || undefined,
+    include_deleted: includeDeleted ? "true" : undefined,
     quality,
   };
   const list = usePagedQuery(["records", "orders", request, pageSize], (cursor, signal) =>

@@ -5,7 +5,7 @@
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo } from "react";
-import type { Site } from "../api/schemas";
+import type { Site } from "../api/types";
 import { useApi, useI18n, useSites } from "../app/context";
 import { useNow } from "../app/hooks";
 import { LIVE_INTERVAL_MS } from "../app/queries";

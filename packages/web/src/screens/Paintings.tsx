@@ -6,7 +6,7 @@
  * default, the next page loading as the reader nears the end of the list.
  */
 import { useId, useMemo } from "react";
-import type { Painting } from "../api/schemas";
+import type { Painting } from "../api/types";
 import { useApi, useI18n, useSites } from "../app/context";
 import { usePagedQuery } from "../app/hooks";
 import { formatDateTime, formatMoney } from "../lib/format";
@@ -49,7 +49,7 @@ export function PaintingsScreen({ route }: { route: Route }) {
     status,
     category: query.category,
     q: query.q,
-    include_deleted: includeDeleted || undefined,
+    include_deleted: includeDeleted ? "true" : undefined,
     quality,
     sort,
   };
@@ -187,7 +187,7 @@ function PaintingCard({ painting }: { painting: Painting }) {
           {details.length > 0 ? details.join(" · ") : t("paintings.no_category")}
         </p>
         <p className="painting-price" data-testid="painting-price">
-          {painting.price === null || painting.price === undefined || painting.price === "" ? (
+          {painting.price === null || painting.price === undefined ? (
             <NotSet />
           ) : (
             formatMoney(painting.price, lang)

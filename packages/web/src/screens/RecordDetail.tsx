@@ -6,7 +6,7 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { type ReactNode, useState } from "react";
-import type { Order, OrderItem, Painting, User } from "../api/schemas";
+import type { Order, OrderItem, Painting, User } from "../api/types";
 import { useApi, useI18n, useSites } from "../app/context";
 import { fieldLabel } from "../lib/codes";
 import { formatDateTime, formatMoney, formatNumber } from "../lib/format";

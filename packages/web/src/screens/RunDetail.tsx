@@ -5,7 +5,7 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import type { EntityResult } from "../api/schemas";
+import type { EntityResult } from "../api/types";
 import { useApi, useCan, useI18n, useSites } from "../app/context";
 import { useNow } from "../app/hooks";
 import { LIVE_INTERVAL_MS } from "../app/queries";

@@ -3,7 +3,7 @@
  * the loaded pages are asked again every second, so statuses and counts change live.
  */
 import { useId } from "react";
-import type { Run } from "../api/schemas";
+import type { Run } from "../api/types";
 import { useApi, useI18n, useSites } from "../app/context";
 import { useNow, usePagedQuery } from "../app/hooks";
 import { navigate, useQueryFilters } from "../app/router";

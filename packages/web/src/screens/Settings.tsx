@@ -5,7 +5,7 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useId, useMemo, useState } from "react";
-import type { Setting } from "../api/schemas";
+import type { Setting } from "../api/types";
 import { useApi, useI18n, useSites } from "../app/context";
 import { navigate, useQueryFilters } from "../app/router";
 import { formatDateTime, formatMoney } from "../lib/format";

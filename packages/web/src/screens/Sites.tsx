@@ -5,7 +5,7 @@
  */
 import { useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
-import type { Site } from "../api/schemas";
+import type { Site } from "../api/types";
 
 type SiteList = { items: Site[] };
 

@@ -4,7 +4,7 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useId, useMemo } from "react";
-import type { Site, SiteStats } from "../api/schemas";
+import type { Site, SiteStats } from "../api/types";
 import { useApi, useI18n, useSites } from "../app/context";
 import { navigate, useQueryFilters } from "../app/router";
 import { formatCompact, formatMoney, formatMoneyCompact, formatNumber, toNumber } from "../lib/format";

@@ -4,7 +4,7 @@
  * says so.
  */
 import { useId, useMemo, useState } from "react";
-import type { User } from "../api/schemas";
+import type { User } from "../api/types";
 import { useApi, useI18n } from "../app/context";
 import { usePagedQuery } from "../app/hooks";
 import { formatDate, formatDateTime } from "../lib/format";
@@ -51,7 +51,13 @@ export function UsersScreen({ route }: { route: Route }) {
   const [sort, setSort] = useState<{ key: Column; dir: SortDir } | null>(null);
   const ids = { role: useId(), q: useId() };
   const { site_id, role } = query;
-  const request = { site_id, role, q: query.q, include_deleted: includeDeleted || undefined, quality };
+  const request = {
+    site_id,
+    role,
+    q: query.q,
+    include_deleted: includeDeleted ? "true" : undefined,
+    quality,
+  };
   const list = usePagedQuery(["records", "users", request, pageSize], (cursor, signal) =>
     api.listUsers(request, { limit: pageSize, cursor, signal }),
   );

@@ -1,6 +1,6 @@
 /** A run's rejected records: by entity, each with its reasons in words and the record as received. */
 import { useId } from "react";
-import type { InvalidRecord } from "../../api/schemas";
+import type { InvalidQuery, InvalidRecord } from "../../api/types";
 import { useApi, useI18n } from "../../app/context";
 import { usePagedQuery } from "../../app/hooks";
 import { useQueryFilters } from "../../app/router";
@@ -30,7 +30,7 @@ export function InvalidRecords({
   const id = useId();
   // Fetched again when the run's status changes (a finished run has its final list).
   const list = usePagedQuery(["invalid", runId, entity, runStatus], (cursor, signal) =>
-    api.listInvalid(runId, { entity }, { limit: 100, cursor, signal }),
+    api.listInvalid(runId, { entity: entity as InvalidQuery["entity"] }, { limit: 100, cursor, signal }),
   );
   return (
     <section className="section" aria-labelledby="invalid-title" data-testid="invalid-records">

@@ -1,6 +1,6 @@
 /** A run's log: its lines worded in the reader's language, filterable by level, following the end while live. */
 import { useEffect, useId, useMemo, useRef, useState } from "react";
-import type { LogEntry } from "../../api/schemas";
+import type { LogEntry } from "../../api/types";
 import { useI18n } from "../../app/context";
 import { logLineText } from "../../lib/codes";
 import { formatDateTime, formatTime } from "../../lib/format";

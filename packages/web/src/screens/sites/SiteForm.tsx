@@ -1,7 +1,9 @@
 /** The site form (add or edit, checked here and by the server) and the webhook secret shown once. */
 import { type FormEvent, useId, useState } from "react";
+import type { z } from "zod";
 import { ApiError } from "../../api/client";
-import { type Site, SiteCreateInput, SiteUpdateInput, ValidationIssues } from "../../api/schemas";
+import { SiteCreateInput, SiteUpdateInput, ValidationIssues } from "../../api/schemas";
+import type { Site } from "../../api/types";
 import { useApi, useI18n } from "../../app/context";
 import type { MessageKey } from "../../lib/i18n";
 import { Button, ErrorState } from "../../ui/components";
@@ -86,7 +88,7 @@ export function SiteFormModal({
     setBusy(true);
     try {
       if (editing.mode === "create") {
-        const created = await api.createSite(parsed.data as SiteCreateInput);
+        const created = await api.createSite(parsed.data as z.output<typeof SiteCreateInput>);
         onSaved(created.site, created.webhook_secret);
       } else if (original) {
         onSaved(await api.updateSite(original.id, parsed.data));

@@ -2,7 +2,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { ApiError } from "../../api/client";
-import type { Site } from "../../api/schemas";
+import type { Site } from "../../api/types";
 import { useApi, useCan, useI18n } from "../../app/context";
 import { useNow } from "../../app/hooks";
 import { LIVE_INTERVAL_MS } from "../../app/queries";
