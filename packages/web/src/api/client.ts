@@ -10,37 +10,28 @@
  */
 import { ErrorBody } from "./schemas";
 import type {
-  AuditEntry,
+  AccessRoutes,
+  AnswerOf,
   AuditFilters,
+  BodyOf,
   Exhibition,
   ExhibitionFilters,
   Facets,
-  InvalidList,
   InvalidQuery,
-  Me,
   Order,
   OrderFilters,
   Page,
   Painting,
   PaintingFilters,
-  Run,
-  RunList,
-  Site,
-  SiteCreated,
+  ParamsOf,
   SiteCreateInput,
-  SiteList,
-  SiteSettings,
-  SiteStats,
+  SiteRoutes,
   SiteUpdateInput,
   StatsQuery,
-  SyncStarted,
-  TokenCreated,
+  SyncRoutes,
   TokenCreateInput,
-  TokenInfo,
-  TokenList,
   User,
   UserFilters,
-  WebhookSecret,
 } from "./types";
 
 export class ApiError extends Error {
@@ -201,44 +192,118 @@ export function createApi(options: ApiOptions) {
   const request = async <T>(method: string, path: string, opts?: RequestOptions): Promise<T> =>
     (await exchange<T>(method, path, opts)).data;
 
+  /**
+   * A call to a route the server defines (`R`, its definition's type): the method and path must be the
+   * definition's own (`"/api/sites/{site_id}"`), the parameters, query and body its inputs, and the answer is
+   * its success schema's output. A route renamed, moved or retyped on the server fails the typecheck here.
+   */
+  const call = <R extends { method: string; path: string }>(
+    method: Uppercase<R["method"]>,
+    path: R["path"],
+    opts: { params?: ParamsOf<R>; query?: Query; body?: BodyOf<R>; signal?: AbortSignal | undefined } = {},
+  ) =>
+    exchange<AnswerOf<R>>(
+      method,
+      path
+        .replace(/^\/api/, "")
+        .replace(/\{(\w+)\}/g, (_, name: string) =>
+          seg(String((opts.params as Record<string, unknown> | undefined)?.[name] ?? "")),
+        ),
+      { query: opts.query, body: opts.body, signal: opts.signal },
+    );
+  const answer = async <T>(exchanged: Promise<{ data: T }>): Promise<T> => (await exchanged).data;
+
   const get = <T>(path: string, signal?: AbortSignal, query?: Query) =>
     request<T>("GET", path, { query, signal });
 
+  const pageOf = (paging: PageQuery) => ({ limit: clampLimit(paging.limit), cursor: paging.cursor });
+
+  // The record routes are built per entity on the server (routes/records.ts): their answers are typed from
+  // the schemas those routes use (api/types.ts).
   const list = <T>(path: string, filters: object, paging: PageQuery) =>
-    get<Page<T>>(path, paging.signal, {
-      ...(filters as Query),
-      limit: clampLimit(paging.limit),
-      cursor: paging.cursor,
-    });
+    get<Page<T>>(path, paging.signal, { ...(filters as Query), ...pageOf(paging) });
 
   return {
     health: (signal?: AbortSignal) => get<{ status: string }>("/health", signal),
 
-    listSites: (signal?: AbortSignal) => get<SiteList>("/sites", signal),
-    getSite: (siteId: string, signal?: AbortSignal) => get<Site>(`/sites/${seg(siteId)}`, signal),
-    createSite: (input: SiteCreateInput) => request<SiteCreated>("POST", "/sites", { body: input }),
+    listSites: (signal?: AbortSignal) =>
+      answer(call<typeof SiteRoutes.listSitesRoute>("GET", "/api/sites", { signal })),
+    getSite: (siteId: string, signal?: AbortSignal) =>
+      answer(
+        call<typeof SiteRoutes.getSiteRoute>("GET", "/api/sites/{site_id}", {
+          params: { site_id: siteId },
+          signal,
+        }),
+      ),
+    createSite: (input: SiteCreateInput) =>
+      answer(call<typeof SiteRoutes.createSiteRoute>("POST", "/api/sites", { body: input })),
     updateSite: (siteId: string, patch: SiteUpdateInput) =>
-      request<Site>("PATCH", `/sites/${seg(siteId)}`, { body: patch }),
-    deleteSite: (siteId: string) => request<undefined>("DELETE", `/sites/${seg(siteId)}`),
+      answer(
+        call<typeof SiteRoutes.updateSiteRoute>("PATCH", "/api/sites/{site_id}", {
+          params: { site_id: siteId },
+          body: patch,
+        }),
+      ),
+    deleteSite: (siteId: string) =>
+      answer(
+        call<typeof SiteRoutes.deleteSiteRoute>("DELETE", "/api/sites/{site_id}", {
+          params: { site_id: siteId },
+        }),
+      ),
     rotateWebhookSecret: (siteId: string) =>
-      request<WebhookSecret>("POST", `/sites/${seg(siteId)}/webhook-secret`),
+      answer(
+        call<typeof SiteRoutes.rotateWebhookSecretRoute>("POST", "/api/sites/{site_id}/webhook-secret", {
+          params: { site_id: siteId },
+        }),
+      ),
 
     syncSite: (siteId: string, entities?: string[]) =>
-      request<SyncStarted>("POST", `/sync/template/${seg(siteId)}`, {
-        body: entities && entities.length > 0 ? { entities } : undefined,
-      }),
+      answer(
+        call<typeof SyncRoutes.manualSyncRoute>("POST", "/api/sync/template/{site_id}", {
+          params: { site_id: siteId },
+          body:
+            entities && entities.length > 0
+              ? ({ entities } as BodyOf<typeof SyncRoutes.manualSyncRoute>)
+              : undefined,
+        }),
+      ),
     listRuns: (filters: { site_id?: string | undefined }, paging: PageQuery = {}) =>
-      list<Run>("/sync/runs", filters, paging),
+      answer(
+        call<typeof SyncRoutes.listRunsRoute>("GET", "/api/sync/runs", {
+          query: { ...filters, ...pageOf(paging) },
+          signal: paging.signal,
+        }),
+      ),
     /**
      * The live-refresh probe: the newest runs of every site, asked conditionally. `notModified` means no run
      * started, progressed or ended since the last probe (the server answered 304, with no body).
      */
     pulse: (signal?: AbortSignal) =>
-      exchange<RunList>("GET", "/sync/runs", { query: { limit: PULSE_RUNS }, signal }),
-    getRun: (runId: string, signal?: AbortSignal) => get<Run>(`/sync/runs/${seg(runId)}`, signal),
-    cancelRun: (runId: string) => request<Run>("POST", `/sync/runs/${seg(runId)}/cancel`),
+      call<typeof SyncRoutes.listRunsRoute>("GET", "/api/sync/runs", {
+        query: { limit: PULSE_RUNS },
+        signal,
+      }),
+    getRun: (runId: string, signal?: AbortSignal) =>
+      answer(
+        call<typeof SyncRoutes.getRunRoute>("GET", "/api/sync/runs/{run_id}", {
+          params: { run_id: runId },
+          signal,
+        }),
+      ),
+    cancelRun: (runId: string) =>
+      answer(
+        call<typeof SyncRoutes.cancelRunRoute>("POST", "/api/sync/runs/{run_id}/cancel", {
+          params: { run_id: runId },
+        }),
+      ),
     listInvalid: (runId: string, filters: Pick<InvalidQuery, "entity">, paging: PageQuery = {}) =>
-      list<InvalidList["items"][number]>(`/sync/runs/${seg(runId)}/invalid`, filters, paging),
+      answer(
+        call<typeof SyncRoutes.runInvalidRoute>("GET", "/api/sync/runs/{run_id}/invalid", {
+          params: { run_id: runId },
+          query: { ...filters, ...pageOf(paging) },
+          signal: paging.signal,
+        }),
+      ),
 
     listPaintings: (filters: PaintingFilters, paging: PageQuery = {}) =>
       list<Painting>("/paintings", filters, paging),
@@ -255,16 +320,40 @@ export function createApi(options: ApiOptions) {
       get<User>(`/sites/${seg(siteId)}/users/${seg(id)}`, signal),
     getOrder: (siteId: string, id: string, signal?: AbortSignal) =>
       get<Order>(`/sites/${seg(siteId)}/orders/${seg(id)}`, signal),
-    me: (signal?: AbortSignal) => get<Me>("/me", signal),
-    listTokens: (signal?: AbortSignal) => get<TokenList>("/tokens", signal),
-    createToken: (input: TokenCreateInput) => request<TokenCreated>("POST", "/tokens", { body: input }),
-    revokeToken: (tokenId: string) => request<TokenInfo>("DELETE", `/tokens/${seg(tokenId)}`),
-    listAudit: (filters: AuditFilters, paging: PageQuery = {}) => list<AuditEntry>("/audit", filters, paging),
+    me: (signal?: AbortSignal) => answer(call<typeof AccessRoutes.meRoute>("GET", "/api/me", { signal })),
+    listTokens: (signal?: AbortSignal) =>
+      answer(call<typeof AccessRoutes.listTokensRoute>("GET", "/api/tokens", { signal })),
+    createToken: (input: TokenCreateInput) =>
+      answer(call<typeof AccessRoutes.createTokenRoute>("POST", "/api/tokens", { body: input })),
+    revokeToken: (tokenId: string) =>
+      answer(
+        call<typeof AccessRoutes.revokeTokenRoute>("DELETE", "/api/tokens/{token_id}", {
+          params: { token_id: tokenId },
+        }),
+      ),
+    listAudit: (filters: AuditFilters, paging: PageQuery = {}) =>
+      answer(
+        call<typeof AccessRoutes.auditRoute>("GET", "/api/audit", {
+          query: { ...filters, ...pageOf(paging) },
+          signal: paging.signal,
+        }),
+      ),
 
     getSettings: (siteId: string, signal?: AbortSignal) =>
-      get<SiteSettings>(`/sites/${seg(siteId)}/settings`, signal),
+      answer(
+        call<typeof SiteRoutes.siteSettingsRoute>("GET", "/api/sites/{site_id}/settings", {
+          params: { site_id: siteId },
+          signal,
+        }),
+      ),
     getStats: (siteId: string, range: Pick<StatsQuery, "from" | "to"> = {}, signal?: AbortSignal) =>
-      get<SiteStats>(`/sites/${seg(siteId)}/stats`, signal, { ...range }),
+      answer(
+        call<typeof SiteRoutes.siteStatsRoute>("GET", "/api/sites/{site_id}/stats", {
+          params: { site_id: siteId },
+          query: { ...range },
+          signal,
+        }),
+      ),
   };
 }
 

@@ -8,6 +8,9 @@
 import type * as AccessRoutes from "@dashboard/functions/http/routes/access";
 import type * as SiteRoutes from "@dashboard/functions/http/routes/sites";
 import type * as SyncRoutes from "@dashboard/functions/http/routes/sync";
+
+export type { AccessRoutes, SiteRoutes, SyncRoutes };
+
 import type * as Http from "@dashboard/functions/http/schemas";
 import type { z } from "zod";
 
@@ -15,46 +18,51 @@ type JsonSchema<C> = C extends { content: { "application/json": { schema: infer 
   ? S
   : never;
 
-/** The body of a route's success (200, 201 or 202) answer, as the client reads it. */
-export type Answer<R> = R extends { responses: infer Rs }
-  ? z.output<JsonSchema<Rs[Extract<keyof Rs, 200 | 201 | 202>]>>
+/** The body of a route's success (200, 201 or 202) answer, as the client reads it; undefined for a 204. */
+export type AnswerOf<R> = R extends { responses: infer Rs }
+  ? [Extract<keyof Rs, 200 | 201 | 202>] extends [never]
+    ? undefined
+    : z.output<JsonSchema<Rs[Extract<keyof Rs, 200 | 201 | 202>]>>
   : never;
 
+/** The path parameters a route takes. */
+export type ParamsOf<R> = R extends { request: { params: infer P extends z.ZodType } } ? z.input<P> : never;
+
 /** The JSON body a route takes. */
-export type Body<R> = R extends { request: { body: infer B } } ? z.input<JsonSchema<B>> : never;
+export type BodyOf<R> = R extends { request: { body: infer B } } ? z.input<JsonSchema<B>> : never;
 
 /** The query string a route takes (its own names; the client leaves out empty values). */
 export type QueryOf<R> = R extends { request: { query: infer Q extends z.ZodType } } ? z.input<Q> : never;
 
-export type Site = Answer<typeof SiteRoutes.getSiteRoute>;
+export type Site = AnswerOf<typeof SiteRoutes.getSiteRoute>;
 export type LastRun = NonNullable<Site["last_run"]>;
 export type HealthWarning = NonNullable<Site["health"]>["warnings"][number];
-export type SiteList = Answer<typeof SiteRoutes.listSitesRoute>;
-export type SiteCreated = Answer<typeof SiteRoutes.createSiteRoute>;
-export type SiteCreateInput = Body<typeof SiteRoutes.createSiteRoute>;
-export type SiteUpdateInput = Body<typeof SiteRoutes.updateSiteRoute>;
-export type WebhookSecret = Answer<typeof SiteRoutes.rotateWebhookSecretRoute>;
-export type SiteSettings = Answer<typeof SiteRoutes.siteSettingsRoute>;
+export type SiteList = AnswerOf<typeof SiteRoutes.listSitesRoute>;
+export type SiteCreated = AnswerOf<typeof SiteRoutes.createSiteRoute>;
+export type SiteCreateInput = BodyOf<typeof SiteRoutes.createSiteRoute>;
+export type SiteUpdateInput = BodyOf<typeof SiteRoutes.updateSiteRoute>;
+export type WebhookSecret = AnswerOf<typeof SiteRoutes.rotateWebhookSecretRoute>;
+export type SiteSettings = AnswerOf<typeof SiteRoutes.siteSettingsRoute>;
 export type Setting = SiteSettings["items"][number];
 export type StatsPoint = SiteStats["history"][number];
-export type SiteStats = Answer<typeof SiteRoutes.siteStatsRoute>;
+export type SiteStats = AnswerOf<typeof SiteRoutes.siteStatsRoute>;
 export type StatsQuery = QueryOf<typeof SiteRoutes.siteStatsRoute>;
 
-export type SyncStarted = Answer<typeof SyncRoutes.manualSyncRoute>;
-export type RunList = Answer<typeof SyncRoutes.listRunsRoute>;
-export type Run = Answer<typeof SyncRoutes.getRunRoute>;
+export type SyncStarted = AnswerOf<typeof SyncRoutes.manualSyncRoute>;
+export type RunList = AnswerOf<typeof SyncRoutes.listRunsRoute>;
+export type Run = AnswerOf<typeof SyncRoutes.getRunRoute>;
 export type EntityResult = NonNullable<Run["entities"][keyof Run["entities"]]>;
 export type LogEntry = NonNullable<Run["log"]>[number];
-export type InvalidList = Answer<typeof SyncRoutes.runInvalidRoute>;
+export type InvalidList = AnswerOf<typeof SyncRoutes.runInvalidRoute>;
 export type InvalidRecord = InvalidList["items"][number];
 export type InvalidQuery = QueryOf<typeof SyncRoutes.runInvalidRoute>;
 
-export type Me = Answer<typeof AccessRoutes.meRoute>;
-export type TokenList = Answer<typeof AccessRoutes.listTokensRoute>;
+export type Me = AnswerOf<typeof AccessRoutes.meRoute>;
+export type TokenList = AnswerOf<typeof AccessRoutes.listTokensRoute>;
 export type TokenInfo = TokenList["items"][number];
-export type TokenCreated = Answer<typeof AccessRoutes.createTokenRoute>;
-export type TokenCreateInput = Body<typeof AccessRoutes.createTokenRoute>;
-export type AuditList = Answer<typeof AccessRoutes.auditRoute>;
+export type TokenCreated = AnswerOf<typeof AccessRoutes.createTokenRoute>;
+export type TokenCreateInput = BodyOf<typeof AccessRoutes.createTokenRoute>;
+export type AuditList = AnswerOf<typeof AccessRoutes.auditRoute>;
 export type AuditEntry = AuditList["items"][number];
 export type AuditFilters = Omit<QueryOf<typeof AccessRoutes.auditRoute>, "limit" | "cursor">;
 export type Role = Me["role"];
