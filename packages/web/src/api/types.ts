@@ -32,37 +32,31 @@ export type ParamsOf<R> = R extends { request: { params: infer P extends z.ZodTy
 export type BodyOf<R> = R extends { request: { body: infer B } } ? z.input<JsonSchema<B>> : never;
 
 /** The query string a route takes (its own names; the client leaves out empty values). */
-export type QueryOf<R> = R extends { request: { query: infer Q extends z.ZodType } } ? z.input<Q> : never;
+type QueryOf<R> = R extends { request: { query: infer Q extends z.ZodType } } ? z.input<Q> : never;
 
 export type Site = AnswerOf<typeof SiteRoutes.getSiteRoute>;
-export type LastRun = NonNullable<Site["last_run"]>;
 export type HealthWarning = NonNullable<Site["health"]>["warnings"][number];
 export type SiteList = AnswerOf<typeof SiteRoutes.listSitesRoute>;
-export type SiteCreated = AnswerOf<typeof SiteRoutes.createSiteRoute>;
 export type SiteCreateInput = BodyOf<typeof SiteRoutes.createSiteRoute>;
 export type SiteUpdateInput = BodyOf<typeof SiteRoutes.updateSiteRoute>;
-export type WebhookSecret = AnswerOf<typeof SiteRoutes.rotateWebhookSecretRoute>;
-export type SiteSettings = AnswerOf<typeof SiteRoutes.siteSettingsRoute>;
+type SiteSettings = AnswerOf<typeof SiteRoutes.siteSettingsRoute>;
 export type Setting = SiteSettings["items"][number];
 export type StatsPoint = SiteStats["history"][number];
 export type SiteStats = AnswerOf<typeof SiteRoutes.siteStatsRoute>;
 export type StatsQuery = QueryOf<typeof SiteRoutes.siteStatsRoute>;
 
-export type SyncStarted = AnswerOf<typeof SyncRoutes.manualSyncRoute>;
-export type RunList = AnswerOf<typeof SyncRoutes.listRunsRoute>;
 export type Run = AnswerOf<typeof SyncRoutes.getRunRoute>;
 export type EntityResult = NonNullable<Run["entities"][keyof Run["entities"]]>;
 export type LogEntry = NonNullable<Run["log"]>[number];
-export type InvalidList = AnswerOf<typeof SyncRoutes.runInvalidRoute>;
+type InvalidList = AnswerOf<typeof SyncRoutes.runInvalidRoute>;
 export type InvalidRecord = InvalidList["items"][number];
 export type InvalidQuery = QueryOf<typeof SyncRoutes.runInvalidRoute>;
 
 export type Me = AnswerOf<typeof AccessRoutes.meRoute>;
-export type TokenList = AnswerOf<typeof AccessRoutes.listTokensRoute>;
+type TokenList = AnswerOf<typeof AccessRoutes.listTokensRoute>;
 export type TokenInfo = TokenList["items"][number];
-export type TokenCreated = AnswerOf<typeof AccessRoutes.createTokenRoute>;
 export type TokenCreateInput = BodyOf<typeof AccessRoutes.createTokenRoute>;
-export type AuditList = AnswerOf<typeof AccessRoutes.auditRoute>;
+type AuditList = AnswerOf<typeof AccessRoutes.auditRoute>;
 export type AuditEntry = AuditList["items"][number];
 export type AuditFilters = Omit<QueryOf<typeof AccessRoutes.auditRoute>, "limit" | "cursor">;
 export type Role = Me["role"];

@@ -23,7 +23,7 @@ import { useCan, useI18n, useSession } from "./context";
 import { useRoute } from "./router";
 import { Brand, LangSwitch } from "./SignIn";
 
-export interface NavItem {
+interface NavItem {
   route: RouteName;
   label: MessageKey;
   icon: IconName;
@@ -31,7 +31,7 @@ export interface NavItem {
   needs?: Action;
 }
 
-export const NAV: ReadonlyArray<{ group: MessageKey; items: NavItem[] }> = [
+const NAV: ReadonlyArray<{ group: MessageKey; items: NavItem[] }> = [
   {
     group: "nav.group.monitoring",
     items: [
@@ -61,9 +61,9 @@ export const NAV: ReadonlyArray<{ group: MessageKey; items: NavItem[] }> = [
 ];
 
 /** Detail screens light up their list's entry in the navigation. */
-export const PARENT = { run: "runs", painting: "paintings", user: "users", order: "orders" } as const;
+const PARENT = { run: "runs", painting: "paintings", user: "users", order: "orders" } as const;
 
-export const navOf = (route: Route): RouteName | null => {
+const navOf = (route: Route): RouteName | null => {
   if (route.name === "not_found") return null;
   return route.name in PARENT ? PARENT[route.name as keyof typeof PARENT] : (route.name as RouteName);
 };
@@ -193,7 +193,7 @@ export function Shell() {
   );
 }
 
-export function Identity() {
+function Identity() {
   const { t } = useI18n();
   const { me } = useSession();
   return (
@@ -203,7 +203,7 @@ export function Identity() {
   );
 }
 
-export function SignOutButton() {
+function SignOutButton() {
   const { t } = useI18n();
   const { signOut } = useSession();
   return (
@@ -221,7 +221,7 @@ export function SignOutButton() {
   );
 }
 
-export function Screen({ route }: { route: Route }) {
+function Screen({ route }: { route: Route }) {
   switch (route.name) {
     case "overview":
       return <OverviewScreen />;

@@ -21,8 +21,6 @@ export interface PagedList<T> {
   loadMore: () => void;
   /** Starts the list again from its first page (the retry of a failed list, the "Refresh" button). */
   reload: () => void;
-  /** Asks every loaded page again, keeping them on screen meanwhile. */
-  refetch: () => void;
 }
 
 /**
@@ -46,8 +44,7 @@ export function usePagedQuery<T>(
       ? (q) => (live((q.state.data?.pages ?? []).flatMap((page) => page.items)) ? LIVE_INTERVAL_MS : false)
       : false,
   });
-  const { data, error, fetchNextPage, hasNextPage, isFetchNextPageError, isFetchingNextPage, refetch } =
-    query;
+  const { data, error, fetchNextPage, hasNextPage, isFetchNextPageError, isFetchingNextPage } = query;
   const items = useMemo(() => (data?.pages ?? []).flatMap((page) => page.items), [data]);
   const loadMore = useCallback(() => {
     if (!isFetchingNextPage) void fetchNextPage();
@@ -64,7 +61,6 @@ export function usePagedQuery<T>(
     hasMore: hasNextPage,
     loadMore,
     reload,
-    refetch: () => void refetch(),
   };
 }
 

@@ -94,7 +94,7 @@ export function RecordListScreen<T>({
 }
 
 /** The end of a record list's filter bar: data quality, (`children`,) page size, deleted records. */
-export function RecordFilters({
+function RecordFilters({
   filters,
   children,
 }: {
