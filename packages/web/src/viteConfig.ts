@@ -34,6 +34,7 @@ export function webConfig(options: WebConfigOptions = {}): UserConfig {
             groups: [
               { name: "react", test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/ },
               { name: "zod", test: /node_modules[\\/]zod[\\/]/ },
+              { name: "query", test: /node_modules[\\/]@tanstack[\\/]/ },
             ],
           },
         },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Site } from "../src/api/schemas";
+import type { Site } from "../src/api/types";
 import { STALE_AFTER_MS, siteHealth, sortByHealth } from "../src/lib/health";
 
 const now = new Date("2025-03-01T12:00:00Z");
@@ -45,7 +45,8 @@ describe("siteHealth", () => {
   it("says never synced without a finished run, syncing while one runs, disabled when disabled", () => {
     expect(siteHealth(site("a"), now)).toMatchObject({ kind: "never", ageMs: null });
     expect(
-      siteHealth(site("a", { last_run: { run_id: "r", status: "running", finished_at: null } }), now).kind,
+      siteHealth(site("a", { last_run: { run_id: "r", status: "running", finished_at: undefined } }), now)
+        .kind,
     ).toBe("syncing");
     expect(
       siteHealth(

@@ -1,41 +1,38 @@
 /**
  * The UI's only way to the Dashboard API (shared/API-CONTRACT.md): same origin under `/api` unless
- * `VITE_API_URL` says otherwise, `Authorization: Bearer <admin token>`, JSON both ways. Every response is
- * parsed with its zod schema; every failure becomes an `ApiError` with a stable `code`:
+ * `VITE_API_URL` says otherwise, `Authorization: Bearer <admin token>`, JSON both ways. What each call takes
+ * and answers is typed from the server's route definitions (api/types.ts); the server validates both sides,
+ * so an answer is not parsed again here. Every failure becomes an `ApiError` with a stable `code`:
  * - the API's own `{"error": {"code", "message", "details"}}` codes (`not_found`, `unauthorized`, ...);
  * - `http_<status>` when an error response is not in that shape (a proxy page, for instance);
- * - `network_error` when the server cannot be reached; `bad_response` when a success does not parse.
+ * - `network_error` when the server cannot be reached; `bad_response` when a success is not JSON.
  * A 401 also calls `onUnauthorized`, which ends the session. The token is sent, never logged or kept here.
  */
-import type { z } from "zod";
-import {
-  AuditList,
-  ErrorBody,
+import { ErrorBody } from "./schemas";
+import type {
+  AccessRoutes,
+  AnswerOf,
+  AuditFilters,
+  BodyOf,
   Exhibition,
+  ExhibitionFilters,
   Facets,
-  Health,
-  InvalidList,
-  Me,
+  InvalidQuery,
   Order,
+  OrderFilters,
+  Page,
   Painting,
-  page,
-  Run,
-  RunList,
-  Site,
-  SiteCreated,
-  type SiteCreateInput,
-  SiteList,
-  SiteSettings,
-  SiteStats,
-  type SiteUpdateInput,
-  SyncStarted,
-  TokenCreated,
-  type TokenCreateInput,
-  TokenInfo,
-  TokenList,
+  PaintingFilters,
+  ParamsOf,
+  SiteCreateInput,
+  SiteRoutes,
+  SiteUpdateInput,
+  StatsQuery,
+  SyncRoutes,
+  TokenCreateInput,
   User,
-  WebhookSecret,
-} from "./schemas";
+  UserFilters,
+} from "./types";
 
 export class ApiError extends Error {
   override readonly name = "ApiError";
@@ -81,10 +78,9 @@ export interface ApiOptions {
   fetch?: typeof fetch;
 }
 
-interface RequestOptions<S extends z.ZodType | undefined> {
-  query?: Query;
+interface RequestOptions {
+  query?: Query | undefined;
   body?: unknown;
-  schema: S;
   signal?: AbortSignal | undefined;
 }
 
@@ -96,37 +92,8 @@ export interface PageQuery {
 }
 
 /** `flagged`: records stored with data-quality codes only; `complete`: the others. */
-export type QualityFilter = "flagged" | "complete";
-export interface PaintingFilters {
-  site_id?: string | undefined;
-  status?: string | undefined;
-  category?: string | undefined;
-  q?: string | undefined;
-  include_deleted?: boolean | undefined;
-  quality?: QualityFilter | undefined;
-  /** `artist`: the site's own order (needs `site_id`); `recent` (default): newest first. */
-  sort?: "recent" | "artist" | undefined;
-}
-export interface UserFilters {
-  site_id?: string | undefined;
-  role?: string | undefined;
-  q?: string | undefined;
-  include_deleted?: boolean | undefined;
-  quality?: QualityFilter | undefined;
-}
-export interface OrderFilters {
-  site_id?: string | undefined;
-  status?: string | undefined;
-  /** ISO instants, inclusive. */
-  from?: string | undefined;
-  to?: string | undefined;
-  include_deleted?: boolean | undefined;
-  quality?: QualityFilter | undefined;
-}
-export interface ExhibitionFilters {
-  site_id?: string | undefined;
-  include_deleted?: boolean | undefined;
-}
+export type QualityFilter = NonNullable<PaintingFilters["quality"]>;
+export type { AuditFilters, ExhibitionFilters, OrderFilters, PaintingFilters, UserFilters };
 
 const clampLimit = (limit: number | undefined): number | undefined =>
   limit === undefined ? undefined : Math.min(200, Math.max(1, Math.trunc(limit)));
@@ -145,27 +112,17 @@ export interface Answer<T> {
   notModified: boolean;
 }
 
-export interface AuditFilters {
-  actor?: string | undefined;
-  action?: string | undefined;
-  site_id?: string | undefined;
-  outcome?: string | undefined;
-  /** ISO instants, inclusive. */
-  from?: string | undefined;
-  to?: string | undefined;
-}
-
 export function createApi(options: ApiOptions) {
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   // The last answer of each GET URL with its ETag: asking again sends `If-None-Match`, and a 304 (no body)
   // reuses the kept text. Oldest first, so the map is trimmed from its start.
   const validators = new Map<string, { etag: string; raw: string }>();
 
-  async function exchange<S extends z.ZodType | undefined>(
+  async function exchange<T>(
     method: string,
     path: string,
-    { query, body, schema, signal }: RequestOptions<S>,
-  ): Promise<Answer<S extends z.ZodType ? z.infer<S> : undefined>> {
+    { query, body, signal }: RequestOptions = {},
+  ): Promise<Answer<T>> {
     const headers: Record<string, string> = { Accept: "application/json" };
     const token = options.getToken();
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -227,110 +184,176 @@ export function createApi(options: ApiOptions) {
       throw error;
     }
 
-    if (schema === undefined)
-      return { data: undefined as S extends z.ZodType ? z.infer<S> : undefined, notModified };
+    if (raw === "") return { data: undefined as T, notModified };
     if (!parsed) throw new ApiError(response.status, "bad_response", "The server did not answer with JSON");
-    const result = schema.safeParse(json);
-    if (!result.success) {
-      // Paths and messages only: never echo the values (a response may carry a secret).
-      const details = result.error.issues.slice(0, 10).map((issue) => ({
-        path: issue.path.map(String).join("."),
-        message: issue.message,
-      }));
-      throw new ApiError(
-        response.status,
-        "bad_response",
-        "The server's answer has an unexpected shape",
-        details,
-      );
-    }
-    return { data: result.data as S extends z.ZodType ? z.infer<S> : undefined, notModified };
+    return { data: json as T, notModified };
   }
 
-  const request = async <S extends z.ZodType | undefined>(
-    method: string,
-    path: string,
-    opts: RequestOptions<S>,
-  ): Promise<S extends z.ZodType ? z.infer<S> : undefined> => (await exchange(method, path, opts)).data;
+  const request = async <T>(method: string, path: string, opts?: RequestOptions): Promise<T> =>
+    (await exchange<T>(method, path, opts)).data;
 
-  const list = <T extends z.ZodType>(path: string, item: T, filters: Query, paging: PageQuery) =>
-    request("GET", path, {
-      query: { ...filters, limit: clampLimit(paging.limit), cursor: paging.cursor },
-      schema: page(item),
-      signal: paging.signal,
-    });
+  /**
+   * A call to a route the server defines (`R`, its definition's type): the method and path must be the
+   * definition's own (`"/api/sites/{site_id}"`), the parameters, query and body its inputs, and the answer is
+   * its success schema's output. A route renamed, moved or retyped on the server fails the typecheck here.
+   */
+  const call = <R extends { method: string; path: string }>(
+    method: Uppercase<R["method"]>,
+    path: R["path"],
+    opts: { params?: ParamsOf<R>; query?: Query; body?: BodyOf<R>; signal?: AbortSignal | undefined } = {},
+  ) =>
+    exchange<AnswerOf<R>>(
+      method,
+      path
+        .replace(/^\/api/, "")
+        .replace(/\{(\w+)\}/g, (_, name: string) =>
+          seg(String((opts.params as Record<string, unknown> | undefined)?.[name] ?? "")),
+        ),
+      { query: opts.query, body: opts.body, signal: opts.signal },
+    );
+  const answer = async <T>(exchanged: Promise<{ data: T }>): Promise<T> => (await exchanged).data;
+
+  const get = <T>(path: string, signal?: AbortSignal, query?: Query) =>
+    request<T>("GET", path, { query, signal });
+
+  const pageOf = (paging: PageQuery) => ({ limit: clampLimit(paging.limit), cursor: paging.cursor });
+
+  // The record routes are built per entity on the server (routes/records.ts): their answers are typed from
+  // the schemas those routes use (api/types.ts).
+  const list = <T>(path: string, filters: object, paging: PageQuery) =>
+    get<Page<T>>(path, paging.signal, { ...(filters as Query), ...pageOf(paging) });
 
   return {
-    health: (signal?: AbortSignal) => request("GET", "/health", { schema: Health, signal }),
+    health: (signal?: AbortSignal) => get<{ status: string }>("/health", signal),
 
-    listSites: (signal?: AbortSignal) => request("GET", "/sites", { schema: SiteList, signal }),
+    listSites: (signal?: AbortSignal) =>
+      answer(call<typeof SiteRoutes.listSitesRoute>("GET", "/api/sites", { signal })),
     getSite: (siteId: string, signal?: AbortSignal) =>
-      request("GET", `/sites/${seg(siteId)}`, { schema: Site, signal }),
-    createSite: (input: SiteCreateInput) => request("POST", "/sites", { body: input, schema: SiteCreated }),
+      answer(
+        call<typeof SiteRoutes.getSiteRoute>("GET", "/api/sites/{site_id}", {
+          params: { site_id: siteId },
+          signal,
+        }),
+      ),
+    createSite: (input: SiteCreateInput) =>
+      answer(call<typeof SiteRoutes.createSiteRoute>("POST", "/api/sites", { body: input })),
     updateSite: (siteId: string, patch: SiteUpdateInput) =>
-      request("PATCH", `/sites/${seg(siteId)}`, { body: patch, schema: Site }),
-    deleteSite: (siteId: string) => request("DELETE", `/sites/${seg(siteId)}`, { schema: undefined }),
+      answer(
+        call<typeof SiteRoutes.updateSiteRoute>("PATCH", "/api/sites/{site_id}", {
+          params: { site_id: siteId },
+          body: patch,
+        }),
+      ),
+    deleteSite: (siteId: string) =>
+      answer(
+        call<typeof SiteRoutes.deleteSiteRoute>("DELETE", "/api/sites/{site_id}", {
+          params: { site_id: siteId },
+        }),
+      ),
     rotateWebhookSecret: (siteId: string) =>
-      request("POST", `/sites/${seg(siteId)}/webhook-secret`, { schema: WebhookSecret }),
+      answer(
+        call<typeof SiteRoutes.rotateWebhookSecretRoute>("POST", "/api/sites/{site_id}/webhook-secret", {
+          params: { site_id: siteId },
+        }),
+      ),
 
     syncSite: (siteId: string, entities?: string[]) =>
-      request("POST", `/sync/template/${seg(siteId)}`, {
-        body: entities && entities.length > 0 ? { entities } : undefined,
-        schema: SyncStarted,
-      }),
+      answer(
+        call<typeof SyncRoutes.manualSyncRoute>("POST", "/api/sync/template/{site_id}", {
+          params: { site_id: siteId },
+          body:
+            entities && entities.length > 0
+              ? ({ entities } as BodyOf<typeof SyncRoutes.manualSyncRoute>)
+              : undefined,
+        }),
+      ),
     listRuns: (filters: { site_id?: string | undefined }, paging: PageQuery = {}) =>
-      request("GET", "/sync/runs", {
-        query: { site_id: filters.site_id, limit: clampLimit(paging.limit), cursor: paging.cursor },
-        schema: RunList,
-        signal: paging.signal,
-      }),
+      answer(
+        call<typeof SyncRoutes.listRunsRoute>("GET", "/api/sync/runs", {
+          query: { ...filters, ...pageOf(paging) },
+          signal: paging.signal,
+        }),
+      ),
     /**
      * The live-refresh probe: the newest runs of every site, asked conditionally. `notModified` means no run
      * started, progressed or ended since the last probe (the server answered 304, with no body).
      */
     pulse: (signal?: AbortSignal) =>
-      exchange("GET", "/sync/runs", { query: { limit: PULSE_RUNS }, schema: RunList, signal }),
-    getRun: (runId: string, signal?: AbortSignal) =>
-      request("GET", `/sync/runs/${seg(runId)}`, { schema: Run, signal }),
-    cancelRun: (runId: string) => request("POST", `/sync/runs/${seg(runId)}/cancel`, { schema: Run }),
-    listInvalid: (runId: string, filters: { entity?: string | undefined }, paging: PageQuery = {}) =>
-      request("GET", `/sync/runs/${seg(runId)}/invalid`, {
-        query: { entity: filters.entity, limit: clampLimit(paging.limit), cursor: paging.cursor },
-        schema: InvalidList,
-        signal: paging.signal,
+      call<typeof SyncRoutes.listRunsRoute>("GET", "/api/sync/runs", {
+        query: { limit: PULSE_RUNS },
+        signal,
       }),
+    getRun: (runId: string, signal?: AbortSignal) =>
+      answer(
+        call<typeof SyncRoutes.getRunRoute>("GET", "/api/sync/runs/{run_id}", {
+          params: { run_id: runId },
+          signal,
+        }),
+      ),
+    cancelRun: (runId: string) =>
+      answer(
+        call<typeof SyncRoutes.cancelRunRoute>("POST", "/api/sync/runs/{run_id}/cancel", {
+          params: { run_id: runId },
+        }),
+      ),
+    listInvalid: (runId: string, filters: Pick<InvalidQuery, "entity">, paging: PageQuery = {}) =>
+      answer(
+        call<typeof SyncRoutes.runInvalidRoute>("GET", "/api/sync/runs/{run_id}/invalid", {
+          params: { run_id: runId },
+          query: { ...filters, ...pageOf(paging) },
+          signal: paging.signal,
+        }),
+      ),
 
     listPaintings: (filters: PaintingFilters, paging: PageQuery = {}) =>
-      list("/paintings", Painting, { ...filters }, paging),
-    listUsers: (filters: UserFilters, paging: PageQuery = {}) => list("/users", User, { ...filters }, paging),
-    listOrders: (filters: OrderFilters, paging: PageQuery = {}) =>
-      list("/orders", Order, { ...filters }, paging),
+      list<Painting>("/paintings", filters, paging),
+    listUsers: (filters: UserFilters, paging: PageQuery = {}) => list<User>("/users", filters, paging),
+    listOrders: (filters: OrderFilters, paging: PageQuery = {}) => list<Order>("/orders", filters, paging),
     listExhibitions: (filters: ExhibitionFilters, paging: PageQuery = {}) =>
-      list("/exhibitions", Exhibition, { ...filters }, paging),
+      list<Exhibition>("/exhibitions", filters, paging),
 
     facets: (entity: "paintings" | "users" | "orders", siteId: string | undefined, signal?: AbortSignal) =>
-      request("GET", `/${entity}/facets`, { query: { site_id: siteId }, schema: Facets, signal }),
+      get<Facets>(`/${entity}/facets`, signal, { site_id: siteId }),
     getPainting: (siteId: string, id: string, signal?: AbortSignal) =>
-      request("GET", `/sites/${seg(siteId)}/paintings/${seg(id)}`, { schema: Painting, signal }),
+      get<Painting>(`/sites/${seg(siteId)}/paintings/${seg(id)}`, signal),
     getUser: (siteId: string, id: string, signal?: AbortSignal) =>
-      request("GET", `/sites/${seg(siteId)}/users/${seg(id)}`, { schema: User, signal }),
+      get<User>(`/sites/${seg(siteId)}/users/${seg(id)}`, signal),
     getOrder: (siteId: string, id: string, signal?: AbortSignal) =>
-      request("GET", `/sites/${seg(siteId)}/orders/${seg(id)}`, { schema: Order, signal }),
-    me: (signal?: AbortSignal) => request("GET", "/me", { schema: Me, signal }),
-    listTokens: (signal?: AbortSignal) => request("GET", "/tokens", { schema: TokenList, signal }),
+      get<Order>(`/sites/${seg(siteId)}/orders/${seg(id)}`, signal),
+    me: (signal?: AbortSignal) => answer(call<typeof AccessRoutes.meRoute>("GET", "/api/me", { signal })),
+    listTokens: (signal?: AbortSignal) =>
+      answer(call<typeof AccessRoutes.listTokensRoute>("GET", "/api/tokens", { signal })),
     createToken: (input: TokenCreateInput) =>
-      request("POST", "/tokens", { body: input, schema: TokenCreated }),
-    revokeToken: (tokenId: string) => request("DELETE", `/tokens/${seg(tokenId)}`, { schema: TokenInfo }),
+      answer(call<typeof AccessRoutes.createTokenRoute>("POST", "/api/tokens", { body: input })),
+    revokeToken: (tokenId: string) =>
+      answer(
+        call<typeof AccessRoutes.revokeTokenRoute>("DELETE", "/api/tokens/{token_id}", {
+          params: { token_id: tokenId },
+        }),
+      ),
     listAudit: (filters: AuditFilters, paging: PageQuery = {}) =>
-      list("/audit", AuditList.shape.items.element, { ...filters }, paging),
+      answer(
+        call<typeof AccessRoutes.auditRoute>("GET", "/api/audit", {
+          query: { ...filters, ...pageOf(paging) },
+          signal: paging.signal,
+        }),
+      ),
 
     getSettings: (siteId: string, signal?: AbortSignal) =>
-      request("GET", `/sites/${seg(siteId)}/settings`, { schema: SiteSettings, signal }),
-    getStats: (
-      siteId: string,
-      range: { from?: string | undefined; to?: string | undefined } = {},
-      signal?: AbortSignal,
-    ) => request("GET", `/sites/${seg(siteId)}/stats`, { query: { ...range }, schema: SiteStats, signal }),
+      answer(
+        call<typeof SiteRoutes.siteSettingsRoute>("GET", "/api/sites/{site_id}/settings", {
+          params: { site_id: siteId },
+          signal,
+        }),
+      ),
+    getStats: (siteId: string, range: Pick<StatsQuery, "from" | "to"> = {}, signal?: AbortSignal) =>
+      answer(
+        call<typeof SiteRoutes.siteStatsRoute>("GET", "/api/sites/{site_id}/stats", {
+          params: { site_id: siteId },
+          query: { ...range },
+          signal,
+        }),
+      ),
   };
 }
 

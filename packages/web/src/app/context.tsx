@@ -2,18 +2,10 @@
  * What every screen needs: the API client, the language and its translators, the session, the list of sites
  * (for filters and names) and toasts. One provider, read through small hooks.
  */
-import {
-  createContext,
-  type ReactNode,
-  useCallback,
-  useContext,
-  useEffect,
-  useMemo,
-  useRef,
-  useState,
-} from "react";
+import { type UseQueryResult, useQuery, useQueryClient } from "@tanstack/react-query";
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import type { Api } from "../api/client";
-import type { Me, Site } from "../api/schemas";
+import type { Me, Site } from "../api/types";
 import {
   type Lang,
   type MessageKey,
@@ -23,7 +15,7 @@ import {
   type Vars,
 } from "../lib/i18n";
 import { type Action, can } from "../lib/roles";
-import { type AsyncState, useAsync, useLive } from "./hooks";
+import { PULSE_INTERVAL_MS, RUN_NOUNS } from "./queries";
 
 export interface I18n {
   lang: Lang;
@@ -68,18 +60,15 @@ export interface Toast {
 }
 
 /**
- * The live refresh of every screen: `version` grows each time the newest runs changed (a run started,
- * progressed or ended anywhere: schedule, webhook, another admin), `refreshedAt` is the last probe answered,
- * `paused` is true while the tab is hidden (nothing is asked then).
+ * The live refresh of every screen: `refreshedAt` is the last probe answered, `paused` is true while the tab
+ * is hidden (nothing is asked then).
  */
 export interface Changes {
-  version: number;
   refreshedAt: Date | null;
   paused: boolean;
 }
 
-/** How often a visible tab asks whether anything changed (a conditional request: 304 while nothing did). */
-export const PULSE_INTERVAL_MS = 3000;
+export type SitesQuery = UseQueryResult<{ items: Site[] }>;
 
 interface Session {
   api: Api;
@@ -87,7 +76,7 @@ interface Session {
   /** Who is signed in, with which role (`GET /api/me`, read when the session starts). */
   me: Me;
   signOut: () => void;
-  sites: AsyncState<{ items: Site[] }>;
+  sites: SitesQuery;
   toasts: Toast[];
   notify: (tone: Toast["tone"], message: string) => void;
   dismissToast: (id: number) => void;
@@ -108,27 +97,32 @@ export function SessionProvider({
   signOut: () => void;
   children: ReactNode;
 }) {
-  const sites = useAsync((signal) => api.listSites(signal), [api]);
-  const [changes, setChanges] = useState<Changes>({ version: 0, refreshedAt: null, paused: false });
-  useLive(
-    true,
-    async () => {
-      const { notModified } = await api.pulse();
-      setChanges((c) => ({
-        version: notModified ? c.version : c.version + 1,
-        refreshedAt: new Date(),
-        paused: false,
-      }));
-      // The sites carry each one's last run and counts: a change of runs is a change of sites.
-      if (!notModified) await sites.refresh({ silent: true });
+  const client = useQueryClient();
+  const sites = useQuery({ queryKey: ["sites"], queryFn: ({ signal }) => api.listSites(signal) });
+  // The live probe: the newest runs, asked conditionally every few seconds while the tab is visible. When they
+  // changed (a run started, progressed or ended anywhere: schedule, webhook, another admin), every query of
+  // sites and runs is refreshed; while nothing did, the probe costs one 304.
+  const pulse = useQuery({
+    queryKey: ["pulse"],
+    queryFn: async ({ signal }) => {
+      const { notModified } = await api.pulse(signal);
+      if (!notModified)
+        await Promise.all(RUN_NOUNS.map((noun) => client.invalidateQueries({ queryKey: [noun] })));
+      return notModified;
     },
-    PULSE_INTERVAL_MS,
-  );
+    refetchInterval: PULSE_INTERVAL_MS,
+    refetchOnWindowFocus: true,
+  });
+  const [paused, setPaused] = useState(false);
   useEffect(() => {
-    const onVisibility = () => setChanges((c) => ({ ...c, paused: document.visibilityState === "hidden" }));
+    const onVisibility = () => setPaused(document.visibilityState === "hidden");
     document.addEventListener("visibilitychange", onVisibility);
     return () => document.removeEventListener("visibilitychange", onVisibility);
   }, []);
+  const changes = useMemo<Changes>(
+    () => ({ refreshedAt: pulse.dataUpdatedAt ? new Date(pulse.dataUpdatedAt) : null, paused }),
+    [pulse.dataUpdatedAt, paused],
+  );
   const [toasts, setToasts] = useState<Toast[]>([]);
   const dismissToast = useCallback(
     (id: number) => setToasts((all) => all.filter((toast) => toast.id !== id)),
@@ -164,7 +158,7 @@ export function useCan(): (action: Action) => boolean {
 }
 
 /** The sites known to the Dashboard, and a lookup of their names by id. */
-export function useSites(): { sites: Site[]; byId: Map<string, Site>; state: AsyncState<{ items: Site[] }> } {
+export function useSites(): { sites: Site[]; byId: Map<string, Site>; state: SitesQuery } {
   const { sites } = useSession();
   const list = sites.data?.items;
   const byId = useMemo(() => new Map((list ?? []).map((site) => [site.id, site])), [list]);
@@ -172,19 +166,3 @@ export function useSites(): { sites: Site[]; byId: Map<string, Site>; state: Asy
 }
 
 export const useChanges = (): Changes => useSession().changes;
-
-/**
- * Calls `refresh` each time the live probe saw the runs change (not on mount: the screen has just loaded).
- * Screens that show runs or freshness use it to stay live while idle.
- */
-export function useOnChanges(refresh: () => unknown): void {
-  const { version } = useChanges();
-  const ref = useRef(refresh);
-  ref.current = refresh;
-  const seen = useRef(version);
-  useEffect(() => {
-    if (version === seen.current) return;
-    seen.current = version;
-    void Promise.resolve(ref.current()).catch(() => undefined);
-  }, [version]);
-}

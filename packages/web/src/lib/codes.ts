@@ -1,7 +1,7 @@
 /**
  * Stable codes from the server, worded in the reader's language. The server sends codes (an entity's
  * `error.code`, a rejected record's `issues`, a log line's `code` + `params`, an API error's `reason`); the
- * words live in the message catalogue (`messages.ts`) under `sync_error.<code>`, `fidelity.reason.<problem>`
+ * words live in the message catalogue (`lib/messages/`) under `sync_error.<code>`, `fidelity.reason.<problem>`
  * (quality and rejection codes, `lib/quality.ts`), `field.<name>`, `log.<code>` and `api_reason.<reason>`. Adding a code's words is one line per language
  * there; a code without words falls back to a generic sentence, and the raw code goes to "Détails techniques".
  */

@@ -2,7 +2,7 @@
  * A site's health at a glance, from what `GET /api/sites` says about it: its last run and how old its data
  * is (`last_run.finished_at`). The overview lists the sites that need attention first.
  */
-import type { Site } from "../api/schemas";
+import type { Site } from "../api/types";
 import { parseLooseDate } from "./format";
 import type { Tone } from "./status";
 

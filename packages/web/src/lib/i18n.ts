@@ -1,5 +1,5 @@
 /**
- * French by default (the seed's labels), English on request. Messages live in `messages.ts`: French is the
+ * French by default (the seed's labels), English on request. Messages live in `messages/`: French is the
  * reference and English must have exactly the same keys (the compiler checks it, and so does a test).
  * `{name}` placeholders are filled from `vars`; plurals are `<key>.one` / `<key>.other`, chosen with
  * Intl.PluralRules (French says "0 peinture", English "0 paintings").

@@ -2,7 +2,7 @@
  * What a role may do, as the API enforces it (core role.ts; the contract test keeps the two in step). The UI
  * hides what the caller's role may not do, instead of letting a click end in a 403.
  */
-import type { Role } from "../api/schemas";
+import type { Role } from "../api/types";
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, owner: 2 };
 

@@ -1,5 +1,6 @@
 /** Pure helpers about sync runs: entity order, progress, durations and merging a refreshed page. */
-import { ENTITY_ORDER, type EntityResult, type Run } from "../api/schemas";
+import { ENTITY_ORDER } from "../api/schemas";
+import type { EntityResult, Run } from "../api/types";
 import { parseLooseDate } from "./format";
 import { isActiveRun } from "./status";
 
@@ -48,17 +49,6 @@ export function runDurationMs(run: Pick<Run, "started_at" | "finished_at">, now:
 
 export const hasActiveRun = (runs: ReadonlyArray<Pick<Run, "status">>): boolean =>
   runs.some((run) => isActiveRun(run.status));
-
-/**
- * Merges a freshly fetched first page (newest first) into a list already on screen: runs seen again are
- * replaced by their new state, new runs are put on top, and the older pages already loaded stay.
- */
-export function mergeRuns(current: readonly Run[], fresh: readonly Run[]): Run[] {
-  const freshById = new Map(fresh.map((run) => [run.run_id, run]));
-  const known = new Set(current.map((run) => run.run_id));
-  const added = fresh.filter((run) => !known.has(run.run_id));
-  return [...added, ...current.map((run) => freshById.get(run.run_id) ?? run)];
-}
 
 /** An invalid record's reason as one line: reasons may be text or `{path, message}` objects. */
 export function reasonText(reason: unknown): string {

@@ -2,7 +2,7 @@
  * Pure helpers behind the Stats screen: turning a site's stats history into time series, summing the
  * latest figures across sites, and the scales and ticks of the hand-written SVG line charts.
  */
-import type { StatsPoint } from "../api/schemas";
+import type { StatsPoint } from "../api/types";
 import { parseLooseDate, toNumber } from "./format";
 
 /** The Template's stats keys the UI charts (TEMPLATE-API.md, `/api/export/stats`). */

@@ -2,25 +2,17 @@
  * "Accès": the named tokens an owner manages. Each token has a name (the person or the script), a role, an
  * optional expiry; it is shown once, when created, and can be revoked (refused from its next request on).
  */
+import { useQuery } from "@tanstack/react-query";
 import { type FormEvent, useId, useState } from "react";
-import { type Role, TokenCreateInput, type TokenInfo } from "../api/schemas";
+import { TokenCreateInput } from "../api/schemas";
+import type { Role, TokenInfo } from "../api/types";
 import { useApi, useCan, useI18n, useSession } from "../app/context";
-import { useAsync, useNow } from "../app/hooks";
+import { useNow } from "../app/hooks";
 import { dayBoundaryIso, formatDate, formatDateTime, formatRelative } from "../lib/format";
 import type { MessageKey } from "../lib/i18n";
 import type { Tone } from "../lib/status";
-import {
-  Badge,
-  Button,
-  ConfirmDialog,
-  CopyField,
-  EmptyState,
-  ErrorState,
-  Field,
-  Loading,
-  Modal,
-  PageHeader,
-} from "../ui/components";
+import { Badge, Button, EmptyState, ErrorState, Loading, PageHeader } from "../ui/components";
+import { ConfirmDialog, CopyField, Field, Modal } from "../ui/dialogs";
 
 const ROLES: Role[] = ["viewer", "operator", "owner"];
 const STATUS_TONE: Record<string, Tone> = { active: "success", expired: "neutral", revoked: "danger" };
@@ -43,7 +35,7 @@ function TokenManager() {
   const api = useApi();
   const { t } = useI18n();
   const { notify } = useSession();
-  const tokens = useAsync((signal) => api.listTokens(signal), [api]);
+  const tokens = useQuery({ queryKey: ["tokens"], queryFn: ({ signal }) => api.listTokens(signal) });
   const [creating, setCreating] = useState(false);
   const [shown, setShown] = useState<{ name: string; token: string } | null>(null);
   const [revoking, setRevoking] = useState<TokenInfo | null>(null);
@@ -58,7 +50,7 @@ function TokenManager() {
       await api.revokeToken(revoking.token_id);
       notify("success", t("access.revoked_toast", { name: revoking.name }));
       setRevoking(null);
-      tokens.refresh();
+      void tokens.refetch();
     } catch (error) {
       setRevokeError(error);
     } finally {
@@ -78,10 +70,10 @@ function TokenManager() {
           </Button>
         }
       />
-      {tokens.loading && !tokens.data ? (
+      {tokens.isPending ? (
         <Loading />
       ) : tokens.error && !tokens.data ? (
-        <ErrorState error={tokens.error} onRetry={() => tokens.refresh()} />
+        <ErrorState error={tokens.error} onRetry={() => void tokens.refetch()} />
       ) : items.length === 0 ? (
         <EmptyState title={t("access.empty")} hint={t("access.empty_hint")} />
       ) : (
@@ -112,7 +104,7 @@ function TokenManager() {
           onCreated={(name, token) => {
             setCreating(false);
             setShown({ name, token });
-            tokens.refresh();
+            void tokens.refetch();
           }}
         />
       ) : null}

@@ -3,26 +3,18 @@
  * action, actor, site and outcome, cursor-paged. Read-only: the API offers no way to change an entry.
  */
 import { useId } from "react";
-import type { AuditEntry } from "../api/schemas";
+import type { AuditEntry, AuditFilters } from "../api/types";
 import { useApi, useCan, useI18n, useSites } from "../app/context";
-import { useNow, usePaged } from "../app/hooks";
+import { useNow, usePagedQuery } from "../app/hooks";
 import { useQueryFilters } from "../app/router";
 import { AUDIT_ACTIONS, AUDIT_OUTCOMES } from "../lib/audit";
 import { formatDateTime, formatRelative } from "../lib/format";
 import type { MessageKey } from "../lib/i18n";
 import type { Route } from "../lib/router";
 import type { Tone } from "../lib/status";
-import {
-  Badge,
-  Button,
-  EmptyState,
-  ErrorState,
-  Filter,
-  Loading,
-  LoadMore,
-  PageHeader,
-  SiteSelect,
-} from "../ui/components";
+import { Badge, Button, EmptyState, PageHeader } from "../ui/components";
+import { DataTable, headings, ListScreen } from "../ui/ListScreen";
+import { Filter, SiteSelect } from "../ui/lists";
 import { useTextFilter } from "./shared";
 
 export const AUDIT_PAGE_SIZE = 50;
@@ -54,116 +46,124 @@ export function AuditScreen({ route }: { route: Route }) {
   return <AuditLog route={route} />;
 }
 
+/** A select of known values, with "all" first; `label` words each value. */
+function ChoiceSelect({
+  id,
+  value,
+  choices,
+  label,
+  onChange,
+  testId,
+}: {
+  id: string;
+  value: string | undefined;
+  choices: readonly string[];
+  label: (value: string) => string;
+  onChange: (value: string | undefined) => void;
+  testId: string;
+}) {
+  const { t } = useI18n();
+  return (
+    <select
+      id={id}
+      value={value ?? ""}
+      onChange={(e) => onChange(e.target.value || undefined)}
+      data-testid={testId}
+    >
+      <option value="">{t("audit.all")}</option>
+      {choices.map((choice) => (
+        <option key={choice} value={choice}>
+          {label(choice)}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 function AuditLog({ route }: { route: Route }) {
   const api = useApi();
   const { t, tn } = useI18n();
   const [query, setFilter] = useQueryFilters(route);
   const [actorValue, setActor] = useTextFilter(query, setFilter, "actor");
   const ids = { action: useId(), actor: useId(), site: useId(), outcome: useId() };
+  // The URL's values as they are: the server judges them (an unknown action is its 400).
   const filters = {
     action: query.action,
     actor: query.actor,
     site_id: query.site_id,
     outcome: query.outcome,
-  };
-  const list = usePaged(
-    (cursor, signal) => api.listAudit(filters, { limit: AUDIT_PAGE_SIZE, cursor, signal }),
-    [api, filters.action, filters.actor, filters.site_id, filters.outcome],
+  } as AuditFilters;
+  const list = usePagedQuery(["audit", filters], (cursor, signal) =>
+    api.listAudit(filters, { limit: AUDIT_PAGE_SIZE, cursor, signal }),
   );
 
   return (
-    <>
-      <PageHeader
-        title={t("nav.audit")}
-        subtitle={t("audit.subtitle")}
-        actions={
-          <Button icon="refresh" onClick={list.reload} data-testid="audit-refresh">
-            {t("common.refresh")}
-          </Button>
-        }
-      />
-      <div className="filters card">
-        <Filter label={t("audit.filter.action")} htmlFor={ids.action}>
-          <select
-            id={ids.action}
-            value={query.action ?? ""}
-            onChange={(e) => setFilter("action", e.target.value || undefined)}
-            data-testid="audit-filter-action"
-          >
-            <option value="">{t("audit.all")}</option>
-            {ACTIONS.map((action) => (
-              <option key={action} value={action}>
-                {t(actionKey(action))}
-              </option>
-            ))}
-          </select>
-        </Filter>
-        <Filter label={t("audit.filter.actor")} htmlFor={ids.actor} grow>
-          <input
-            id={ids.actor}
-            type="search"
-            value={actorValue}
-            onChange={(e) => setActor(e.target.value)}
-            data-testid="audit-filter-actor"
-          />
-        </Filter>
-        <Filter label={t("filters.site")} htmlFor={ids.site}>
-          <SiteSelect id={ids.site} value={query.site_id} onChange={(v) => setFilter("site_id", v)} />
-        </Filter>
-        <Filter label={t("audit.filter.outcome")} htmlFor={ids.outcome}>
-          <select
-            id={ids.outcome}
-            value={query.outcome ?? ""}
-            onChange={(e) => setFilter("outcome", e.target.value || undefined)}
-            data-testid="audit-filter-outcome"
-          >
-            <option value="">{t("audit.all")}</option>
-            {OUTCOMES.map((outcome) => (
-              <option key={outcome} value={outcome}>
-                {t(outcomeKey(outcome))}
-              </option>
-            ))}
-          </select>
-        </Filter>
-      </div>
-      {list.loading ? (
-        <Loading />
-      ) : list.error ? (
-        <ErrorState error={list.error} onRetry={list.reload} />
-      ) : list.items.length === 0 ? (
-        <EmptyState title={t("audit.empty")} hint={t("common.empty_filtered_hint")} />
-      ) : (
+    <ListScreen
+      title={t("nav.audit")}
+      subtitle={t("audit.subtitle")}
+      actions={
+        <Button icon="refresh" onClick={list.reload} data-testid="audit-refresh">
+          {t("common.refresh")}
+        </Button>
+      }
+      list={list}
+      count={(n) => tn("count.audit", n)}
+      empty={<EmptyState title={t("audit.empty")} hint={t("common.empty_filtered_hint")} />}
+      filters={
         <>
-          <div className="table-wrap card">
-            <table className="data-table responsive-table" data-testid="audit-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t("audit.col.when")}</th>
-                  <th scope="col">{t("audit.col.actor")}</th>
-                  <th scope="col">{t("audit.col.action")}</th>
-                  <th scope="col">{t("audit.col.target")}</th>
-                  <th scope="col">{t("audit.col.outcome")}</th>
-                  <th scope="col">{t("audit.col.origin")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.items.map((entry) => (
-                  <AuditRow key={entry.audit_id} entry={entry} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <LoadMore
-            shown={list.items.length}
-            hasMore={list.hasMore}
-            loading={list.loadingMore}
-            error={list.moreError}
-            onMore={list.loadMore}
-            noun={tn("count.audit", list.items.length)}
-          />
+          <Filter label={t("audit.filter.action")} htmlFor={ids.action}>
+            <ChoiceSelect
+              id={ids.action}
+              value={query.action}
+              choices={ACTIONS}
+              label={(action) => t(actionKey(action))}
+              onChange={(v) => setFilter("action", v)}
+              testId="audit-filter-action"
+            />
+          </Filter>
+          <Filter label={t("audit.filter.actor")} htmlFor={ids.actor} grow>
+            <input
+              id={ids.actor}
+              type="search"
+              value={actorValue}
+              onChange={(e) => setActor(e.target.value)}
+              data-testid="audit-filter-actor"
+            />
+          </Filter>
+          <Filter label={t("filters.site")} htmlFor={ids.site}>
+            <SiteSelect id={ids.site} value={query.site_id} onChange={(v) => setFilter("site_id", v)} />
+          </Filter>
+          <Filter label={t("audit.filter.outcome")} htmlFor={ids.outcome}>
+            <ChoiceSelect
+              id={ids.outcome}
+              value={query.outcome}
+              choices={OUTCOMES}
+              label={(outcome) => t(outcomeKey(outcome))}
+              onChange={(v) => setFilter("outcome", v)}
+              testId="audit-filter-outcome"
+            />
+          </Filter>
         </>
+      }
+    >
+      {(items) => (
+        <DataTable
+          testId="audit-table"
+          head={headings([
+            { label: t("audit.col.when") },
+            { label: t("audit.col.actor") },
+            { label: t("audit.col.action") },
+            { label: t("audit.col.target") },
+            { label: t("audit.col.outcome") },
+            { label: t("audit.col.origin") },
+          ])}
+        >
+          {items.map((entry) => (
+            <AuditRow key={entry.audit_id} entry={entry} />
+          ))}
+        </DataTable>
       )}
-    </>
+    </ListScreen>
   );
 }
 

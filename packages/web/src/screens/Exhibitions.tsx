@@ -1,12 +1,14 @@
 /** Exhibitions of one site or all sites, by date, newest first (across sites too); undated ones last. */
-import { useId, useMemo } from "react";
-import type { Exhibition } from "../api/schemas";
+import { useId } from "react";
+import type { Exhibition } from "../api/types";
 import { useApi, useI18n } from "../app/context";
-import { usePaged } from "../app/hooks";
+import { usePagedQuery } from "../app/hooks";
 import { useQueryFilters } from "../app/router";
 import { formatDate, parseLooseDate } from "../lib/format";
 import type { Route } from "../lib/router";
-import { EmptyState, ErrorState, Filter, Loading, LoadMore, PageHeader, SiteSelect } from "../ui/components";
+import { EmptyState } from "../ui/components";
+import { ListScreen } from "../ui/ListScreen";
+import { Filter, SiteSelect } from "../ui/lists";
 import { DeletedBadge, DeletedToggle } from "./shared";
 
 /** The loaded exhibitions by date, newest first; those without a readable date keep their order, last. */
@@ -22,54 +24,40 @@ export function ExhibitionsScreen({ route }: { route: Route }) {
   const ids = { site: useId(), deleted: useId() };
   const { site_id } = query;
   const includeDeleted = query.deleted === "1";
-  const list = usePaged(
-    (cursor, signal) =>
-      api.listExhibitions(
-        { site_id, include_deleted: includeDeleted || undefined },
-        { limit: 50, cursor, signal },
-      ),
-    [api, site_id, includeDeleted],
+  const request = { site_id, include_deleted: includeDeleted ? "true" : undefined };
+  const list = usePagedQuery(["records", "exhibitions", request], (cursor, signal) =>
+    api.listExhibitions(request, { limit: 50, cursor, signal }),
   );
-  const sorted = useMemo(() => byDateDesc(list.items), [list.items]);
   return (
-    <>
-      <PageHeader title={t("nav.exhibitions")} subtitle={t("exhibitions.subtitle")} />
-      <div className="filters card">
-        <Filter label={t("filters.site")} htmlFor={ids.site}>
-          <SiteSelect id={ids.site} value={site_id} onChange={(v) => setFilter("site_id", v)} />
-        </Filter>
-        <DeletedToggle
-          id={ids.deleted}
-          checked={includeDeleted}
-          onChange={(on) => setFilter("deleted", on ? "1" : undefined)}
-        />
-      </div>
-      {list.loading ? (
-        <Loading />
-      ) : list.error ? (
-        <ErrorState error={list.error} onRetry={list.reload} />
-      ) : list.items.length === 0 ? (
-        <EmptyState title={t("exhibitions.empty")} hint={t("exhibitions.empty_hint")} />
-      ) : (
+    <ListScreen
+      title={t("nav.exhibitions")}
+      subtitle={t("exhibitions.subtitle")}
+      list={list}
+      count={(n) => tn("count.exhibitions", n)}
+      empty={<EmptyState title={t("exhibitions.empty")} hint={t("exhibitions.empty_hint")} />}
+      filters={
         <>
-          <ul className="exhibition-grid">
-            {sorted.map((exhibition) => (
-              <li key={`${exhibition.site_id}:${exhibition.id}`}>
-                <ExhibitionCard exhibition={exhibition} />
-              </li>
-            ))}
-          </ul>
-          <LoadMore
-            shown={list.items.length}
-            hasMore={list.hasMore}
-            loading={list.loadingMore}
-            error={list.moreError}
-            onMore={list.loadMore}
-            noun={tn("count.exhibitions", list.items.length)}
+          <Filter label={t("filters.site")} htmlFor={ids.site}>
+            <SiteSelect id={ids.site} value={site_id} onChange={(v) => setFilter("site_id", v)} />
+          </Filter>
+          <DeletedToggle
+            id={ids.deleted}
+            checked={includeDeleted}
+            onChange={(on) => setFilter("deleted", on ? "1" : undefined)}
           />
         </>
+      }
+    >
+      {(items) => (
+        <ul className="exhibition-grid">
+          {byDateDesc(items).map((exhibition) => (
+            <li key={`${exhibition.site_id}:${exhibition.id}`}>
+              <ExhibitionCard exhibition={exhibition} />
+            </li>
+          ))}
+        </ul>
       )}
-    </>
+    </ListScreen>
   );
 }
 

@@ -3,28 +3,25 @@
  * name, price, quantity). Filters by site, status and date range (`from` / `to`, whole local days).
  */
 import { Fragment, useId, useState } from "react";
-import type { Order } from "../api/schemas";
+import type { Order } from "../api/types";
 import { useApi, useI18n } from "../app/context";
-import { usePaged } from "../app/hooks";
-import { navigate, useQueryFilters } from "../app/router";
+import { usePagedQuery } from "../app/hooks";
 import { dayBoundaryIso, formatDateTime, formatMoney, formatNumber, toNumber } from "../lib/format";
 import { href, type Route } from "../lib/router";
 import { OrderStatusBadge } from "../ui/badges";
-import {
-  Button,
-  EmptyState,
-  ErrorState,
-  Filter,
-  Loading,
-  LoadMore,
-  PageHeader,
-  PageSize,
-  pageSizeOf,
-  SiteSelect,
-} from "../ui/components";
+import { Button } from "../ui/components";
 import { Icon } from "../ui/icons";
-import { NotSet, QualityBadge, QualitySelect } from "../ui/quality";
-import { DeletedBadge, DeletedToggle, EmailLink, FacetSelect, useKnownTotal } from "./shared";
+import { DataTable, headings } from "../ui/ListScreen";
+import { Filter } from "../ui/lists";
+import { QualityBadge } from "../ui/quality";
+import {
+  DeletedBadge,
+  EmailLink,
+  FacetSelect,
+  RecordListScreen,
+  useKnownTotal,
+  useRecordFilters,
+} from "./shared";
 
 export const ORDERS_PAGE_SIZE = 50;
 
@@ -32,39 +29,24 @@ const orderKey = (order: Order): string => `${order.site_id}:${order.id}`;
 
 export function OrdersScreen({ route }: { route: Route }) {
   const api = useApi();
-  const { t, tn } = useI18n();
-  const [query, setFilter] = useQueryFilters(route);
+  const { t } = useI18n();
+  const filters = useRecordFilters(route, ORDERS_PAGE_SIZE);
+  const { query, setFilter, pageSize, includeDeleted, quality } = filters;
   const [open, setOpen] = useState<Set<string>>(() => new Set());
-  const ids = {
-    site: useId(),
-    status: useId(),
-    from: useId(),
-    to: useId(),
-    deleted: useId(),
-    quality: useId(),
-    size: useId(),
-  };
-  const pageSize = pageSizeOf(query, ORDERS_PAGE_SIZE);
+  const ids = { status: useId(), from: useId(), to: useId() };
   const { site_id, from, to } = query;
-  const includeDeleted = query.deleted === "1";
-  const quality = query.quality === "flagged" || query.quality === "complete" ? query.quality : undefined;
   const rangeInvalid = Boolean(from && to && from > to);
-
-  const list = usePaged(
-    (cursor, signal) =>
-      api.listOrders(
-        {
-          site_id,
-          status: query.status,
-          // A reversed range is said on screen and never sent (the API would answer 400 invalid_date_range).
-          from: from && !rangeInvalid ? dayBoundaryIso(from, "start") : undefined,
-          to: to && !rangeInvalid ? dayBoundaryIso(to, "end") : undefined,
-          include_deleted: includeDeleted || undefined,
-          quality,
-        },
-        { limit: pageSize, cursor, signal },
-      ),
-    [api, site_id, query.status, from, to, rangeInvalid, includeDeleted, quality, pageSize],
+  const request = {
+    site_id,
+    status: query.status,
+    // A reversed range is said on screen and never sent (the API would answer 400 invalid_date_range).
+    from: from && !rangeInvalid ? dayBoundaryIso(from, "start") : undefined,
+    to: to && !rangeInvalid ? dayBoundaryIso(to, "end") : undefined,
+    include_deleted: includeDeleted ? "true" : undefined,
+    quality,
+  };
+  const list = usePagedQuery(["records", "orders", request, pageSize], (cursor, signal) =>
+    api.listOrders(request, { limit: pageSize, cursor, signal }),
   );
 
   const total = useKnownTotal("orders", site_id, Boolean(query.status || from || to || includeDeleted));
@@ -79,133 +61,91 @@ export function OrdersScreen({ route }: { route: Route }) {
   const allOpen = list.items.length > 0 && list.items.every((o) => open.has(orderKey(o)));
 
   return (
-    <>
-      <PageHeader
-        title={t("nav.orders")}
-        subtitle={t("orders.subtitle")}
-        actions={
-          list.items.length > 0 ? (
-            <Button
-              onClick={() => setOpen(allOpen ? new Set() : new Set(list.items.map(orderKey)))}
-              data-testid="orders-toggle-all"
-            >
-              {allOpen ? t("orders.collapse_all") : t("orders.expand_all")}
-            </Button>
-          ) : undefined
-        }
-      />
-      <div className="filters card" data-testid="orders-filters">
-        <Filter label={t("filters.site")} htmlFor={ids.site}>
-          <SiteSelect id={ids.site} value={site_id} onChange={(v) => setFilter("site_id", v)} />
-        </Filter>
-        <Filter label={t("filters.status")} htmlFor={ids.status}>
-          <FacetSelect
-            entity="orders"
-            field="status"
-            siteId={site_id}
-            value={query.status}
-            onChange={(v) => setFilter("status", v)}
-            id={ids.status}
-            allLabel={t("filters.all_statuses")}
-            testId="filter-status"
-          />
-        </Filter>
-        <Filter label={t("filters.from")} htmlFor={ids.from}>
-          <input
-            id={ids.from}
-            type="date"
-            value={from ?? ""}
-            max={to}
-            onChange={(e) => setFilter("from", e.target.value || undefined)}
-            data-testid="filter-from"
-          />
-        </Filter>
-        <Filter label={t("filters.to")} htmlFor={ids.to}>
-          <input
-            id={ids.to}
-            type="date"
-            value={to ?? ""}
-            min={from}
-            onChange={(e) => setFilter("to", e.target.value || undefined)}
-            data-testid="filter-to"
-          />
-        </Filter>
-        <Filter label={t("fidelity.quality_filter")} htmlFor={ids.quality}>
-          <QualitySelect id={ids.quality} value={quality} onChange={(v) => setFilter("quality", v)} />
-        </Filter>
-        <PageSize
-          id={ids.size}
-          value={pageSize}
-          onChange={(size) => setFilter("per_page", size === ORDERS_PAGE_SIZE ? undefined : String(size))}
-        />
-        <DeletedToggle
-          id={ids.deleted}
-          checked={includeDeleted}
-          onChange={(on) => setFilter("deleted", on ? "1" : undefined)}
-        />
-      </div>
-      {rangeInvalid ? (
-        <p className="notice notice-warning" role="alert" data-testid="range-invalid">
-          {t("orders.range_invalid")}
-        </p>
-      ) : null}
-
-      {list.loading ? (
-        <Loading />
-      ) : list.error ? (
-        <ErrorState error={list.error} onRetry={list.reload} />
-      ) : list.items.length === 0 ? (
-        <EmptyState
-          title={filtered ? t("orders.empty_filtered") : t("orders.empty")}
-          hint={filtered ? t("common.empty_filtered_hint") : t("orders.empty_hint")}
-        >
-          {filtered ? (
-            <Button onClick={() => navigate(href("orders"))} data-testid="clear-filters">
-              {t("filters.clear")}
-            </Button>
-          ) : null}
-        </EmptyState>
-      ) : (
+    <RecordListScreen
+      entity="orders"
+      filters={filters}
+      list={list}
+      total={total}
+      filtered={filtered}
+      actions={
+        list.items.length > 0 ? (
+          <Button
+            onClick={() => setOpen(allOpen ? new Set() : new Set(list.items.map(orderKey)))}
+            data-testid="orders-toggle-all"
+          >
+            {allOpen ? t("orders.collapse_all") : t("orders.expand_all")}
+          </Button>
+        ) : undefined
+      }
+      notice={
+        rangeInvalid ? (
+          <p className="notice notice-warning" role="alert" data-testid="range-invalid">
+            {t("orders.range_invalid")}
+          </p>
+        ) : null
+      }
+      fields={
         <>
-          <div className="table-wrap card">
-            <table className="data-table responsive-table orders-table" data-testid="orders-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t("orders.col.order")}</th>
-                  <th scope="col">{t("orders.col.customer")}</th>
-                  <th scope="col">{t("orders.col.email")}</th>
-                  <th scope="col" className="num">
-                    {t("orders.col.total")}
-                  </th>
-                  <th scope="col">{t("orders.col.date")}</th>
-                  <th scope="col">{t("orders.col.status")}</th>
-                  <th scope="col">{t("orders.col.site")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.items.map((order) => (
-                  <OrderRows
-                    key={orderKey(order)}
-                    order={order}
-                    open={open.has(orderKey(order))}
-                    onToggle={() => toggle(orderKey(order))}
-                  />
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <LoadMore
-            shown={list.items.length}
-            hasMore={list.hasMore}
-            loading={list.loadingMore}
-            error={list.moreError}
-            onMore={list.loadMore}
-            noun={tn("count.orders", list.items.length)}
-            total={total === undefined ? undefined : tn("count.orders", total)}
-          />
+          <Filter label={t("filters.status")} htmlFor={ids.status}>
+            <FacetSelect
+              entity="orders"
+              field="status"
+              siteId={site_id}
+              value={query.status}
+              onChange={(v) => setFilter("status", v)}
+              id={ids.status}
+              allLabel={t("filters.all_statuses")}
+              testId="filter-status"
+            />
+          </Filter>
+          <Filter label={t("filters.from")} htmlFor={ids.from}>
+            <input
+              id={ids.from}
+              type="date"
+              value={from ?? ""}
+              max={to}
+              onChange={(e) => setFilter("from", e.target.value || undefined)}
+              data-testid="filter-from"
+            />
+          </Filter>
+          <Filter label={t("filters.to")} htmlFor={ids.to}>
+            <input
+              id={ids.to}
+              type="date"
+              value={to ?? ""}
+              min={from}
+              onChange={(e) => setFilter("to", e.target.value || undefined)}
+              data-testid="filter-to"
+            />
+          </Filter>
         </>
+      }
+    >
+      {(items) => (
+        <DataTable
+          className="orders-table"
+          testId="orders-table"
+          head={headings([
+            { label: t("orders.col.order") },
+            { label: t("orders.col.customer") },
+            { label: t("orders.col.email") },
+            { label: t("orders.col.total"), num: true },
+            { label: t("orders.col.date") },
+            { label: t("orders.col.status") },
+            { label: t("orders.col.site") },
+          ])}
+        >
+          {items.map((order) => (
+            <OrderRows
+              key={orderKey(order)}
+              order={order}
+              open={open.has(orderKey(order))}
+              onToggle={() => toggle(orderKey(order))}
+            />
+          ))}
+        </DataTable>
       )}
-    </>
+    </RecordListScreen>
   );
 }
 

@@ -2,10 +2,13 @@
  * Overview: every site's health (last run, age of its data, record counts), the sites that need attention
  * first, and the runs in progress with their live per-entity progress.
  */
+
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo } from "react";
-import type { Site } from "../api/schemas";
-import { useApi, useI18n, useOnChanges, useSites } from "../app/context";
-import { useAsync, useLive, useNow, useRefreshOnFocus } from "../app/hooks";
+import type { Site } from "../api/types";
+import { useApi, useI18n, useSites } from "../app/context";
+import { useNow } from "../app/hooks";
+import { LIVE_INTERVAL_MS } from "../app/queries";
 import { formatDateTime, formatNumber, formatRelative } from "../lib/format";
 import { ATTENTION_KINDS, siteHealth, sortByHealth } from "../lib/health";
 import { href } from "../lib/router";
@@ -21,27 +24,27 @@ export function OverviewScreen() {
   const api = useApi();
   const { t, tn, lang } = useI18n();
   const { sites, byId, state: sitesState } = useSites();
-  const runs = useAsync((signal) => api.listRuns({}, { limit: 50, signal }), [api]);
+  const client = useQueryClient();
   const now = useNow(15_000);
+  const sitesSyncing = sites.some((site) => site.last_run && isActiveRun(site.last_run.status));
+  // Live while something runs: runs first, then sites, so a finished run is already in the sites' last_run.
+  // Idle, the session's live probe says when a run started, progressed or ended anywhere and refreshes both.
+  const runs = useQuery({
+    queryKey: ["runs", "overview"],
+    queryFn: async ({ signal }) => {
+      const answer = await api.listRuns({}, { limit: 50, signal });
+      if (sitesSyncing || answer.items.some((run) => isActiveRun(run.status)))
+        await client.invalidateQueries({ queryKey: ["sites"] });
+      return answer;
+    },
+    refetchInterval: (q) =>
+      sitesSyncing || q.state.data?.items.some((run) => isActiveRun(run.status)) ? LIVE_INTERVAL_MS : false,
+  });
 
   const activeRuns = useMemo(
     () => (runs.data?.items ?? []).filter((run) => isActiveRun(run.status)),
     [runs.data],
   );
-  const sitesSyncing = sites.some((site) => site.last_run && isActiveRun(site.last_run.status));
-
-  // Live while something runs: runs first, then sites, so a finished run is already in the sites' last_run.
-  useLive(activeRuns.length > 0 || sitesSyncing, async () => {
-    await runs.refresh({ silent: true });
-    await sitesState.refresh({ silent: true });
-  });
-  // Idle, the session's live probe says when a run started, progressed or ended anywhere (and refreshes the
-  // sites itself): the runs follow.
-  useOnChanges(() => runs.refresh({ silent: true }));
-  useRefreshOnFocus(() => {
-    void runs.refresh({ silent: true });
-    void sitesState.refresh({ silent: true });
-  });
 
   const sorted = useMemo(() => sortByHealth(sites, now), [sites, now]);
   const health = sorted.map((site) => siteHealth(site, now));
@@ -50,8 +53,8 @@ export function OverviewScreen() {
   const enabled = sites.filter((site) => site.enabled).length;
 
   const refreshAll = () => {
-    void runs.refresh();
-    void sitesState.refresh();
+    void runs.refetch();
+    void sitesState.refetch();
   };
 
   return (
@@ -105,10 +108,10 @@ export function OverviewScreen() {
             </span>
           ) : null}
         </div>
-        {runs.loading && !runs.data ? (
+        {runs.isPending ? (
           <Loading />
         ) : runs.error && !runs.data ? (
-          <ErrorState error={runs.error} onRetry={() => runs.refresh()} compact />
+          <ErrorState error={runs.error} onRetry={() => void runs.refetch()} compact />
         ) : activeRuns.length === 0 ? (
           <p className="muted" data-testid="no-active-runs">
             {t("overview.no_active_runs")}
@@ -132,10 +135,10 @@ export function OverviewScreen() {
         <p className="muted small" data-testid="overview-counts-note">
           {t("overview.counts_note")}
         </p>
-        {sitesState.loading && !sitesState.data ? (
+        {sitesState.isPending ? (
           <Loading />
         ) : sitesState.error && !sitesState.data ? (
-          <ErrorState error={sitesState.error} onRetry={() => sitesState.refresh()} />
+          <ErrorState error={sitesState.error} onRetry={() => void sitesState.refetch()} />
         ) : sorted.length === 0 ? (
           <EmptyState title={t("overview.no_sites")} hint={t("overview.no_sites_hint")}>
             <a className="btn btn-primary" href={href("sites")}>

@@ -6,71 +6,55 @@
  * default, the next page loading as the reader nears the end of the list.
  */
 import { useId, useMemo } from "react";
-import type { Painting } from "../api/schemas";
+import type { Painting } from "../api/types";
 import { useApi, useI18n, useSites } from "../app/context";
-import { usePaged } from "../app/hooks";
-import { navigate, useQueryFilters } from "../app/router";
+import { usePagedQuery } from "../app/hooks";
 import { formatDateTime, formatMoney } from "../lib/format";
 import { href, type Route } from "../lib/router";
 import { PaintingStatusBadge } from "../ui/badges";
-import {
-  Button,
-  EmptyState,
-  ErrorState,
-  Filter,
-  Loading,
-  LoadMore,
-  PageHeader,
-  PageSize,
-  pageSizeOf,
-  SiteSelect,
-} from "../ui/components";
+import { Filter } from "../ui/lists";
 import { PaintingImage } from "../ui/PaintingImage";
-import { NotSet, QualityBadge, QualitySelect } from "../ui/quality";
-import { DeletedBadge, DeletedToggle, FacetSelect, useKnownTotal, useTextFilter } from "./shared";
+import { NotSet, QualityBadge } from "../ui/quality";
+import {
+  DeletedBadge,
+  FacetSelect,
+  RecordListScreen,
+  useKnownTotal,
+  useRecordFilters,
+  useTextFilter,
+} from "./shared";
 
 /** The default page: 600 paintings load in three more pages as the reader scrolls (docs/performance.md). */
 export const PAINTINGS_PAGE_SIZE = 200;
 
 export function PaintingsScreen({ route }: { route: Route }) {
   const api = useApi();
-  const { t, tn } = useI18n();
-  const [query, setFilter] = useQueryFilters(route);
+  const { t } = useI18n();
+  const filters = useRecordFilters(route, PAINTINGS_PAGE_SIZE);
+  const { query, setFilter, pageSize, includeDeleted, quality } = filters;
   const [q, setQ] = useTextFilter(query, setFilter, "q");
   const [category, setCategory] = useTextFilter(query, setFilter, "category");
   const ids = {
-    site: useId(),
     status: useId(),
     category: useId(),
     q: useId(),
-    deleted: useId(),
     categories: useId(),
-    quality: useId(),
     sort: useId(),
-    size: useId(),
   };
-  const pageSize = pageSizeOf(query, PAINTINGS_PAGE_SIZE);
   const { site_id, status } = query;
-  const includeDeleted = query.deleted === "1";
-  const quality = query.quality === "flagged" || query.quality === "complete" ? query.quality : undefined;
   // The artist's order is one site's own order: without a site, the newest first.
-  const sort = query.sort === "artist" && site_id ? "artist" : undefined;
-
-  const list = usePaged(
-    (cursor, signal) =>
-      api.listPaintings(
-        {
-          site_id,
-          status,
-          category: query.category,
-          q: query.q,
-          include_deleted: includeDeleted || undefined,
-          quality,
-          sort,
-        },
-        { limit: pageSize, cursor, signal },
-      ),
-    [api, site_id, status, query.category, query.q, includeDeleted, quality, sort, pageSize],
+  const sort = query.sort === "artist" && site_id ? ("artist" as const) : undefined;
+  const request = {
+    site_id,
+    status,
+    category: query.category,
+    q: query.q,
+    include_deleted: includeDeleted ? "true" : undefined,
+    quality,
+    sort,
+  };
+  const list = usePagedQuery(["records", "paintings", request, pageSize], (cursor, signal) =>
+    api.listPaintings(request, { limit: pageSize, cursor, signal }),
   );
 
   const categories = useMemo(
@@ -88,53 +72,55 @@ export function PaintingsScreen({ route }: { route: Route }) {
   );
 
   return (
-    <>
-      <PageHeader title={t("nav.paintings")} subtitle={t("paintings.subtitle")} />
-      <div className="filters card" data-testid="paintings-filters">
-        <Filter label={t("filters.site")} htmlFor={ids.site}>
-          <SiteSelect id={ids.site} value={site_id} onChange={(v) => setFilter("site_id", v)} />
-        </Filter>
-        <Filter label={t("filters.status")} htmlFor={ids.status}>
-          <FacetSelect
-            entity="paintings"
-            field="status"
-            siteId={site_id}
-            value={status}
-            onChange={(v) => setFilter("status", v)}
-            id={ids.status}
-            allLabel={t("filters.all_statuses")}
-            testId="filter-status"
-          />
-        </Filter>
-        <Filter label={t("filters.category")} htmlFor={ids.category}>
-          <input
-            id={ids.category}
-            type="text"
-            list={ids.categories}
-            value={category}
-            onChange={(e) => setCategory(e.target.value)}
-            placeholder={t("filters.category_placeholder")}
-            data-testid="filter-category"
-          />
-          <datalist id={ids.categories}>
-            {categories.map((c) => (
-              <option key={c} value={c} />
-            ))}
-          </datalist>
-        </Filter>
-        <Filter label={t("filters.search")} htmlFor={ids.q} grow>
-          <input
-            id={ids.q}
-            type="search"
-            value={q}
-            onChange={(e) => setQ(e.target.value)}
-            placeholder={t("paintings.search_placeholder")}
-            data-testid="filter-q"
-          />
-        </Filter>
-        <Filter label={t("fidelity.quality_filter")} htmlFor={ids.quality}>
-          <QualitySelect id={ids.quality} value={quality} onChange={(v) => setFilter("quality", v)} />
-        </Filter>
+    <RecordListScreen
+      entity="paintings"
+      filters={filters}
+      list={list}
+      total={total}
+      filtered={filtered}
+      fields={
+        <>
+          <Filter label={t("filters.status")} htmlFor={ids.status}>
+            <FacetSelect
+              entity="paintings"
+              field="status"
+              siteId={site_id}
+              value={status}
+              onChange={(v) => setFilter("status", v)}
+              id={ids.status}
+              allLabel={t("filters.all_statuses")}
+              testId="filter-status"
+            />
+          </Filter>
+          <Filter label={t("filters.category")} htmlFor={ids.category}>
+            <input
+              id={ids.category}
+              type="text"
+              list={ids.categories}
+              value={category}
+              onChange={(e) => setCategory(e.target.value)}
+              placeholder={t("filters.category_placeholder")}
+              data-testid="filter-category"
+            />
+            <datalist id={ids.categories}>
+              {categories.map((c) => (
+                <option key={c} value={c} />
+              ))}
+            </datalist>
+          </Filter>
+          <Filter label={t("filters.search")} htmlFor={ids.q} grow>
+            <input
+              id={ids.q}
+              type="search"
+              value={q}
+              onChange={(e) => setQ(e.target.value)}
+              placeholder={t("paintings.search_placeholder")}
+              data-testid="filter-q"
+            />
+          </Filter>
+        </>
+      }
+      sortFilter={
         <Filter label={t("fidelity.sort")} htmlFor={ids.sort}>
           <select
             id={ids.sort}
@@ -148,54 +134,18 @@ export function PaintingsScreen({ route }: { route: Route }) {
             <option value="artist">{t("fidelity.sort_artist")}</option>
           </select>
         </Filter>
-        <PageSize
-          id={ids.size}
-          value={pageSize}
-          onChange={(size) => setFilter("per_page", size === PAINTINGS_PAGE_SIZE ? undefined : String(size))}
-        />
-        <DeletedToggle
-          id={ids.deleted}
-          checked={includeDeleted}
-          onChange={(on) => setFilter("deleted", on ? "1" : undefined)}
-        />
-      </div>
-
-      {list.loading ? (
-        <Loading />
-      ) : list.error ? (
-        <ErrorState error={list.error} onRetry={list.reload} />
-      ) : list.items.length === 0 ? (
-        <EmptyState
-          title={filtered ? t("paintings.empty_filtered") : t("paintings.empty")}
-          hint={filtered ? t("common.empty_filtered_hint") : t("paintings.empty_hint")}
-        >
-          {filtered ? (
-            <Button onClick={() => navigate(href("paintings"))} data-testid="clear-filters">
-              {t("filters.clear")}
-            </Button>
-          ) : null}
-        </EmptyState>
-      ) : (
-        <>
-          <ul className="painting-grid" data-testid="painting-list">
-            {list.items.map((painting) => (
-              <li key={`${painting.site_id}:${painting.id}`}>
-                <PaintingCard painting={painting} />
-              </li>
-            ))}
-          </ul>
-          <LoadMore
-            shown={list.items.length}
-            hasMore={list.hasMore}
-            loading={list.loadingMore}
-            error={list.moreError}
-            onMore={list.loadMore}
-            noun={tn("count.paintings", list.items.length)}
-            total={total === undefined ? undefined : tn("count.paintings", total)}
-          />
-        </>
+      }
+    >
+      {(items) => (
+        <ul className="painting-grid" data-testid="painting-list">
+          {items.map((painting) => (
+            <li key={`${painting.site_id}:${painting.id}`}>
+              <PaintingCard painting={painting} />
+            </li>
+          ))}
+        </ul>
       )}
-    </>
+    </RecordListScreen>
   );
 }
 
@@ -237,7 +187,7 @@ function PaintingCard({ painting }: { painting: Painting }) {
           {details.length > 0 ? details.join(" · ") : t("paintings.no_category")}
         </p>
         <p className="painting-price" data-testid="painting-price">
-          {painting.price === null || painting.price === undefined || painting.price === "" ? (
+          {painting.price === null || painting.price === undefined ? (
             <NotSet />
           ) : (
             formatMoney(painting.price, lang)

@@ -4,10 +4,10 @@
  * site, data-quality flags, when the record last changed and when its site last synced. A painting shows
  * its image large; an order its items with their images, each linking to the painting.
  */
+import { useQuery } from "@tanstack/react-query";
 import { type ReactNode, useState } from "react";
-import type { Order, OrderItem, Painting, User } from "../api/schemas";
+import type { Order, OrderItem, Painting, User } from "../api/types";
 import { useApi, useI18n, useSites } from "../app/context";
-import { useAsync } from "../app/hooks";
 import { fieldLabel } from "../lib/codes";
 import { formatDateTime, formatMoney, formatNumber } from "../lib/format";
 import type { MessageKey } from "../lib/i18n";
@@ -83,15 +83,15 @@ export function RecordDetailScreen({
   const api = useApi();
   const { t, lang } = useI18n();
   const { byId } = useSites();
-  const record = useAsync<AnyRecord>(
-    (signal) =>
+  const record = useQuery<AnyRecord>({
+    queryKey: ["record", kind, siteId, recordId],
+    queryFn: ({ signal }) =>
       kind === "painting"
         ? api.getPainting(siteId, recordId, signal)
         : kind === "user"
           ? api.getUser(siteId, recordId, signal)
           : api.getOrder(siteId, recordId, signal),
-    [api, kind, siteId, recordId],
-  );
+  });
   const site = byId.get(siteId);
   const back = (
     <p className="breadcrumb">
@@ -100,13 +100,13 @@ export function RecordDetailScreen({
     </p>
   );
 
-  if (record.loading && !record.data) return <Loading />;
+  if (record.isPending) return <Loading />;
   if (!record.data)
     return (
       <>
         {back}
         <PageHeader title={t(TITLE[kind], { id: recordId })} />
-        <ErrorState error={record.error} onRetry={() => record.refresh()} />
+        <ErrorState error={record.error} onRetry={() => void record.refetch()} />
       </>
     );
   const data = record.data as Record<string, unknown>;

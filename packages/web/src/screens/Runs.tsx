@@ -1,27 +1,20 @@
 /**
  * Sync runs, newest first, filterable by site, cursor-paged. While a run on screen is queued or running,
- * the first page is fetched again every second and merged in, so statuses and counts change live.
+ * the loaded pages are asked again every second, so statuses and counts change live.
  */
 import { useId } from "react";
-import type { Run } from "../api/schemas";
-import { useApi, useI18n, useOnChanges, useSites } from "../app/context";
-import { useLive, useNow, usePaged, useRefreshOnFocus } from "../app/hooks";
+import type { Run } from "../api/types";
+import { useApi, useI18n, useSites } from "../app/context";
+import { useNow, usePagedQuery } from "../app/hooks";
 import { navigate, useQueryFilters } from "../app/router";
 import { formatDateTime, formatDuration, formatNumber, formatRelative } from "../lib/format";
 import { href, type Route } from "../lib/router";
-import { hasActiveRun, mergeRuns, runDurationMs, runProgress, runTotals } from "../lib/runs";
+import { hasActiveRun, runDurationMs, runProgress, runTotals } from "../lib/runs";
 import { RunStatusBadge, TriggerLabel } from "../ui/badges";
-import {
-  Button,
-  EmptyState,
-  ErrorState,
-  Filter,
-  Loading,
-  LoadMore,
-  PageHeader,
-  SiteSelect,
-} from "../ui/components";
+import { Button, EmptyState } from "../ui/components";
 import { Freshness } from "../ui/Freshness";
+import { DataTable, headings, ListScreen } from "../ui/ListScreen";
+import { Filter, SiteSelect } from "../ui/lists";
 
 export const RUNS_PAGE_SIZE = 25;
 
@@ -31,93 +24,68 @@ export function RunsScreen({ route }: { route: Route }) {
   const [query, setFilter] = useQueryFilters(route);
   const siteId = query.site_id;
   const ids = { site: useId() };
-  const list = usePaged(
+  // Live while a run on screen is queued or running; idle, a run started anywhere (schedule, webhook, another
+  // admin) appears as soon as the session's live probe sees it (it refreshes every `runs` query).
+  const list = usePagedQuery(
+    ["runs", "list", siteId],
     (cursor, signal) => api.listRuns({ site_id: siteId }, { limit: RUNS_PAGE_SIZE, cursor, signal }),
-    [api, siteId],
+    { live: hasActiveRun },
   );
   const active = hasActiveRun(list.items);
 
-  const refreshFirstPage = async () => {
-    const fresh = await api.listRuns({ site_id: siteId }, { limit: RUNS_PAGE_SIZE });
-    list.setItems((current) => mergeRuns(current, fresh.items));
-  };
-  useLive(active, refreshFirstPage);
-  // Idle: a run started anywhere (schedule, webhook, another admin) appears as soon as the live probe sees it.
-  useOnChanges(refreshFirstPage);
-  useRefreshOnFocus(() => void refreshFirstPage().catch(() => undefined));
-
   return (
-    <>
-      <PageHeader
-        title={t("nav.runs")}
-        subtitle={t("runs.subtitle")}
-        actions={
-          <>
-            {active ? (
-              <span className="live-indicator" data-testid="live-indicator">
-                <span className="pulse" aria-hidden="true" />
-                {t("common.live")}
-              </span>
-            ) : null}
-            <Freshness />
-            <Button icon="refresh" onClick={list.reload} data-testid="runs-refresh">
-              {t("common.refresh")}
-            </Button>
-          </>
-        }
-      />
-      <div className="filters card">
+    <ListScreen
+      title={t("nav.runs")}
+      subtitle={t("runs.subtitle")}
+      actions={
+        <>
+          {active ? (
+            <span className="live-indicator" data-testid="live-indicator">
+              <span className="pulse" aria-hidden="true" />
+              {t("common.live")}
+            </span>
+          ) : null}
+          <Freshness />
+          <Button icon="refresh" onClick={list.reload} data-testid="runs-refresh">
+            {t("common.refresh")}
+          </Button>
+        </>
+      }
+      filters={
         <Filter label={t("filters.site")} htmlFor={ids.site}>
           <SiteSelect id={ids.site} value={siteId} onChange={(v) => setFilter("site_id", v)} />
         </Filter>
-      </div>
-      {list.loading ? (
-        <Loading />
-      ) : list.error ? (
-        <ErrorState error={list.error} onRetry={list.reload} />
-      ) : list.items.length === 0 ? (
+      }
+      list={list}
+      count={(n) => tn("count.runs", n)}
+      empty={
         <EmptyState title={t("runs.empty")} hint={t("runs.empty_hint")}>
           <a className="btn btn-secondary" href={href("sites")}>
             {t("nav.sites")}
           </a>
         </EmptyState>
-      ) : (
-        <>
-          <div className="table-wrap card">
-            <table className="data-table responsive-table runs-table" data-testid="runs-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t("runs.col.site")}</th>
-                  <th scope="col">{t("runs.col.status")}</th>
-                  <th scope="col">{t("runs.col.trigger")}</th>
-                  <th scope="col">{t("runs.col.started")}</th>
-                  <th scope="col" className="num">
-                    {t("runs.col.duration")}
-                  </th>
-                  <th scope="col">{t("runs.col.entities")}</th>
-                  <th scope="col" className="num">
-                    {t("runs.col.records")}
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.items.map((run) => (
-                  <RunRow key={run.run_id} run={run} />
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <LoadMore
-            shown={list.items.length}
-            hasMore={list.hasMore}
-            loading={list.loadingMore}
-            error={list.moreError}
-            onMore={list.loadMore}
-            noun={tn("count.runs", list.items.length)}
-          />
-        </>
+      }
+    >
+      {(items) => (
+        <DataTable
+          className="runs-table"
+          testId="runs-table"
+          head={headings([
+            { label: t("runs.col.site") },
+            { label: t("runs.col.status") },
+            { label: t("runs.col.trigger") },
+            { label: t("runs.col.started") },
+            { label: t("runs.col.duration"), num: true },
+            { label: t("runs.col.entities") },
+            { label: t("runs.col.records"), num: true },
+          ])}
+        >
+          {items.map((run) => (
+            <RunRow key={run.run_id} run={run} />
+          ))}
+        </DataTable>
       )}
-    </>
+    </ListScreen>
   );
 }
 

@@ -3,17 +3,18 @@
  * `*password*`, `*api_key*`, `*token*`), any `***MASKED***` value and any secret-looking value is rendered
  * as hidden, and there is no way to reveal it.
  */
+import { useQuery } from "@tanstack/react-query";
 import { useEffect, useId, useMemo, useState } from "react";
-import type { Setting } from "../api/schemas";
+import type { Setting } from "../api/types";
 import { useApi, useI18n, useSites } from "../app/context";
-import { useAsync } from "../app/hooks";
 import { navigate, useQueryFilters } from "../app/router";
 import { formatDateTime, formatMoney } from "../lib/format";
 import { href, type Route } from "../lib/router";
 import { isSensitiveSetting } from "../lib/sensitive";
 import { resolveAssetUrl } from "../lib/urls";
-import { Badge, EmptyState, ErrorState, Filter, Loading, PageHeader, SiteSelect } from "../ui/components";
+import { Badge, EmptyState, ErrorState, Loading, PageHeader } from "../ui/components";
 import { Icon } from "../ui/icons";
+import { Filter, SiteSelect } from "../ui/lists";
 
 export function SettingsScreen({ route }: { route: Route }) {
   const api = useApi();
@@ -30,10 +31,10 @@ export function SettingsScreen({ route }: { route: Route }) {
     if (!siteId && first) navigate(href("settings", {}, { site_id: first.id }), { replace: true });
   }, [siteId, sites]);
 
-  const settings = useAsync(
-    (signal) => (siteId ? api.getSettings(siteId, signal) : Promise.resolve(undefined)),
-    [api, siteId],
-  );
+  const settings = useQuery({
+    queryKey: ["site-settings", siteId],
+    queryFn: ({ signal }) => (siteId ? api.getSettings(siteId, signal) : Promise.resolve(null)),
+  });
 
   const items = useMemo(() => {
     const all = [...(settings.data?.items ?? [])].sort((a, b) => a.key.localeCompare(b.key));
@@ -68,17 +69,17 @@ export function SettingsScreen({ route }: { route: Route }) {
       </div>
 
       {!siteId ? (
-        sitesState.loading ? (
+        sitesState.isPending ? (
           <Loading />
         ) : sitesState.error ? (
-          <ErrorState error={sitesState.error} onRetry={() => sitesState.refresh()} />
+          <ErrorState error={sitesState.error} onRetry={() => void sitesState.refetch()} />
         ) : (
           <EmptyState title={t("overview.no_sites")} hint={t("overview.no_sites_hint")} />
         )
-      ) : settings.loading ? (
+      ) : settings.isPending ? (
         <Loading />
       ) : settings.error ? (
-        <ErrorState error={settings.error} onRetry={() => settings.refresh()} />
+        <ErrorState error={settings.error} onRetry={() => void settings.refetch()} />
       ) : data ? (
         <>
           <section className="card settings-summary" data-testid="settings-summary">

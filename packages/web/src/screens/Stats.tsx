@@ -2,17 +2,18 @@
  * Statistics: totals across sites (the sum of each site's latest stats) with a per-site breakdown, then one
  * site's history as line charts (revenue, orders, paintings) over a chosen period.
  */
+import { useQuery } from "@tanstack/react-query";
 import { useEffect, useId, useMemo } from "react";
-import type { Site, SiteStats } from "../api/schemas";
+import type { Site, SiteStats } from "../api/types";
 import { useApi, useI18n, useSites } from "../app/context";
-import { useAsync } from "../app/hooks";
 import { navigate, useQueryFilters } from "../app/router";
 import { formatCompact, formatMoney, formatMoneyCompact, formatNumber, toNumber } from "../lib/format";
 import type { MessageKey } from "../lib/i18n";
 import { href, type Route } from "../lib/router";
 import { latestOf, STAT_KEYS, seriesOf, totalsAcrossSites } from "../lib/stats";
-import { EmptyState, ErrorState, Filter, Loading, PageHeader, SiteSelect } from "../ui/components";
+import { EmptyState, ErrorState, Loading, PageHeader } from "../ui/components";
 import { LineChart } from "../ui/LineChart";
+import { Filter, SiteSelect } from "../ui/lists";
 
 const RANGES = [
   { value: "7d", days: 7, label: "stats.range.7d" },
@@ -43,8 +44,9 @@ export function StatsScreen({ route }: { route: Route }) {
 
   // Every site's latest figures, for the totals; a site that fails is reported, not fatal. `latest` does not
   // depend on the range, so asking for the history from now on keeps these answers small.
-  const latest = useAsync(
-    (signal) =>
+  const latest = useQuery({
+    queryKey: ["site-stats", "latest", siteKey],
+    queryFn: ({ signal }) =>
       Promise.all(
         sites.map((site) =>
           api.getStats(site.id, { from: new Date().toISOString() }, signal).then(
@@ -56,18 +58,17 @@ export function StatsScreen({ route }: { route: Route }) {
           ),
         ),
       ),
-    [api, siteKey],
-  );
+  });
 
-  const history = useAsync(
-    (signal) => {
-      if (!siteId) return Promise.resolve(undefined);
+  const history = useQuery({
+    queryKey: ["site-stats", siteId, range.value],
+    queryFn: ({ signal }) => {
+      if (!siteId) return Promise.resolve(null);
       const from =
         range.days === null ? undefined : new Date(Date.now() - range.days * 86_400_000).toISOString();
       return api.getStats(siteId, { from }, signal);
     },
-    [api, siteId, range.value],
-  );
+  });
 
   const totals = useMemo(
     () =>
@@ -92,9 +93,9 @@ export function StatsScreen({ route }: { route: Route }) {
   const integerAxis = (v: number) => formatCompact(v, lang);
   const reporting = latest.data?.filter((s) => s.latest).length ?? 0;
 
-  if (sitesState.loading && !sitesState.data) return <Loading />;
+  if (sitesState.isPending) return <Loading />;
   if (sitesState.error && !sitesState.data)
-    return <ErrorState error={sitesState.error} onRetry={() => sitesState.refresh()} />;
+    return <ErrorState error={sitesState.error} onRetry={() => void sitesState.refetch()} />;
 
   return (
     <>
@@ -115,10 +116,10 @@ export function StatsScreen({ route }: { route: Route }) {
             <p className="muted small" data-testid="stats-counts-note">
               {t("stats.counts_note")}
             </p>
-            {latest.loading ? (
+            {latest.isPending ? (
               <Loading />
             ) : latest.error ? (
-              <ErrorState error={latest.error} onRetry={() => latest.refresh()} compact />
+              <ErrorState error={latest.error} onRetry={() => void latest.refetch()} compact />
             ) : (
               <>
                 <div className="tiles">
@@ -223,10 +224,10 @@ export function StatsScreen({ route }: { route: Route }) {
                 </select>
               </Filter>
             </div>
-            {!siteId ? null : history.loading ? (
+            {!siteId ? null : history.isPending ? (
               <Loading />
             ) : history.error ? (
-              <ErrorState error={history.error} onRetry={() => history.refresh()} />
+              <ErrorState error={history.error} onRetry={() => void history.refetch()} />
             ) : (
               <div className="chart-grid">
                 <LineChart
@@ -250,7 +251,7 @@ export function StatsScreen({ route }: { route: Route }) {
                   formatAxis={integerAxis}
                   testId="stats-chart-paintings"
                 />
-                <LatestFigures stats={history.data} />
+                <LatestFigures stats={history.data ?? undefined} />
               </div>
             )}
           </section>

@@ -1,11 +1,128 @@
-/** Pieces several screens share: text filters that follow the URL, the "deleted" toggle. */
-import { useEffect, useRef, useState } from "react";
-import type { Facets } from "../api/schemas";
+/**
+ * Pieces several screens share: text filters that follow the URL, the filters every record list has
+ * (data quality, page size, deleted records), the facet selects.
+ */
+import { useQuery } from "@tanstack/react-query";
+import { type ReactNode, useEffect, useId, useRef, useState } from "react";
+import type { QualityFilter } from "../api/client";
 import { useApi, useI18n, useSites } from "../app/context";
-import { useAsync, useDebounced } from "../app/hooks";
+import { useDebounced } from "../app/hooks";
+import { navigate, useQueryFilters } from "../app/router";
 import { formatDateTime } from "../lib/format";
+import { href, type Route } from "../lib/router";
 import { normalizeText } from "../lib/status";
-import { Badge } from "../ui/components";
+import { Badge, Button, EmptyState } from "../ui/components";
+import { ListScreen, type ListScreenProps } from "../ui/ListScreen";
+import { Filter, PageSize, pageSizeOf, SiteSelect } from "../ui/lists";
+import { QualitySelect } from "../ui/quality";
+
+/** The filters in the URL of a record list, and those every record list has. */
+export function useRecordFilters(route: Route, defaultPageSize: number) {
+  const [query, setFilter] = useQueryFilters(route);
+  const quality: QualityFilter | undefined =
+    query.quality === "flagged" || query.quality === "complete" ? query.quality : undefined;
+  return {
+    query,
+    setFilter,
+    pageSize: pageSizeOf(query, defaultPageSize),
+    defaultPageSize,
+    includeDeleted: query.deleted === "1",
+    quality,
+  };
+}
+
+type RecordEntity = "paintings" | "users" | "orders";
+
+/**
+ * A list of synced records (paintings, users, orders): the list screen with the site filter first, the
+ * entity's own `fields`, then the filters every record list has; its empty state offers to clear filters.
+ */
+export function RecordListScreen<T>({
+  entity,
+  filters,
+  fields,
+  sortFilter,
+  filtered,
+  total,
+  ...rest
+}: Omit<ListScreenProps<T>, "title" | "subtitle" | "filters" | "filtersTestId" | "empty" | "count"> & {
+  entity: RecordEntity;
+  filters: ReturnType<typeof useRecordFilters>;
+  /** The entity's own filters, after the site. */
+  fields: ReactNode;
+  /** Between the data-quality filter and the page size. */
+  sortFilter?: ReactNode;
+  filtered: boolean;
+}) {
+  const { t, tn } = useI18n();
+  const siteId = useId();
+  return (
+    <ListScreen
+      {...rest}
+      title={t(`nav.${entity}`)}
+      subtitle={t(`${entity}.subtitle`)}
+      filtersTestId={`${entity}-filters`}
+      count={(n) => tn(`count.${entity}`, n)}
+      total={total}
+      empty={
+        <EmptyState
+          title={t(filtered ? `${entity}.empty_filtered` : `${entity}.empty`)}
+          hint={filtered ? t("common.empty_filtered_hint") : t(`${entity}.empty_hint`)}
+        >
+          {filtered ? (
+            <Button onClick={() => navigate(href(entity))} data-testid="clear-filters">
+              {t("filters.clear")}
+            </Button>
+          ) : null}
+        </EmptyState>
+      }
+      filters={
+        <>
+          <Filter label={t("filters.site")} htmlFor={siteId}>
+            <SiteSelect
+              id={siteId}
+              value={filters.query.site_id}
+              onChange={(v) => filters.setFilter("site_id", v)}
+            />
+          </Filter>
+          {fields}
+          <RecordFilters filters={filters}>{sortFilter}</RecordFilters>
+        </>
+      }
+    />
+  );
+}
+
+/** The end of a record list's filter bar: data quality, (`children`,) page size, deleted records. */
+function RecordFilters({
+  filters,
+  children,
+}: {
+  filters: ReturnType<typeof useRecordFilters>;
+  children?: ReactNode;
+}) {
+  const { t } = useI18n();
+  const ids = { quality: useId(), size: useId(), deleted: useId() };
+  const { setFilter, defaultPageSize } = filters;
+  return (
+    <>
+      <Filter label={t("fidelity.quality_filter")} htmlFor={ids.quality}>
+        <QualitySelect id={ids.quality} value={filters.quality} onChange={(v) => setFilter("quality", v)} />
+      </Filter>
+      {children}
+      <PageSize
+        id={ids.size}
+        value={filters.pageSize}
+        onChange={(size) => setFilter("per_page", size === defaultPageSize ? undefined : String(size))}
+      />
+      <DeletedToggle
+        id={ids.deleted}
+        checked={filters.includeDeleted}
+        onChange={(on) => setFilter("deleted", on ? "1" : undefined)}
+      />
+    </>
+  );
+}
 
 /**
  * A text filter bound to the hash query: typing updates the field at once and the URL (hence the request)
@@ -116,7 +233,10 @@ export function FacetSelect({
   testId: string;
 }) {
   const api = useApi();
-  const facets = useAsync<Facets>((signal) => api.facets(entity, siteId, signal), [api, entity, siteId]);
+  const facets = useQuery({
+    queryKey: ["facets", entity, siteId],
+    queryFn: ({ signal }) => api.facets(entity, siteId, signal),
+  });
   const options = facets.data?.facets[field] ?? [];
   // The server folds filter values (core `record.ts` `fold`) the way `normalizeText` does.
   const current = value ? normalizeText(value) : "";
@@ -126,7 +246,7 @@ export function FacetSelect({
       value={current}
       onChange={(e) => onChange(e.target.value || undefined)}
       data-testid={testId}
-      aria-busy={facets.loading || undefined}
+      aria-busy={facets.isPending || undefined}
     >
       <option value="">{allLabel}</option>
       {options.map((option) => (

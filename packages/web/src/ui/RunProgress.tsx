@@ -1,5 +1,5 @@
 /** A run's live progress: overall bar, then one line per entity with its counters and status. */
-import type { EntityResult, Run } from "../api/schemas";
+import type { EntityResult, Run } from "../api/types";
 import { useI18n } from "../app/context";
 import { syncErrorText } from "../lib/codes";
 import { formatDuration, formatTime } from "../lib/format";

@@ -3,7 +3,7 @@
  * record (with what the Template did not set), the quality filter of the record lists, a "non renseigné"
  * value for what the Template left NULL or empty, and a site's security warnings with what to do.
  */
-import type { HealthWarning } from "../api/schemas";
+import type { HealthWarning } from "../api/types";
 import { useI18n } from "../app/context";
 import { describeCode, isHealthCode, missingFields } from "../lib/quality";
 import { Badge } from "./components";
