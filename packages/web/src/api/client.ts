@@ -49,12 +49,12 @@ export class ApiError extends Error {
   }
 }
 
-export const isAbort = (error: unknown): boolean =>
+const isAbort = (error: unknown): boolean =>
   error instanceof DOMException
     ? error.name === "AbortError"
     : (error as { name?: unknown })?.name === "AbortError";
 
-export type QueryValue = string | number | boolean | null | undefined;
+type QueryValue = string | number | boolean | null | undefined;
 export type Query = Record<string, QueryValue>;
 
 /** `base + path + ?query`, leaving out empty values so that "no filter" means "not sent". */
@@ -101,10 +101,10 @@ const clampLimit = (limit: number | undefined): number | undefined =>
 const seg = (value: string): string => encodeURIComponent(value);
 
 /** How many of the newest runs the live probe watches: a run started anywhere is first among them. */
-export const PULSE_RUNS = 10;
+const PULSE_RUNS = 10;
 
 /** How many GET answers are kept with their ETag for conditional requests. */
-export const VALIDATORS_KEPT = 64;
+const VALIDATORS_KEPT = 64;
 
 /** The answer to a request and whether the server said it had not changed (304). */
 export interface Answer<T> {

@@ -21,7 +21,7 @@ export const ValidationIssues = z.object({
 
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
-export const Entity = z.enum([
+const Entity = z.enum([
   "paintings",
   "users",
   "orders",
@@ -33,7 +33,7 @@ export const Entity = z.enum([
 
 export const ENTITY_ORDER: readonly string[] = Entity.options;
 
-export const httpUrl = z
+const httpUrl = z
   .string()
   .trim()
   .min(1, "required")
@@ -46,7 +46,7 @@ export const httpUrl = z
     }
   }, "url");
 
-export const SiteSlug = z
+const SiteSlug = z
   .string()
   .trim()
   .min(2, "slug")
@@ -68,7 +68,7 @@ export const SiteUpdateInput = z.object({
   enabled: z.boolean().optional(),
 });
 
-export const Role = z.enum(["viewer", "operator", "owner"]);
+const Role = z.enum(["viewer", "operator", "owner"]);
 
 export const TokenCreateInput = z.object({
   name: z.string().trim().min(1, "required").max(100, "too_long"),

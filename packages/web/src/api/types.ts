@@ -36,7 +36,6 @@ type QueryOf<R> = R extends { request: { query: infer Q extends z.ZodType } } ? 
 
 export type Site = AnswerOf<typeof SiteRoutes.getSiteRoute>;
 export type HealthWarning = NonNullable<Site["health"]>["warnings"][number];
-export type SiteList = AnswerOf<typeof SiteRoutes.listSitesRoute>;
 export type SiteCreateInput = BodyOf<typeof SiteRoutes.createSiteRoute>;
 export type SiteUpdateInput = BodyOf<typeof SiteRoutes.updateSiteRoute>;
 type SiteSettings = AnswerOf<typeof SiteRoutes.siteSettingsRoute>;

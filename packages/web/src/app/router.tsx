@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { href, parseHash, type Route, type RouteName } from "../lib/router";
 
-export function currentRoute(): Route {
+function currentRoute(): Route {
   return parseHash(window.location.hash);
 }
 

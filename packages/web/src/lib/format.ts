@@ -6,7 +6,7 @@
  */
 import { type Lang, localeOf } from "./i18n";
 
-export const EMPTY = "—";
+const EMPTY = "—";
 
 const numberFormats = new Map<string, Intl.NumberFormat>();
 const cachedNumberFormat = (locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat => {

@@ -57,7 +57,7 @@ export function missingFields(quality: readonly string[], t: Translate): string 
 }
 
 /** Health warning codes the catalogue words; any other shows the API's own message. */
-export const HEALTH_CODES = ["settings_exposed_without_key", "settings_secrets_in_clear"] as const;
+const HEALTH_CODES = ["settings_exposed_without_key", "settings_secrets_in_clear"] as const;
 export type HealthCode = (typeof HEALTH_CODES)[number];
 export const isHealthCode = (code: string): code is HealthCode =>
   (HEALTH_CODES as readonly string[]).includes(code);

@@ -6,10 +6,10 @@ import type { Role } from "../api/types";
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, owner: 2 };
 
-export const allows = (role: Role, required: Role): boolean => RANK[role] >= RANK[required];
+const allows = (role: Role, required: Role): boolean => RANK[role] >= RANK[required];
 
 /** The actions the UI offers, and the role each needs. */
-export const ACTION_ROLES = {
+const ACTION_ROLES = {
   "site.create": "operator",
   "site.edit": "operator",
   "site.sync": "operator",

@@ -12,7 +12,6 @@ export const STAT_KEYS = {
   paintings: "paintings_count",
   users: "users_count",
 } as const;
-export type StatKind = keyof typeof STAT_KEYS;
 
 export interface Point {
   t: Date;

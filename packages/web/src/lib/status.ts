@@ -53,7 +53,7 @@ export function orderStatus(status: unknown): { kind: OrderStatusKind; tone: Ton
   return { kind: "other", tone: "neutral" };
 }
 
-export const RUN_STATUSES = ["queued", "running", "succeeded", "partial", "failed", "cancelled"] as const;
+const RUN_STATUSES = ["queued", "running", "succeeded", "partial", "failed", "cancelled"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export const isRunStatus = (status: string): status is RunStatus =>
@@ -73,7 +73,7 @@ const RUN_TONE: Record<RunStatus, Tone> = {
 
 export const runStatusTone = (status: string): Tone => (isRunStatus(status) ? RUN_TONE[status] : "neutral");
 
-export const ENTITY_STATUSES = [
+const ENTITY_STATUSES = [
   "pending",
   "running",
   "retrying",
@@ -101,7 +101,6 @@ export const entityStatusTone = (status: string): Tone =>
   isEntityStatus(status) ? ENTITY_TONE[status] : "neutral";
 
 export const LOG_LEVELS = ["INFO", "SUCCESS", "WARNING", "ERROR"] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The seed's colours: INFO neutral blue, SUCCESS green, WARNING orange, ERROR red. */
 export function logLevelTone(level: string): Tone {

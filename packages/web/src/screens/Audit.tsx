@@ -17,7 +17,7 @@ import { DataTable, headings, ListScreen } from "../ui/ListScreen";
 import { Filter, SiteSelect } from "../ui/lists";
 import { useTextFilter } from "./shared";
 
-export const AUDIT_PAGE_SIZE = 50;
+const AUDIT_PAGE_SIZE = 50;
 
 const ACTIONS = AUDIT_ACTIONS;
 const OUTCOMES = AUDIT_OUTCOMES;

@@ -23,7 +23,7 @@ import {
   useRecordFilters,
 } from "./shared";
 
-export const ORDERS_PAGE_SIZE = 50;
+const ORDERS_PAGE_SIZE = 50;
 
 const orderKey = (order: Order): string => `${order.site_id}:${order.id}`;
 

@@ -25,7 +25,7 @@ import {
 } from "./shared";
 
 /** The default page: 600 paintings load in three more pages as the reader scrolls (docs/performance.md). */
-export const PAINTINGS_PAGE_SIZE = 200;
+const PAINTINGS_PAGE_SIZE = 200;
 
 export function PaintingsScreen({ route }: { route: Route }) {
   const api = useApi();

@@ -16,7 +16,7 @@ import { Freshness } from "../ui/Freshness";
 import { DataTable, headings, ListScreen } from "../ui/ListScreen";
 import { Filter, SiteSelect } from "../ui/lists";
 
-export const RUNS_PAGE_SIZE = 25;
+const RUNS_PAGE_SIZE = 25;
 
 export function RunsScreen({ route }: { route: Route }) {
   const api = useApi();

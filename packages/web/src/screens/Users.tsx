@@ -25,7 +25,7 @@ import {
   useTextFilter,
 } from "./shared";
 
-export const USERS_PAGE_SIZE = 100;
+const USERS_PAGE_SIZE = 100;
 
 type Column = "name" | "email" | "role" | "create_date" | "site";
 

@@ -61,7 +61,7 @@ export function OrderStatusBadge({ status }: { status: string | null | undefined
   );
 }
 
-export function runStatusLabel(status: string, t: (key: MessageKey) => string): string {
+function runStatusLabel(status: string, t: (key: MessageKey) => string): string {
   return isRunStatus(status) ? t(`run_status.${status}`) : status;
 }
 

@@ -70,7 +70,7 @@ export function LoadMore({
 }
 
 /** The page sizes a list offers; the choice stays in the URL (`per_page`). */
-export const PAGE_SIZES = [50, 100, 200] as const;
+const PAGE_SIZES = [50, 100, 200] as const;
 
 export const pageSizeOf = (query: Record<string, string>, fallback: number): number => {
   const n = Number(query.per_page);

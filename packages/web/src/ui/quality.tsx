@@ -5,7 +5,7 @@
  */
 import type { HealthWarning } from "../api/types";
 import { useI18n } from "../app/context";
-import { describeCode, isHealthCode, missingFields } from "../lib/quality";
+import { isHealthCode, missingFields } from "../lib/quality";
 import { Badge } from "./components";
 
 /** "Données incomplètes" on a flagged record; nothing on a complete one. */
@@ -61,23 +61,6 @@ export function QualitySelect({
       <option value="flagged">{t("fidelity.quality_flagged")}</option>
       <option value="complete">{t("fidelity.quality_complete")}</option>
     </select>
-  );
-}
-
-/** A rejected record's reasons (stable codes from core) as words; prose reasons of older runs as sent. */
-export function ReasonList({ reasons }: { reasons: readonly unknown[] }) {
-  const { t } = useI18n();
-  return (
-    <ul className="reason-list" data-testid="reason-list">
-      {reasons.map((reason) => {
-        const text = typeof reason === "string" ? reason : JSON.stringify(reason);
-        return (
-          <li key={text} data-code={text}>
-            {describeCode(text, t)}
-          </li>
-        );
-      })}
-    </ul>
   );
 }
 
