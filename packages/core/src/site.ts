@@ -9,6 +9,7 @@ import { decrypt, encrypt, randomToken } from "./crypto";
 import { ALL_ENTITIES, Entity, RECORD_ENTITIES } from "./entity";
 import { VisibleError } from "./error";
 import { SiteHealth } from "./health";
+import { RunStatus } from "./run";
 import { assertTemplateUrlShape } from "./ssrf";
 import { applyIf, batchWrite, deletePartition, deleteRequest, queryAll } from "./store/db";
 import { Keys } from "./store/keys";
@@ -19,8 +20,6 @@ export const SiteId = z
   .min(2)
   .max(64)
   .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, "lowercase letters, digits and dashes (a slug)");
-
-const RunStatus = z.enum(["queued", "running", "succeeded", "partial", "failed", "cancelled"]);
 
 /** The error that makes a site's last run worth watching: a failed entity, or one retrying. */
 export const LastRunError = z.object({ entity: Entity, code: z.string(), message: z.string() });

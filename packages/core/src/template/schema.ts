@@ -203,6 +203,22 @@ export const listEnvelope = <K extends string>(key: K) =>
     z.ZodArray<z.ZodUnknown>
   >);
 
+/** `{"<key>": [...], "count": N}` → its records. */
+const recordList = <K extends string>(key: K): z.ZodType<unknown[]> =>
+  listEnvelope(key).transform((body): unknown[] => {
+    const records: unknown = body[key];
+    return Array.isArray(records) ? records : []; // always an array: the envelope checked it
+  });
+
+/** The record lists of the Template's exports, by entity. */
+export const RECORD_ENVELOPES: Readonly<Record<RecordEntity, z.ZodType<unknown[]>>> = {
+  paintings: recordList("paintings"),
+  users: recordList("users"),
+  orders: recordList("orders"),
+  exhibitions: recordList("exhibitions"),
+  custom_requests: recordList("custom_requests"),
+};
+
 const settingValue = z.preprocess(
   (v) => (typeof v === "number" || typeof v === "boolean" ? String(v) : v),
   z.string().nullable(),
