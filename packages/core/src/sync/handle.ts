@@ -111,13 +111,14 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
   try {
     const stop = await stopReason(ctx, msg);
     if (stop) return await finishStopped(ctx, msg, log, stopped(freshCounters(ctx.now()), stop, log));
-    const site = await SiteStore.get(ctx, msg.site_id);
+    // The site and its key from one read: the message's only read of the whole site item.
+    const { site, apiKey } = await SiteStore.getWithApiKey(ctx, msg.site_id);
     const client = new TemplateClient({
       // One quick retry within a delivery (a flapping proxy); longer outages wait on the queue.
       retries: 1,
       ...opts.client,
       baseUrl: site.template_url,
-      apiKey: await SiteStore.apiKey(ctx, site.id),
+      apiKey,
       assertUrlAllowed: (url) => assertFetchAllowed(url, ctx.production),
       ...(ctx.production ? { fetch: guardedFetch() } : {}),
       onRetry: (e) => {

@@ -187,15 +187,6 @@ export function validateRecord(entity: RecordEntity, raw: unknown): Validated {
   return { ok: true, record, quality };
 }
 
-/** Envelope key holding the records of each paged or listed endpoint. */
-export const ENVELOPE_KEY = {
-  paintings: "paintings",
-  users: "users",
-  orders: "orders",
-  exhibitions: "exhibitions",
-  custom_requests: "custom_requests",
-} as const;
-
 /** `{"paintings": [...], "count": N}` and friends: records stay unknown here, validated one by one later. */
 export const listEnvelope = <K extends string>(key: K) =>
   z.looseObject({ [key]: z.array(z.unknown()), count: z.number().optional() } as Record<
