@@ -4,10 +4,10 @@
  * whichever entity finishes last, through conditional writes. The site's view of a run is the sync's
  * (sync/run-state.ts): this module writes runs only.
  */
-import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Ctx } from "../context";
 import type { Entity } from "../entity";
-import { applyIf, batchWrite, listPage, type Page, putRequest } from "../store/db";
+import { batchWrite, listPage, type Page, putRequest } from "../store/db";
+import { RunEntity } from "../store/entities";
 import { Keys } from "../store/keys";
 import { createId } from "../util/id";
 import { isoNow } from "../util/time";
@@ -66,11 +66,8 @@ export async function createMany(ctx: Ctx, inputs: readonly NewRun[]): Promise<R
 }
 
 export async function get(ctx: Ctx, runId: string, opts: { withLog?: boolean } = {}): Promise<Run> {
-  const out = await ctx.db.send(
-    new GetCommand({ TableName: ctx.table, Key: Keys.runItem(runId), ConsistentRead: true }),
-  );
-  if (!out.Item) throw runNotFound(runId);
-  const run = Run.parse(out.Item);
+  const run = await RunEntity.get(ctx, [runId]);
+  if (!run) throw runNotFound(runId);
   return opts.withLog ? { ...run, log: await logOf(ctx, runId) } : run;
 }
 
@@ -103,57 +100,17 @@ export async function startEntity(
   runId: string,
   entity: Entity,
 ): Promise<{ started: false } | { started: true; showRunning: boolean }> {
-  try {
-    const started = await ctx.db.send(
-      new UpdateCommand({
-        TableName: ctx.table,
-        Key: Keys.runItem(runId),
-        ReturnValues: "ALL_OLD",
-        UpdateExpression: "SET entities.#e.#s = :running, #status = if_not_exists(#status, :running)",
-        ConditionExpression:
-          "attribute_exists(pk) AND entities.#e.#s IN (:pending, :running, :retrying) AND attribute_not_exists(cancel_requested_at)",
-        ExpressionAttributeNames: { "#e": entity, "#s": "status", "#status": "status" },
-        ExpressionAttributeValues: { ":running": "running", ":pending": "pending", ":retrying": "retrying" },
-      }),
-    );
-    const runStarted = await applyIf(ctx, {
-      update: {
-        Key: Keys.runItem(runId),
-        UpdateExpression: "SET #status = :running",
-        ConditionExpression: "#status = :queued",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: { ":running": "running", ":queued": "queued" },
-      },
-    });
-    const old = started.Attributes ? Run.safeParse(started.Attributes) : undefined;
-    const resumed = old?.success === true && old.data.entities[entity]?.status === "retrying";
-    return { started: true, showRunning: runStarted || resumed };
-  } catch (e) {
-    if ((e as Error).name === "ConditionalCheckFailedException") return { started: false };
-    throw e;
-  }
+  const started = await RunEntity.update(ctx, "startEntity", [runId], { entity });
+  if (!started.applied) return { started: false };
+  const runStarted = (await RunEntity.update(ctx, "markRunning", [runId], undefined)).applied;
+  const old = started.attributes ? Run.safeParse(started.attributes) : undefined;
+  const resumed = old?.success === true && old.data.entities[entity]?.status === "retrying";
+  return { started: true, showRunning: runStarted || resumed };
 }
 
 /** Live counters while an entity runs, for the UI. Ignored once the entity finished. */
 export async function progress(ctx: Ctx, runId: string, entity: Entity, result: EntityResult): Promise<void> {
-  await ctx.db
-    .send(
-      new UpdateCommand({
-        TableName: ctx.table,
-        Key: Keys.runItem(runId),
-        UpdateExpression: "SET entities.#e = :r",
-        ConditionExpression: "entities.#e.#s IN (:running, :retrying)",
-        ExpressionAttributeNames: { "#e": entity, "#s": "status" },
-        ExpressionAttributeValues: {
-          ":r": { ...result, status: "running" },
-          ":running": "running",
-          ":retrying": "retrying",
-        },
-      }),
-    )
-    .catch((e: Error) => {
-      if (e.name !== "ConditionalCheckFailedException") throw e;
-    });
+  await RunEntity.update(ctx, "progress", [runId], { entity, result });
 }
 
 /**
@@ -166,30 +123,9 @@ export async function completeEntity(
   entity: Entity,
   result: EntityResult,
 ): Promise<{ recorded: boolean; run?: Run }> {
-  let after: Run;
-  try {
-    const out = await ctx.db.send(
-      new UpdateCommand({
-        TableName: ctx.table,
-        Key: Keys.runItem(runId),
-        UpdateExpression: "SET entities.#e = :r",
-        ConditionExpression: "attribute_exists(pk) AND entities.#e.#s IN (:pending, :running, :retrying)",
-        ExpressionAttributeNames: { "#e": entity, "#s": "status" },
-        ExpressionAttributeValues: {
-          ":r": result,
-          ":pending": "pending",
-          ":running": "running",
-          ":retrying": "retrying",
-        },
-        ReturnValues: "ALL_NEW",
-      }),
-    );
-    after = Run.parse(out.Attributes);
-  } catch (e) {
-    if ((e as Error).name === "ConditionalCheckFailedException") return { recorded: false };
-    throw e;
-  }
-  return { recorded: true, run: await finalise(ctx, after) };
+  const done = await RunEntity.update(ctx, "completeEntity", [runId], { entity, result });
+  if (!done.applied) return { recorded: false };
+  return { recorded: true, run: await finalise(ctx, Run.parse(done.attributes)) };
 }
 
 /**
@@ -206,20 +142,10 @@ async function finalise(ctx: Ctx, run: Run): Promise<Run | undefined> {
   if (!results.every((r) => isTerminal(r.status))) return undefined;
   const { status, success } = outcome(run.entities);
   const finishedAt = isoNow(ctx.now());
-  const applied = await applyIf(ctx, {
-    update: {
-      Key: Keys.runItem(run.run_id),
-      UpdateExpression: "SET #status = :status, success = :success, finished_at = :at",
-      ConditionExpression: "#status IN (:queued, :running)",
-      ExpressionAttributeNames: { "#status": "status" },
-      ExpressionAttributeValues: {
-        ":status": status,
-        ":success": success,
-        ":at": finishedAt,
-        ":queued": "queued",
-        ":running": "running",
-      },
-    },
+  const { applied } = await RunEntity.update(ctx, "finalise", [run.run_id], {
+    status,
+    success,
+    at: finishedAt,
   });
   return applied ? { ...run, status, success, finished_at: finishedAt } : undefined;
 }
@@ -241,24 +167,8 @@ export async function markRetrying(
   entity: Entity,
   notice: RetryNotice,
 ): Promise<boolean> {
-  return applyIf(ctx, {
-    update: {
-      Key: Keys.runItem(run.run_id),
-      UpdateExpression:
-        "SET entities.#e.#s = :retrying, entities.#e.#err = :err, entities.#e.attempt = :attempt, entities.#e.max_attempts = :max, entities.#e.next_attempt_at = :next",
-      ConditionExpression: "entities.#e.#s IN (:pending, :running, :retrying)",
-      ExpressionAttributeNames: { "#e": entity, "#s": "status", "#err": "error" },
-      ExpressionAttributeValues: {
-        ":retrying": "retrying",
-        ":pending": "pending",
-        ":running": "running",
-        ":err": notice.error,
-        ":attempt": notice.attempt,
-        ":max": notice.maxAttempts,
-        ":next": notice.nextAttemptAt,
-      },
-    },
-  });
+  const done = await RunEntity.update(ctx, "markRetrying", [run.run_id], { entity, ...notice });
+  return done.applied;
 }
 
 /**
@@ -271,14 +181,8 @@ export async function cancel(
   ctx: Ctx,
   runId: string,
 ): Promise<{ run: Run; cancelled: boolean; finalised?: Run }> {
-  const requested = await applyIf(ctx, {
-    update: {
-      Key: Keys.runItem(runId),
-      UpdateExpression: "SET cancel_requested_at = if_not_exists(cancel_requested_at, :at)",
-      ConditionExpression: "attribute_exists(pk) AND #status IN (:queued, :running)",
-      ExpressionAttributeNames: { "#status": "status" },
-      ExpressionAttributeValues: { ":at": isoNow(ctx.now()), ":queued": "queued", ":running": "running" },
-    },
+  const { applied: requested } = await RunEntity.update(ctx, "requestCancel", [runId], {
+    at: isoNow(ctx.now()),
   });
   if (!requested) return { run: await get(ctx, runId), cancelled: false };
   const run = await get(ctx, runId);
@@ -299,15 +203,8 @@ export async function cancel(
 
 /** True when the run was asked to stop (or no longer exists: its site was deleted). */
 export async function cancelRequested(ctx: Ctx, runId: string): Promise<boolean> {
-  const out = await ctx.db.send(
-    new GetCommand({
-      TableName: ctx.table,
-      Key: Keys.runItem(runId),
-      ConsistentRead: true,
-      ProjectionExpression: "cancel_requested_at",
-    }),
-  );
-  return !out.Item || out.Item.cancel_requested_at !== undefined;
+  const item = await RunEntity.peek(ctx, [runId], ["cancel_requested_at"]);
+  return !item || item.cancel_requested_at !== undefined;
 }
 
 /** The runs of a site still in progress, newest first (the site's recent runs are read, at most 50). */
@@ -318,12 +215,5 @@ export async function activeRuns(ctx: Ctx, siteId: string): Promise<Run[]> {
 
 /** A trigger found the run in progress and joined it: said on the run, for the admin. */
 export async function recordJoined(ctx: Ctx, runId: string, trigger: Trigger): Promise<void> {
-  await applyIf(ctx, {
-    update: {
-      Key: Keys.runItem(runId),
-      UpdateExpression: "SET joined = list_append(if_not_exists(joined, :none), :j)",
-      ConditionExpression: "attribute_exists(pk) AND (attribute_not_exists(joined) OR size(joined) < :max)",
-      ExpressionAttributeValues: { ":none": [], ":j": [{ trigger, at: isoNow(ctx.now()) }], ":max": 50 },
-    },
-  });
+  await RunEntity.update(ctx, "recordJoined", [runId], { trigger, at: isoNow(ctx.now()) });
 }

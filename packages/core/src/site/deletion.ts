@@ -1,8 +1,8 @@
 /** A site's deletion, in steps the sync engine respects: marked, swept, and dropped once no sync writes. */
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { Ctx } from "../context";
 import { ALL_ENTITIES, RECORD_ENTITIES } from "../entity";
-import { applyIf, batchWrite, deletePartition, deleteRequest, queryAll } from "../store/db";
+import { batchWrite, deletePartition, deleteRequest, queryAll } from "../store/db";
+import { Lease, SiteEntity } from "../store/entities";
 import { Keys } from "../store/keys";
 import { epochSeconds, isoNow } from "../util/time";
 import { notFound } from "./item";
@@ -12,15 +12,8 @@ import { notFound } from "./item";
  * engine checks this at every page). A site already being deleted is not found.
  */
 export async function markDeleting(ctx: Ctx, siteId: string): Promise<void> {
-  const marked = await applyIf(ctx, {
-    update: {
-      Key: Keys.siteItem(siteId),
-      UpdateExpression: "SET enabled = :f, deleting = :t, updated_at = :now",
-      ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(deleting)",
-      ExpressionAttributeValues: { ":f": false, ":t": true, ":now": isoNow(ctx.now()) },
-    },
-  });
-  if (!marked) throw notFound(siteId);
+  const { applied } = await SiteEntity.update(ctx, "markDeleting", [siteId], { now: isoNow(ctx.now()) });
+  if (!applied) throw notFound(siteId);
 }
 
 /** Removes everything synced from a site: records, settings, stats, runs, logs, quarantine, markers. */
@@ -46,10 +39,8 @@ export async function sweep(ctx: Ctx, siteId: string): Promise<void> {
 export async function syncing(ctx: Ctx, siteId: string): Promise<boolean> {
   const now = epochSeconds(ctx.now());
   for (const entity of ALL_ENTITIES) {
-    const out = await ctx.db.send(
-      new GetCommand({ TableName: ctx.table, Key: Keys.lease(siteId, entity), ConsistentRead: true }),
-    );
-    if (out.Item && Number(out.Item.expires_at ?? 0) >= now) return true;
+    const lease = await Lease.peek(ctx, [siteId, entity], ["expires_at"]);
+    if (lease && Number(lease.expires_at ?? 0) >= now) return true;
   }
   return false;
 }
@@ -60,11 +51,5 @@ export async function dropDeleted(ctx: Ctx, siteId: string): Promise<void> {
     ctx,
     ALL_ENTITIES.map((e) => deleteRequest(Keys.lease(siteId, e))),
   );
-  await applyIf(ctx, {
-    delete: {
-      Key: Keys.siteItem(siteId),
-      ConditionExpression: "deleting = :t",
-      ExpressionAttributeValues: { ":t": true },
-    },
-  });
+  await SiteEntity.remove(ctx, "dropDeleted", [siteId], undefined);
 }

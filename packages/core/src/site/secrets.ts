@@ -2,10 +2,9 @@
  * A site's secrets: the Template API key and the webhook secrets, encrypted at rest (crypto.ts), in clear
  * only for the Template client and the signature check.
  */
-import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Ctx } from "../context";
 import { decrypt, encrypt, randomToken } from "../crypto";
-import { Keys } from "../store/keys";
+import { SiteEntity } from "../store/entities";
 import { getItem, notFound, toSite } from "./item";
 import type { Site } from "./schema";
 
@@ -49,15 +48,11 @@ export async function rotateWebhookSecret(ctx: Ctx, siteId: string): Promise<str
     { sealed: encrypt(ctx.keyRing, secret, aadWebhook(siteId)), created_at: now.toISOString() },
     ...kept,
   ];
-  await ctx.db.send(
-    new UpdateCommand({
-      TableName: ctx.table,
-      Key: Keys.siteItem(siteId),
-      UpdateExpression: "SET webhook_secrets = :s, updated_at = :now",
-      ConditionExpression: "attribute_exists(pk)",
-      ExpressionAttributeValues: { ":s": secrets, ":now": now.toISOString() },
-    }),
-  );
+  const done = await SiteEntity.update(ctx, "setWebhookSecrets", [siteId], {
+    secrets,
+    now: now.toISOString(),
+  });
+  if (!done.applied) throw notFound(siteId);
   return secret;
 }
 

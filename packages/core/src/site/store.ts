@@ -2,12 +2,12 @@
  * Sites: the Templates the Dashboard syncs from. Created, read, listed and changed here; their secrets in
  * secrets.ts, their deletion in deletion.ts, what the sync records on them in sync-status.ts.
  */
-import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Ctx } from "../context";
 import { encrypt, randomToken } from "../crypto";
 import { VisibleError } from "../error";
 import { assertTemplateUrlShape } from "../ssrf";
 import { queryAll } from "../store/db";
+import { SiteEntity } from "../store/entities";
 import { Keys } from "../store/keys";
 import { isoNow } from "../util/time";
 import { getItem, notFound, toSite } from "./item";
@@ -44,19 +44,9 @@ export async function create(ctx: Ctx, input: CreateSite): Promise<{ site: Site;
     webhook_secrets: [{ sealed: encrypt(ctx.keyRing, webhookSecret, aadWebhook(id)), created_at: now }],
     ...(data.scan_limits ? { scan_limits: data.scan_limits } : {}),
   };
-  try {
-    await ctx.db.send(
-      new PutCommand({
-        TableName: ctx.table,
-        Item: { ...Keys.site(id), type: "site", ...item },
-        ConditionExpression: "attribute_not_exists(pk)",
-      }),
-    );
-  } catch (e) {
-    if ((e as Error).name === "ConditionalCheckFailedException") {
-      throw new VisibleError("conflict", "site_exists", `A site with id "${id}" already exists`);
-    }
-    throw e;
+  // With its index keys (gsi1 lists the sites).
+  if (!(await SiteEntity.create(ctx, [id], { ...Keys.site(id), ...item }))) {
+    throw new VisibleError("conflict", "site_exists", `A site with id "${id}" already exists`);
   }
   return { site: toSite(item), webhook_secret: webhookSecret };
 }
@@ -69,16 +59,9 @@ export async function get(ctx: Ctx, siteId: string): Promise<Site> {
 
 /** `live`, or `deleting` / `gone`: then nothing may be written for it any more. */
 export async function writeState(ctx: Ctx, siteId: string): Promise<"live" | "deleting" | "gone"> {
-  const out = await ctx.db.send(
-    new GetCommand({
-      TableName: ctx.table,
-      Key: Keys.siteItem(siteId),
-      ConsistentRead: true,
-      ProjectionExpression: "deleting",
-    }),
-  );
-  if (!out.Item) return "gone";
-  return out.Item.deleting === true ? "deleting" : "live";
+  const item = await SiteEntity.peek(ctx, [siteId], ["deleting"]);
+  if (!item) return "gone";
+  return item.deleting === true ? "deleting" : "live";
 }
 
 /** Every site (a few hundred at most: one index partition, read to the end). */
@@ -115,9 +98,7 @@ const originOf = (url: string): string => new URL(url).origin;
  */
 export async function update(ctx: Ctx, siteId: string, input: UpdateSite): Promise<Site> {
   const patch = UpdateSite.parse(input);
-  const sets: string[] = ["updated_at = :now"];
-  const values: Record<string, unknown> = { ":now": isoNow(ctx.now()) };
-  let condition = "attribute_exists(pk) AND attribute_not_exists(deleting)";
+  let was: string | undefined;
   if (patch.template_url) {
     await assertTemplateUrlShape(patch.template_url, ctx.production);
     const current = await getItem(ctx, siteId);
@@ -139,54 +120,24 @@ export async function update(ctx: Ctx, siteId: string, input: UpdateSite): Promi
         },
       );
     }
-    condition += " AND template_url = :was";
-    values[":was"] = current.template_url;
+    was = current.template_url;
   }
-  const names: Record<string, string> = {};
-  if (patch.name !== undefined) {
-    sets.push("#name = :name");
-    names["#name"] = "name";
-    values[":name"] = patch.name;
-  }
-  if (patch.template_url !== undefined) {
-    sets.push("template_url = :url");
-    values[":url"] = patch.template_url;
-  }
-  if (patch.enabled !== undefined) {
-    sets.push("enabled = :enabled");
-    values[":enabled"] = patch.enabled;
-  }
-  if (patch.scan_limits !== undefined) {
-    sets.push("scan_limits = :limits");
-    values[":limits"] = patch.scan_limits;
-  }
-  if (patch.api_key !== undefined) {
-    sets.push("api_key_sealed = :sealed", "api_key_last4 = :last4");
-    values[":sealed"] = encrypt(ctx.keyRing, patch.api_key, aadApiKey(siteId));
-    values[":last4"] = patch.api_key.slice(-4);
-  }
-  try {
-    const out = await ctx.db.send(
-      new UpdateCommand({
-        TableName: ctx.table,
-        Key: Keys.siteItem(siteId),
-        UpdateExpression: `SET ${sets.join(", ")}`,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
-        ExpressionAttributeValues: values,
-        ReturnValues: "ALL_NEW",
-      }),
+  const { api_key, ...fields } = patch;
+  const done = await SiteEntity.update(ctx, "edit", [siteId], {
+    ...fields,
+    now: isoNow(ctx.now()),
+    ...(was !== undefined ? { was } : {}),
+    ...(api_key !== undefined
+      ? { api_key: { sealed: encrypt(ctx.keyRing, api_key, aadApiKey(siteId)), last4: api_key.slice(-4) } }
+      : {}),
+  });
+  if (done.applied) return toSite(SiteItem.parse(done.attributes));
+  if (patch.template_url && (await getItem(ctx, siteId))) {
+    throw new VisibleError(
+      "conflict",
+      "site_changed",
+      "The site's template_url changed during this edit; read the site again and retry",
     );
-    return toSite(SiteItem.parse(out.Attributes));
-  } catch (e) {
-    if ((e as Error).name !== "ConditionalCheckFailedException") throw e;
-    if (patch.template_url && (await getItem(ctx, siteId))) {
-      throw new VisibleError(
-        "conflict",
-        "site_changed",
-        "The site's template_url changed during this edit; read the site again and retry",
-      );
-    }
-    throw notFound(siteId);
   }
+  throw notFound(siteId);
 }
