@@ -3,13 +3,13 @@
  * (validated), its provenance and a content hash, so a sync writes only what changed. Records that
  * disappeared from the Template keep their item with `deleted_at`.
  */
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import type { Ctx } from "./context";
 import type { RecordEntity } from "./entity";
 import { VisibleError } from "./error";
 import { expiresAfterDays } from "./retention";
-import { applyIf, type Item, listPage, type Page, queryAll } from "./store/db";
+import { type Item, listPage, type Page, queryAll } from "./store/db";
+import { RecordItem } from "./store/entities";
 import { Keys, recordIdFromSortKey } from "./store/keys";
 import {
   TemplateCustomRequest,
@@ -218,16 +218,10 @@ export async function markDeleted(
 ): Promise<void> {
   const ttl = expiresAfterDays(new Date(at), ctx.retention.deletedRecordsDays);
   await pool(ids, MARK_DELETED_CONCURRENCY, async (id) => {
-    await applyIf(ctx, {
-      update: {
-        Key: Keys.record(siteId, entity, id),
-        UpdateExpression: `SET deleted_at = :at, #d.deleted_at = :at, expires_at = :ttl${changedBy ? ", changed_by = :by" : ""}`,
-        ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(deleted_at)",
-        ExpressionAttributeNames: { "#d": "data" },
-        ExpressionAttributeValues: changedBy
-          ? { ":at": at, ":ttl": ttl, ":by": changedBy }
-          : { ":at": at, ":ttl": ttl },
-      },
+    await RecordItem.update(ctx, "markDeleted", [siteId, entity, id], {
+      at,
+      ttl,
+      ...(changedBy ? { changedBy } : {}),
     });
   });
 }
@@ -361,11 +355,9 @@ export async function get(
   entity: RecordEntity,
   id: number,
 ): Promise<Record<string, unknown>> {
-  const out = await ctx.db.send(
-    new GetCommand({ TableName: ctx.table, Key: Keys.record(siteId, entity, id) }),
-  );
-  if (!out.Item) {
+  const item = await RecordItem.get(ctx, [siteId, entity, id], { consistent: false });
+  if (!item) {
     throw new VisibleError("not_found", "record_not_found", `No ${entity} record ${id} on site "${siteId}"`);
   }
-  return fromItem(out.Item);
+  return fromItem(item);
 }

@@ -262,3 +262,23 @@ export const SiteEntity = defineEntity({
     dropDeleted: () => ({ condition: "deleting = :t", values: { ":t": true } }),
   },
 });
+
+// ---- record --------------------------------------------------------------------------------------------
+
+/** A record or setting of a site (record.ts, settings.ts); `data` holds the Template's fields. */
+export const RecordItem = defineEntity({
+  type: "record",
+  schema: z.looseObject({}),
+  key: (siteId: string, entity: Entity, id: number | string) => Keys.record(siteId, entity, id),
+  updates: {
+    /** Gone from the Template: kept with `deleted_at`, purged by the TTL; once (a record already gone stays as it is). */
+    markDeleted: (p: { at: string; ttl: number; changedBy?: string }) => ({
+      update: `SET deleted_at = :at, #d.deleted_at = :at, expires_at = :ttl${p.changedBy ? ", changed_by = :by" : ""}`,
+      condition: "attribute_exists(pk) AND attribute_not_exists(deleted_at)",
+      names: { "#d": "data" },
+      values: p.changedBy
+        ? { ":at": p.at, ":ttl": p.ttl, ":by": p.changedBy }
+        : { ":at": p.at, ":ttl": p.ttl },
+    }),
+  },
+});
