@@ -1,9 +1,9 @@
 /** A run's log lines (the seed's format, with codes) and the records it rejected (quarantine). */
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import type { Ctx } from "../context";
 import type { Entity } from "../entity";
 import { expiresAfterDays } from "../retention";
 import { batchWrite, listPage, type Page, putRequest, queryAll } from "../store/db";
+import { RunEntity } from "../store/entities";
 import { Keys } from "../store/keys";
 import { boundedRaw } from "../store/limits";
 import { sortableId } from "../util/id";
@@ -64,10 +64,7 @@ export async function invalidRecords(
   runId: string,
   q: { entity?: Entity; limit: number; cursor?: string },
 ): Promise<Page<InvalidRecord>> {
-  const exists = await ctx.db.send(
-    new GetCommand({ TableName: ctx.table, Key: Keys.runItem(runId), ProjectionExpression: "pk" }),
-  );
-  if (!exists.Item) throw runNotFound(runId);
+  if (!(await RunEntity.peek(ctx, [runId], ["pk"]))) throw runNotFound(runId);
   const page = await listPage(ctx, {
     keyCondition: "pk = :pk AND begins_with(sk, :p)",
     values: { ":pk": Keys.runPartition(runId), ":p": Keys.invalidPrefix(q.entity) },
