@@ -9,7 +9,7 @@ import * as Pending from "@dashboard/core/pending";
 import * as RunStore from "@dashboard/core/run";
 import * as SiteStore from "@dashboard/core/site";
 import { Keys } from "@dashboard/core/store/keys";
-import * as Sync from "@dashboard/core/sync";
+import * as Sync from "@dashboard/core/sync/index";
 import { INTERRUPTED, recoverInterruptedRuns } from "@dashboard/local/recover";
 import { createTestStage, type TestStage } from "@dashboard/testing/aws";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -39,8 +39,8 @@ it("finishes the runs a stop interrupted, releases their leases and pending mark
   // A finished run: history, untouched.
   const done = await Sync.start(ctx, { siteId: "site-a", trigger: "manual", entities: ["stats"] });
   const doneId = done.run?.run_id as string;
-  await RunStore.startEntity(ctx, doneId, "stats");
-  await RunStore.completeEntity(ctx, doneId, "stats", {
+  await Sync.startEntity(ctx, { run_id: doneId, site_id: "site-a" }, "stats");
+  await Sync.completeEntity(ctx, doneId, "stats", {
     ...RunStore.emptyResult("succeeded"),
     fetched: 1,
     valid: 1,
@@ -55,7 +55,7 @@ it("finishes the runs a stop interrupted, releases their leases and pending mark
   });
   const runId = cut.run?.run_id as string;
   expect(cut.entities).toEqual(["paintings", "users"]);
-  await RunStore.startEntity(ctx, runId, "users");
+  await Sync.startEntity(ctx, { run_id: runId, site_id: "site-a" }, "users");
   await ctx.db.send(
     new PutCommand({
       TableName: ctx.table,

@@ -2,7 +2,7 @@
  * Stopping syncs: cancelling a run, and what disabling or deleting a site does to the runs in progress.
  *
  * - A cancelled run's unfinished entities end `cancelled` at once; a message in the middle of a scan sees it
- *   at its next page and stops without deleting anything (sync.ts).
+ *   at its next page and stops without deleting anything (sync/bounds.ts).
  * - Disabling a site cancels its runs in progress.
  * - Deleting a site marks it deleting (gone for every caller; the engine refuses to write for it from its
  *   next page on), cancels its runs, removes its data, and, once no sync of it holds a lease any more,
@@ -15,11 +15,13 @@ import type { Entity } from "./entity";
 import * as Pending from "./pending";
 import * as RunStore from "./run";
 import * as SiteStore from "./site";
+import { showFinished } from "./sync/run-state";
 
 /** Cancels a run (404 when unknown); a finished run is returned as it is. */
 export async function cancelRun(ctx: Ctx, runId: string): Promise<{ run: RunStore.Run; cancelled: boolean }> {
   const before = await RunStore.get(ctx, runId);
-  const out = await RunStore.cancel(ctx, runId);
+  const { finalised, ...out } = await RunStore.cancel(ctx, runId);
+  await showFinished(ctx, finalised);
   if (out.cancelled) {
     await Promise.all(
       (Object.keys(before.entities) as Entity[]).map((e) => Pending.release(ctx, before.site_id, e, runId)),

@@ -79,9 +79,6 @@ export const decrypt = (ring: KeyRing, sealed: string, aad: string): string => {
   }
 };
 
-/** The key id a sealed value was encrypted with (to find values still on an old key). */
-export const sealedKid = (sealed: string): string | undefined => sealed.split(":")[1];
-
 export const sha256Hex = (value: string): string => createHash("sha256").update(value).digest("hex");
 
 /** Constant-time equality of two strings (by their SHA-256, so lengths leak nothing either). */

@@ -3,13 +3,13 @@
  * (validated), its provenance and a content hash, so a sync writes only what changed. Records that
  * disappeared from the Template keep their item with `deleted_at`.
  */
-import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import type { Ctx } from "./context";
 import type { RecordEntity } from "./entity";
 import { VisibleError } from "./error";
 import { expiresAfterDays } from "./retention";
 import { type Item, listPage, type Page, queryAll } from "./store/db";
+import { RecordItem } from "./store/entities";
 import { Keys, recordIdFromSortKey } from "./store/keys";
 import {
   TemplateCustomRequest,
@@ -19,6 +19,7 @@ import {
   TemplateUser,
 } from "./template/schema";
 import { contentHash } from "./util/hash";
+import { pool } from "./util/pool";
 import { assertDateRange, sortableDate } from "./util/time";
 
 /** Provenance the Dashboard adds to every record (seed: template_url, sync_timestamp; plus site_id). */
@@ -198,6 +199,9 @@ export async function index(
   return map;
 }
 
+/** UpdateItem requests in flight at once when marking records deleted. */
+const MARK_DELETED_CONCURRENCY = 8;
+
 /**
  * Marks records as gone from the Template: kept, with `deleted_at`, and purged by DynamoDB's TTL after
  * `ctx.retention.deletedRecordsDays` (personal data the Template erased does not outlive it for long). A
@@ -213,29 +217,13 @@ export async function markDeleted(
   changedBy?: string,
 ): Promise<void> {
   const ttl = expiresAfterDays(new Date(at), ctx.retention.deletedRecordsDays);
-  let next = 0;
-  const worker = async () => {
-    while (next < ids.length) {
-      const id = ids[next++] as number | string;
-      await ctx.db
-        .send(
-          new UpdateCommand({
-            TableName: ctx.table,
-            Key: Keys.record(siteId, entity, id),
-            UpdateExpression: `SET deleted_at = :at, #d.deleted_at = :at, expires_at = :ttl${changedBy ? ", changed_by = :by" : ""}`,
-            ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(deleted_at)",
-            ExpressionAttributeNames: { "#d": "data" },
-            ExpressionAttributeValues: changedBy
-              ? { ":at": at, ":ttl": ttl, ":by": changedBy }
-              : { ":at": at, ":ttl": ttl },
-          }),
-        )
-        .catch((e: Error) => {
-          if (e.name !== "ConditionalCheckFailedException") throw e;
-        });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(8, ids.length) }, worker));
+  await pool(ids, MARK_DELETED_CONCURRENCY, async (id) => {
+    await RecordItem.update(ctx, "markDeleted", [siteId, entity, id], {
+      at,
+      ttl,
+      ...(changedBy ? { changedBy } : {}),
+    });
+  });
 }
 
 // ---- reading -------------------------------------------------------------------------------------
@@ -367,11 +355,9 @@ export async function get(
   entity: RecordEntity,
   id: number,
 ): Promise<Record<string, unknown>> {
-  const out = await ctx.db.send(
-    new GetCommand({ TableName: ctx.table, Key: Keys.record(siteId, entity, id) }),
-  );
-  if (!out.Item) {
+  const item = await RecordItem.get(ctx, [siteId, entity, id], { consistent: false });
+  if (!item) {
     throw new VisibleError("not_found", "record_not_found", `No ${entity} record ${id} on site "${siteId}"`);
   }
-  return fromItem(out.Item);
+  return fromItem(item);
 }

@@ -6,11 +6,10 @@
  */
 import * as z from "zod";
 import type { Ctx } from "./context";
-import { VisibleError } from "./error";
-import * as Records from "./record";
+import type * as Records from "./record";
 import type { Item } from "./store/db";
 import { queryAll } from "./store/db";
-import { Keys, recordIdFromSortKey } from "./store/keys";
+import { Keys } from "./store/keys";
 import { MASKED, SECRET_VALUE, type TemplateSetting, type WELL_KNOWN_SETTINGS } from "./template/schema";
 import { contentHash } from "./util/hash";
 
@@ -140,12 +139,3 @@ export async function get(ctx: Ctx, siteId: string): Promise<SiteSettings> {
     saas_site_price_cache: priceNumber !== null && Number.isFinite(priceNumber) ? priceNumber : null,
   };
 }
-
-/** Keys stored for a site, for tests and checks (never values of masked keys: there are none). */
-export const storedKeys = async (ctx: Ctx, siteId: string): Promise<string[]> =>
-  [...(await Records.index(ctx, siteId, "settings")).keys()].map((k) => String(k));
-
-export const assertKey = (key: string) => {
-  if (!key) throw new VisibleError("invalid_request", "invalid_setting_key", "A setting key is required");
-  return recordIdFromSortKey(Keys.record("x", "settings", key).sk);
-};

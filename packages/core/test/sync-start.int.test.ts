@@ -250,7 +250,7 @@ describe("the scheduler's fan-out", () => {
         run_id: webhook.run?.run_id,
         status: "queued",
       });
-      await RunStore.startEntity(engine.ctx, fan03.run_id, "users");
+      await Sync.startEntity(engine.ctx, fan03, "users");
       expect((await SiteStore.get(engine.ctx, "fan-03")).last_run).toEqual({
         run_id: fan03.run_id,
         status: "running",

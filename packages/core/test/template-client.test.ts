@@ -6,9 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import packageJson from "../package.json" with { type: "json" };
 import {
-  backoffDelay,
   type Page,
-  parseRetryAfter,
   type RetryEvent,
   TemplateClient,
   type TemplateClientOptions,
@@ -24,6 +22,8 @@ import {
   TemplateNotFoundError,
   TemplateValidationError,
 } from "../src/template/errors";
+import { parseRetryAfter } from "../src/template/failure";
+import { backoffDelay } from "../src/util/retry";
 
 const KEY = "sk-live-7f3a9b2c4d5e6f708192a3b4c5d6e7f8";
 const BASE = "https://site.example";

@@ -8,12 +8,11 @@
  * AWS needs none of this: SQS keeps the messages, and the DLQ catches what keeps failing.
  */
 
-import { DeleteCommand } from "@aws-sdk/lib-dynamodb";
 import type { Ctx } from "@dashboard/core/context";
 import type { Entity } from "@dashboard/core/entity";
 import * as Pending from "@dashboard/core/pending";
 import * as RunStore from "@dashboard/core/run";
-import { Keys } from "@dashboard/core/store/keys";
+import * as Sync from "@dashboard/core/sync/index";
 import { isoNow } from "@dashboard/core/util/time";
 
 /** Unfinished runs are the newest ones; older history is not read. */
@@ -27,22 +26,6 @@ export const INTERRUPTED = {
 } as const;
 
 const UNFINISHED: ReadonlySet<RunStore.RunStatus> = new Set(["queued", "running"]);
-
-async function releaseLease(ctx: Ctx, key: { pk: string; sk: string }, runId: string) {
-  await ctx.db
-    .send(
-      new DeleteCommand({
-        TableName: ctx.table,
-        Key: key,
-        ConditionExpression: "#owner = :run",
-        ExpressionAttributeNames: { "#owner": "owner" },
-        ExpressionAttributeValues: { ":run": runId },
-      }),
-    )
-    .catch((error: Error) => {
-      if (error.name !== "ConditionalCheckFailedException") throw error;
-    });
-}
 
 /** Finishes every unfinished run as interrupted; returns the runs it finished. Call only with an empty queue. */
 export async function recoverInterruptedRuns(ctx: Ctx): Promise<RunStore.Run[]> {
@@ -68,12 +51,12 @@ export async function recoverInterruptedRuns(ctx: Ctx): Promise<RunStore.Run[]> 
       open.map(([entity]) => ({ entity, level: "ERROR" as const, message: INTERRUPTED.log, timestamp })),
     );
     for (const [entity, result] of open) {
-      await RunStore.completeEntity(ctx, run.run_id, entity, {
+      await Sync.completeEntity(ctx, run.run_id, entity, {
         ...result,
         status: "failed",
         error: { code: INTERRUPTED.code, message: INTERRUPTED.message },
       });
-      await releaseLease(ctx, Keys.lease(run.site_id, entity), run.run_id);
+      await Sync.releaseLease(ctx, { site_id: run.site_id, entity, run_id: run.run_id });
       await Pending.release(ctx, run.site_id, entity, run.run_id);
     }
     recovered.push(await RunStore.get(ctx, run.run_id));

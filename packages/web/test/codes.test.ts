@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { fieldLabel, logLineText, syncErrorText } from "../src/lib/codes";
 import { ofName } from "../src/lib/i18n";
@@ -77,7 +77,11 @@ describe("log lines", () => {
   });
 
   it("have words, in both languages, for every code the sync engine writes", () => {
-    const source = readFileSync(new URL("../../core/src/sync.ts", import.meta.url), "utf8");
+    const dir = new URL("../../core/src/sync/", import.meta.url);
+    const source = readdirSync(dir)
+      .filter((f) => f.endsWith(".ts"))
+      .map((f) => readFileSync(new URL(f, dir), "utf8"))
+      .join("\n");
     // log.add(level, message, "code", ...): the literal codes, and the two families built from a code.
     const literal = [...source.matchAll(/\.add\(\s*"[A-Z]+",[^;]*?,\s*"([a-z_]+)"/gs)].map((m) => m[1]);
     expect(literal.length).toBeGreaterThan(15);

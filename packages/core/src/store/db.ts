@@ -16,12 +16,12 @@ import {
 import * as z from "zod";
 import type { Ctx } from "../context";
 import { VisibleError } from "../error";
+import { pool } from "../util/pool";
+import { retry } from "../util/retry";
 import { TABLE } from "./table";
 
 export type WriteRequest = NonNullable<BatchWriteCommandInput["RequestItems"]>[string][number];
 export type Item = Record<string, unknown>;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface BatchWriteOptions {
   /** Requests in flight at once (each carries up to 25 items). */
@@ -29,6 +29,11 @@ export interface BatchWriteOptions {
   /** Attempts for the unprocessed rest of one request before giving up. */
   maxAttempts?: number;
 }
+
+/** Waits before writing again what DynamoDB left unprocessed (full jitter). */
+const UNPROCESSED_BACKOFF = { baseMs: 100, maxMs: 2_000 };
+
+class Unprocessed extends Error {}
 
 /** Items per BatchWriteItem request (DynamoDB's limit). */
 export const BATCH_WRITE_SIZE = 25;
@@ -40,15 +45,17 @@ export const BATCH_WRITE_SIZE = 25;
 export async function writeBatch(ctx: Ctx, requests: WriteRequest[], maxAttempts = 10): Promise<number> {
   let pending = requests;
   let sent = 0;
-  for (let attempt = 1; pending.length > 0; attempt++) {
-    if (attempt > 1) await sleep(Math.random() * Math.min(2_000, 25 * 2 ** attempt));
-    sent++;
-    const out = await ctx.db.send(new BatchWriteCommand({ RequestItems: { [ctx.table]: pending } }));
-    pending = (out.UnprocessedItems?.[ctx.table] ?? []) as WriteRequest[];
-    if (pending.length > 0 && attempt >= maxAttempts) {
-      throw new Error(`DynamoDB left ${pending.length} items unprocessed after ${attempt} attempts`);
-    }
-  }
+  if (pending.length === 0) return sent;
+  await retry(
+    async (attempt) => {
+      sent++;
+      const out = await ctx.db.send(new BatchWriteCommand({ RequestItems: { [ctx.table]: pending } }));
+      pending = (out.UnprocessedItems?.[ctx.table] ?? []) as WriteRequest[];
+      if (pending.length > 0)
+        throw new Unprocessed(`DynamoDB left ${pending.length} items unprocessed after ${attempt} attempts`);
+    },
+    { attempts: maxAttempts, backoff: UNPROCESSED_BACKOFF, retryable: (e) => e instanceof Unprocessed },
+  );
   return sent;
 }
 
@@ -66,25 +73,13 @@ export async function batchWrite(
   for (let i = 0; i < requests.length; i += BATCH_WRITE_SIZE)
     chunks.push(requests.slice(i, i + BATCH_WRITE_SIZE));
   let sent = 0;
-  let next = 0;
-  let failure: { error: unknown } | undefined;
   // After a failure no new chunk starts, and the call rejects only once the chunks in flight have ended:
   // nothing keeps writing behind the caller's back (a redelivered message would race those writes).
-  const workers = Array.from({ length: Math.min(concurrency, chunks.length) }, async () => {
-    while (!failure && next < chunks.length) {
-      const chunk = chunks[next++];
-      if (!chunk) continue;
-      try {
-        // Not `sent += await …`: that reads `sent` before the await and loses the other workers' counts.
-        const n = await writeBatch(ctx, chunk, maxAttempts);
-        sent += n;
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
+  await pool(chunks, concurrency, async (chunk) => {
+    // Not `sent += await …`: that reads `sent` before the await and loses the other workers' counts.
+    const n = await writeBatch(ctx, chunk, maxAttempts);
+    sent += n;
   });
-  await Promise.all(workers);
-  if (failure) throw failure.error;
   return sent;
 }
 

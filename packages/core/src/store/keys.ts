@@ -27,6 +27,8 @@ const artistOrderKey = (displayOrder: number | null, id: number): string =>
 export const Keys = {
   /** One site. Listed through gsi1 ("SITES"). */
   site: (siteId: string) => ({ pk: `SITE#${siteId}`, sk: "SITE", gsi1pk: "SITES", gsi1sk: siteId }),
+  /** The site item itself (its key without the index attributes). */
+  siteItem: (siteId: string) => ({ pk: `SITE#${siteId}`, sk: "SITE" }),
   sitesIndex: () => ({ index: "gsi1" as const, pk: "SITES" }),
 
   /** All records of one (site, entity): one partition, sorted by id. */
@@ -83,6 +85,8 @@ export const Keys = {
     gsi2pk: `SITE#${siteId}#RUNS`,
     gsi2sk: runId,
   }),
+  /** The run item itself (its key without the index attributes). */
+  runItem: (runId: string) => ({ pk: Keys.runPartition(runId), sk: "RUN" }),
   runsIndex: () => ({ index: "gsi1" as const, pk: "RUNS" }),
   siteRunsIndex: (siteId: string) => ({ index: "gsi2" as const, pk: `SITE#${siteId}#RUNS` }),
   log: (runId: string, sortable: string) => ({ pk: Keys.runPartition(runId), sk: `LOG#${sortable}` }),

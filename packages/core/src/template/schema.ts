@@ -187,21 +187,28 @@ export function validateRecord(entity: RecordEntity, raw: unknown): Validated {
   return { ok: true, record, quality };
 }
 
-/** Envelope key holding the records of each paged or listed endpoint. */
-export const ENVELOPE_KEY = {
-  paintings: "paintings",
-  users: "users",
-  orders: "orders",
-  exhibitions: "exhibitions",
-  custom_requests: "custom_requests",
-} as const;
-
 /** `{"paintings": [...], "count": N}` and friends: records stay unknown here, validated one by one later. */
 export const listEnvelope = <K extends string>(key: K) =>
   z.looseObject({ [key]: z.array(z.unknown()), count: z.number().optional() } as Record<
     K,
     z.ZodArray<z.ZodUnknown>
   >);
+
+/** `{"<key>": [...], "count": N}` → its records. */
+const recordList = <K extends string>(key: K): z.ZodType<unknown[]> =>
+  listEnvelope(key).transform((body): unknown[] => {
+    const records: unknown = body[key];
+    return Array.isArray(records) ? records : []; // always an array: the envelope checked it
+  });
+
+/** The record lists of the Template's exports, by entity. */
+export const RECORD_ENVELOPES: Readonly<Record<RecordEntity, z.ZodType<unknown[]>>> = {
+  paintings: recordList("paintings"),
+  users: recordList("users"),
+  orders: recordList("orders"),
+  exhibitions: recordList("exhibitions"),
+  custom_requests: recordList("custom_requests"),
+};
 
 const settingValue = z.preprocess(
   (v) => (typeof v === "number" || typeof v === "boolean" ? String(v) : v),

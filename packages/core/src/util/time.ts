@@ -21,7 +21,7 @@ export const sortableDate = (text: string | null | undefined): string | null => 
     return Number.isNaN(parsed) ? null : new Date(parsed).toISOString().replace("Z", "000Z");
   }
   const [, y, mo, d, h = "00", mi = "00", s = "00", frac = "", zone] = m;
-  const micros = (frac + "000000").slice(0, 6);
+  const micros = `${frac}000000`.slice(0, 6);
   let ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
   if (Number.isNaN(ms)) return null;
   if (zone && zone.toUpperCase() !== "Z") {

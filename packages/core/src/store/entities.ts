@@ -1,0 +1,284 @@
+/**
+ * The items the sync reads and writes, each defined once (store/entity.ts): key, schema and named
+ * conditional writes. The expressions are the sync's protocol (docs/data-model.md): the lease's
+ * compare-and-set on its step, a run's exactly-once fan-in, a site's `last_run` that never goes back.
+ */
+import * as z from "zod";
+import type { Entity } from "../entity";
+import { type EntityError, type EntityResult, Run, type Trigger } from "../run/schema";
+import { SiteItem } from "../site/schema";
+import { defineEntity } from "./entity";
+import { Keys } from "./keys";
+
+// ---- lease ---------------------------------------------------------------------------------------------
+
+const LeaseItem = z.looseObject({
+  owner: z.string(),
+  seq: z.number().optional(),
+  sent: z.number().optional(),
+  next: z.unknown().optional(),
+  expires_at: z.number(),
+});
+
+const OWNER = { "#owner": "owner" };
+
+/** One scan of a (site, entity) at a time (sync/lease.ts). `exp`, `now`: epoch seconds. */
+export const Lease = defineEntity({
+  type: "lease",
+  schema: LeaseItem,
+  key: (siteId: string, entity: Entity) => Keys.lease(siteId, entity),
+  updates: {
+    /** Free, expired, or already this run's: taken (the old item returned, to resume at its step). */
+    acquire: (p: { run: string; now: number; exp: number }) => ({
+      update: "SET #owner = :run, expires_at = :exp, seq = if_not_exists(seq, :zero), #type = :type",
+      condition: "attribute_not_exists(pk) OR #owner = :run OR expires_at < :now",
+      names: { ...OWNER, "#type": "type" },
+      values: { ":run": p.run, ":exp": p.exp, ":now": p.now, ":zero": 0, ":type": "lease" },
+      returnValues: "ALL_OLD" as const,
+    }),
+    /** Starts the sequence at `seq`, forgetting a previous owner's continuation. */
+    reset: (p: { run: string; seq: number; exp: number }) => ({
+      update: "SET seq = :seq, sent = :seq, expires_at = :exp REMOVE #next",
+      condition: "#owner = :run",
+      names: { ...OWNER, "#next": "next" },
+      values: { ":seq": p.seq, ":run": p.run, ":exp": p.exp },
+    }),
+    /** Compare-and-set on the step: hands the scan from `from` to `next.seq`, keeping the continuation. */
+    advance: (p: { run: string; from: number; next: { seq: number }; exp: number }) => ({
+      update: "SET seq = :seq, #next = :next, expires_at = :exp",
+      condition: "#owner = :run AND seq = :from",
+      names: { ...OWNER, "#next": "next" },
+      values: { ":seq": p.next.seq, ":next": p.next, ":from": p.from, ":run": p.run, ":exp": p.exp },
+    }),
+    /** The continuation of step `seq` is on the queue. */
+    markSent: (p: { run: string; seq: number }) => ({
+      update: "SET sent = :seq",
+      condition: "#owner = :run AND seq = :seq",
+      names: OWNER,
+      values: { ":seq": p.seq, ":run": p.run },
+    }),
+  },
+  deletes: {
+    /** Freed by the run that holds it; a lease another run took over is left alone. */
+    release: (p: { run: string }) => ({
+      condition: "#owner = :run",
+      names: OWNER,
+      values: { ":run": p.run },
+    }),
+  },
+});
+
+// ---- run -----------------------------------------------------------------------------------------------
+
+const UNFINISHED = { ":pending": "pending", ":running": "running", ":retrying": "retrying" };
+const STATUS = { "#status": "status" };
+
+/** A sync run (run/store.ts): its entities' results fan in, and it is finalised exactly once. */
+export const RunEntity = defineEntity({
+  type: "run",
+  schema: Run,
+  key: (runId: string) => Keys.runItem(runId),
+  updates: {
+    /** An entity starts (the run too, when it is the first); refused once it finished or was cancelled. */
+    startEntity: (p: { entity: Entity }) => ({
+      update: "SET entities.#e.#s = :running, #status = if_not_exists(#status, :running)",
+      condition:
+        "attribute_exists(pk) AND entities.#e.#s IN (:pending, :running, :retrying) AND attribute_not_exists(cancel_requested_at)",
+      names: { "#e": p.entity, "#s": "status", ...STATUS },
+      values: UNFINISHED,
+      returnValues: "ALL_OLD" as const,
+    }),
+    /** The run leaves `queued`. */
+    markRunning: () => ({
+      update: "SET #status = :running",
+      condition: "#status = :queued",
+      names: STATUS,
+      values: { ":running": "running", ":queued": "queued" },
+    }),
+    /** Live counters of a running entity. */
+    progress: (p: { entity: Entity; result: EntityResult }) => ({
+      update: "SET entities.#e = :r",
+      condition: "entities.#e.#s IN (:running, :retrying)",
+      names: { "#e": p.entity, "#s": "status" },
+      values: { ":r": { ...p.result, status: "running" }, ":running": "running", ":retrying": "retrying" },
+    }),
+    /** An entity's final result, once; the run as it is afterwards. */
+    completeEntity: (p: { entity: Entity; result: EntityResult }) => ({
+      update: "SET entities.#e = :r",
+      condition: "attribute_exists(pk) AND entities.#e.#s IN (:pending, :running, :retrying)",
+      names: { "#e": p.entity, "#s": "status" },
+      values: { ":r": p.result, ...UNFINISHED },
+      returnValues: "ALL_NEW" as const,
+    }),
+    /** The run's outcome, once. */
+    finalise: (p: { status: string; success: boolean; at: string }) => ({
+      update: "SET #status = :status, success = :success, finished_at = :at",
+      condition: "#status IN (:queued, :running)",
+      names: STATUS,
+      values: {
+        ":status": p.status,
+        ":success": p.success,
+        ":at": p.at,
+        ":queued": "queued",
+        ":running": "running",
+      },
+    }),
+    /** An attempt failed and another is planned. */
+    markRetrying: (p: {
+      entity: Entity;
+      error: EntityError;
+      attempt: number;
+      maxAttempts: number;
+      nextAttemptAt: string;
+    }) => ({
+      update:
+        "SET entities.#e.#s = :retrying, entities.#e.#err = :err, entities.#e.attempt = :attempt, entities.#e.max_attempts = :max, entities.#e.next_attempt_at = :next",
+      condition: "entities.#e.#s IN (:pending, :running, :retrying)",
+      names: { "#e": p.entity, "#s": "status", "#err": "error" },
+      values: {
+        ":retrying": "retrying",
+        ":pending": "pending",
+        ":running": "running",
+        ":err": p.error,
+        ":attempt": p.attempt,
+        ":max": p.maxAttempts,
+        ":next": p.nextAttemptAt,
+      },
+    }),
+    /** Asked to stop (kept from the first request); refused once the run finished. */
+    requestCancel: (p: { at: string }) => ({
+      update: "SET cancel_requested_at = if_not_exists(cancel_requested_at, :at)",
+      condition: "attribute_exists(pk) AND #status IN (:queued, :running)",
+      names: STATUS,
+      values: { ":at": p.at, ":queued": "queued", ":running": "running" },
+    }),
+    /** A trigger joined the run in progress (at most 50 noted). */
+    recordJoined: (p: { trigger: Trigger; at: string }) => ({
+      update: "SET joined = list_append(if_not_exists(joined, :none), :j)",
+      condition: "attribute_exists(pk) AND (attribute_not_exists(joined) OR size(joined) < :max)",
+      values: { ":none": [], ":j": [{ trigger: p.trigger, at: p.at }], ":max": 50 },
+    }),
+  },
+});
+
+// ---- site ----------------------------------------------------------------------------------------------
+
+/** A site (site/*.ts), with its sealed secrets. */
+export const SiteEntity = defineEntity({
+  type: "site",
+  schema: SiteItem,
+  key: (siteId: string) => Keys.siteItem(siteId),
+  updates: {
+    /** A run's status on the site; never replaced by an older run's. */
+    recordRun: (p: { run: NonNullable<SiteItem["last_run"]> }) => ({
+      update: "SET last_run = :r",
+      condition: "attribute_exists(pk) AND (attribute_not_exists(last_run) OR last_run.run_id <= :id)",
+      values: { ":r": p.run, ":id": p.run.run_id },
+    }),
+    /** The maps an entity's sync status goes into, created when missing. */
+    prepareEntitySync: (p: { withCount: boolean }) => ({
+      update: p.withCount
+        ? "SET counts = if_not_exists(counts, :empty), last_synced_at = if_not_exists(last_synced_at, :empty)"
+        : "SET last_synced_at = if_not_exists(last_synced_at, :empty)",
+      condition: "attribute_exists(pk)",
+      values: { ":empty": {} },
+    }),
+    /** When an entity was last synced and, when known, how many live records it has. */
+    recordEntitySync: (p: { entity: Entity; count: number | undefined; now: string }) => ({
+      update:
+        p.count === undefined
+          ? "SET last_synced_at.#e = :now"
+          : "SET counts.#e = :c, last_synced_at.#e = :now",
+      condition: "attribute_exists(pk)",
+      names: { "#e": p.entity },
+      values: p.count === undefined ? { ":now": p.now } : { ":c": p.count, ":now": p.now },
+    }),
+    /** The first step of a deletion: gone for callers, no more writes. */
+    markDeleting: (p: { now: string }) => ({
+      update: "SET enabled = :f, deleting = :t, updated_at = :now",
+      condition: "attribute_exists(pk) AND attribute_not_exists(deleting)",
+      values: { ":f": false, ":t": true, ":now": p.now },
+    }),
+    /**
+     * An edit of the site's fields (each only when given); `was`: the template_url the edit was checked
+     * against, so a concurrent move to another origin is refused rather than overwritten.
+     */
+    edit: (p: {
+      now: string;
+      was?: string;
+      name?: string;
+      template_url?: string;
+      enabled?: boolean;
+      scan_limits?: SiteItem["scan_limits"];
+      api_key?: { sealed: string; last4: string };
+    }) => {
+      const sets = ["updated_at = :now"];
+      const values: Record<string, unknown> = { ":now": p.now };
+      const names: Record<string, string> = {};
+      let condition = "attribute_exists(pk) AND attribute_not_exists(deleting)";
+      if (p.was !== undefined) {
+        condition += " AND template_url = :was";
+        values[":was"] = p.was;
+      }
+      if (p.name !== undefined) {
+        sets.push("#name = :name");
+        names["#name"] = "name";
+        values[":name"] = p.name;
+      }
+      if (p.template_url !== undefined) {
+        sets.push("template_url = :url");
+        values[":url"] = p.template_url;
+      }
+      if (p.enabled !== undefined) {
+        sets.push("enabled = :enabled");
+        values[":enabled"] = p.enabled;
+      }
+      if (p.scan_limits !== undefined) {
+        sets.push("scan_limits = :limits");
+        values[":limits"] = p.scan_limits;
+      }
+      if (p.api_key !== undefined) {
+        sets.push("api_key_sealed = :sealed", "api_key_last4 = :last4");
+        values[":sealed"] = p.api_key.sealed;
+        values[":last4"] = p.api_key.last4;
+      }
+      return {
+        update: `SET ${sets.join(", ")}`,
+        condition,
+        ...(Object.keys(names).length ? { names } : {}),
+        values,
+        returnValues: "ALL_NEW" as const,
+      };
+    },
+    /** The webhook secrets after a rotation. */
+    setWebhookSecrets: (p: { secrets: SiteItem["webhook_secrets"]; now: string }) => ({
+      update: "SET webhook_secrets = :s, updated_at = :now",
+      condition: "attribute_exists(pk)",
+      values: { ":s": p.secrets, ":now": p.now },
+    }),
+  },
+  deletes: {
+    /** The last step of a deletion. */
+    dropDeleted: () => ({ condition: "deleting = :t", values: { ":t": true } }),
+  },
+});
+
+// ---- record --------------------------------------------------------------------------------------------
+
+/** A record or setting of a site (record.ts, settings.ts); `data` holds the Template's fields. */
+export const RecordItem = defineEntity({
+  type: "record",
+  schema: z.looseObject({}),
+  key: (siteId: string, entity: Entity, id: number | string) => Keys.record(siteId, entity, id),
+  updates: {
+    /** Gone from the Template: kept with `deleted_at`, purged by the TTL; once (a record already gone stays as it is). */
+    markDeleted: (p: { at: string; ttl: number; changedBy?: string }) => ({
+      update: `SET deleted_at = :at, #d.deleted_at = :at, expires_at = :ttl${p.changedBy ? ", changed_by = :by" : ""}`,
+      condition: "attribute_exists(pk) AND attribute_not_exists(deleted_at)",
+      names: { "#d": "data" },
+      values: p.changedBy
+        ? { ":at": p.at, ":ttl": p.ttl, ":by": p.changedBy }
+        : { ":at": p.at, ":ttl": p.ttl },
+    }),
+  },
+});
