@@ -15,7 +15,7 @@ import * as Records from "@dashboard/core/record";
 import * as RunStore from "@dashboard/core/run";
 import * as SiteStore from "@dashboard/core/site";
 import { batchWrite, type Item, putRequest } from "@dashboard/core/store/db";
-import * as Sync from "@dashboard/core/sync/index";
+import * as Sync from "@dashboard/core/sync";
 import { RECORD_SCHEMAS } from "@dashboard/core/template/schema";
 import { signatureHeader } from "@dashboard/core/webhook";
 import { queueDepth } from "@dashboard/local/sqs";

@@ -4,7 +4,7 @@
  * visibility timeout and a redrive limit of 2 so that this takes seconds, not the deployed 10 minutes × 4.
  */
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import { SyncMessage } from "@dashboard/core/sync/index";
+import { SyncMessage } from "@dashboard/core/sync";
 import { type Sim, startSim } from "@dashboard/template-sim";
 import { createSqsClient } from "@dashboard/testing/aws";
 import { afterAll, beforeAll, expect, it } from "vitest";

@@ -9,7 +9,7 @@ import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
-import type { SyncMessage } from "@dashboard/core/sync/index";
+import type { SyncMessage } from "@dashboard/core/sync";
 import { listen } from "@dashboard/local/http";
 import { startLocal } from "@dashboard/local/runtime";
 import { ensureSorted, type Sim, startSim } from "@dashboard/template-sim";

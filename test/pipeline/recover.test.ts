@@ -9,7 +9,7 @@ import * as Pending from "@dashboard/core/pending";
 import * as RunStore from "@dashboard/core/run";
 import * as SiteStore from "@dashboard/core/site";
 import { Keys } from "@dashboard/core/store/keys";
-import * as Sync from "@dashboard/core/sync/index";
+import * as Sync from "@dashboard/core/sync";
 import { INTERRUPTED, recoverInterruptedRuns } from "@dashboard/local/recover";
 import { createTestStage, type TestStage } from "@dashboard/testing/aws";
 import { afterAll, beforeAll, expect, it } from "vitest";

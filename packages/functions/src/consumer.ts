@@ -12,7 +12,7 @@ import { parser } from "@aws-lambda-powertools/batch/parser";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import * as Sync from "@dashboard/core/sync/index";
+import * as Sync from "@dashboard/core/sync";
 import middy from "@middy/core";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { ctx, MAX_RECEIVE_COUNT, RETRY_DELAYS_SECONDS } from "./shared/ctx";

@@ -2,7 +2,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import * as Sync from "@dashboard/core/sync/index";
+import * as Sync from "@dashboard/core/sync";
 import middy from "@middy/core";
 import type { ScheduledEvent } from "aws-lambda";
 import { ctx } from "./shared/ctx";

@@ -14,7 +14,7 @@ import type { Ctx } from "@dashboard/core/context";
 import { randomToken } from "@dashboard/core/crypto";
 import { VisibleError } from "@dashboard/core/error";
 import * as SiteStore from "@dashboard/core/site";
-import * as Sync from "@dashboard/core/sync/index";
+import * as Sync from "@dashboard/core/sync";
 import { type OptionalEndpoint, type Sim, type Sizes, startSim } from "@dashboard/template-sim";
 
 /** More would only slow a laptop down; a real fleet is tested with the benchmark, not the demo. */

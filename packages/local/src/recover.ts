@@ -12,7 +12,7 @@ import type { Ctx } from "@dashboard/core/context";
 import type { Entity } from "@dashboard/core/entity";
 import * as Pending from "@dashboard/core/pending";
 import * as RunStore from "@dashboard/core/run";
-import * as Sync from "@dashboard/core/sync/index";
+import * as Sync from "@dashboard/core/sync";
 import { isoNow } from "@dashboard/core/util/time";
 
 /** Unfinished runs are the newest ones; older history is not read. */

@@ -33,7 +33,7 @@ import {
   UpdateSite as CoreUpdateSite,
 } from "@dashboard/core/site";
 import { StatsHistory as CoreStatsHistory } from "@dashboard/core/stats";
-import { StartInput } from "@dashboard/core/sync/index";
+import { StartInput } from "@dashboard/core/sync";
 import {
   CreateToken as CoreCreateToken,
   TokenCreated as CoreTokenCreated,

@@ -10,7 +10,7 @@ import type { Ctx } from "@dashboard/core/context";
 import type { Entity } from "@dashboard/core/entity";
 import * as RunStore from "@dashboard/core/run";
 import * as SiteStore from "@dashboard/core/site";
-import * as Sync from "@dashboard/core/sync/index";
+import * as Sync from "@dashboard/core/sync";
 import { createLambdaContext } from "@dashboard/local/lambda-context";
 import { type Sim, startSim } from "@dashboard/template-sim";
 import { acceptedWrites } from "@dashboard/testing/writes";

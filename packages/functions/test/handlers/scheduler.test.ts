@@ -9,7 +9,7 @@ import type { Ctx } from "@dashboard/core/context";
 import { ALL_ENTITIES } from "@dashboard/core/entity";
 import * as RunStore from "@dashboard/core/run";
 import * as SiteStore from "@dashboard/core/site";
-import { SyncMessage } from "@dashboard/core/sync/index";
+import { SyncMessage } from "@dashboard/core/sync";
 import { createLambdaContext } from "@dashboard/local/lambda-context";
 import type { ScheduledEvent } from "aws-lambda";
 import { afterAll, beforeAll, expect, it } from "vitest";

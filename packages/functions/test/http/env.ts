@@ -6,7 +6,7 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { parseAdminTokens } from "@dashboard/core/auth";
 import type { Ctx } from "@dashboard/core/context";
-import * as Sync from "@dashboard/core/sync/index";
+import * as Sync from "@dashboard/core/sync";
 import { createApiApp } from "@dashboard/functions/http/app";
 import type { ApiApp } from "@dashboard/functions/http/openapi";
 import { createWebhookApp } from "@dashboard/functions/http/webhook-app";

@@ -5,7 +5,7 @@ import { VisibleError } from "@dashboard/core/error";
 import { maskPersonalData } from "@dashboard/core/privacy";
 import { seesPersonalData } from "@dashboard/core/role";
 import * as RunStore from "@dashboard/core/run";
-import * as Sync from "@dashboard/core/sync/index";
+import * as Sync from "@dashboard/core/sync";
 import type { Context } from "hono";
 import { type ApiApp, adminRoute, errors, json } from "../openapi";
 import {
