@@ -8,11 +8,6 @@ import type { KnipConfig } from "knip";
  * provides a module fails here).
  */
 const config: KnipConfig = {
-  // Unused exports of core are reported by `npx knip --no-exit-code --include exports,types` while
-  // issue 10 reworks it; they fail `npm run deps` once these lines go.
-  ignoreIssues: {
-    "packages/core/**": ["exports", "types"],
-  },
   workspaces: {
     ".": {
       entry: [

@@ -22,7 +22,7 @@ export interface Engine {
 }
 
 /** Fast client settings for tests: short timeouts and backoff, same retry logic. */
-export const FAST_CLIENT = { timeoutMs: 2_000, backoff: { baseMs: 5, maxMs: 20 }, maxRetryAfterMs: 2_000 };
+const FAST_CLIENT = { timeoutMs: 2_000, backoff: { baseMs: 5, maxMs: 20 }, maxRetryAfterMs: 2_000 };
 
 export async function createEngine(prefix: string): Promise<Engine> {
   const { ctx, table, queues } = await createTestStage(prefix);

@@ -25,7 +25,7 @@ import { API_KEY, consume, type Delivery, differences, FAST_CLIENT, storedRecord
 // ---- a small seeded generator ---------------------------------------------------------------------------
 
 /** mulberry32: tiny, fast, good enough to drive a test; same seed, same sequence. */
-export class Random {
+class Random {
   #state: number;
   constructor(seed: number) {
     this.#state = seed >>> 0 || 0x9e3779b9;
