@@ -16,7 +16,15 @@ import type { Item } from "../store/db";
 import { whyUnstorable } from "../store/limits";
 import { validateRecord } from "../template/schema";
 import { isoNow } from "../util/time";
-import { checkBounds, expectedCount, scanLimits, stopped, stopReason, unreadableSource } from "./bounds";
+import {
+  checkBounds,
+  expectedCount,
+  type StopReason,
+  scanLimits,
+  stopped,
+  stopReason,
+  unreadableSource,
+} from "./bounds";
 import {
   type EntityJob,
   freshCounters,
@@ -160,9 +168,12 @@ async function scanRecords(
     const margin = opts.safetyMarginMs ?? 60_000;
     let pagesThisInvocation = 0;
     const caps = scanLimits(site, opts);
+    // Whether to stop (cancel, site deleted) is asked once per page, while the next page is being fetched:
+    // a cancel stops the scan at its next page without a round trip in series with every page.
+    let nextStop: Promise<StopReason | undefined> | undefined;
     for await (const page of client.pages(entity, { startOffset: msg.continuation?.offset ?? 0 })) {
       if (page.records.length === 0) break;
-      const stop = await stopReason(ctx, msg);
+      const stop = await (nextStop ?? stopReason(ctx, msg));
       if (stop) {
         counters.write_requests += await writes.drain();
         return stopped(counters, stop, log);
@@ -171,6 +182,9 @@ async function scanRecords(
       pagesThisInvocation++;
       checkBounds(counters, caps, page.records, seen, entity);
       await processBatch(page.records);
+      nextStop = stopReason(ctx, msg);
+      // Awaited at the next page; a scan that ends first must not leave a rejection unhandled.
+      nextStop.catch(() => undefined);
       if (Date.now() - lastProgress > 1_000) {
         lastProgress = Date.now();
         await RunStore.progress(ctx, msg.run_id, entity, resultOf(counters, "running"));
