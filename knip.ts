@@ -15,9 +15,8 @@ const config: KnipConfig = {
         "bench/worker.ts",
         // Named in FUNCTION_BUNDLING (packages/config) as a path relative to sst.config.ts.
         "stacks/esbuild-plugins.mjs",
-        "scripts/*.ts",
       ],
-      project: ["*.ts", "stacks/**/*.{ts,mjs}", "bench/**/*.ts", "scripts/**/*.ts", "test/**/*.ts"],
+      project: ["*.ts", "stacks/**/*.{ts,mjs}", "bench/**/*.ts", "test/**/*.ts"],
       ignoreDependencies: [
         // Resolved with createRequire(...).resolve("axe-core/axe.min.js") and injected into the browser page.
         "axe-core",
@@ -26,6 +25,10 @@ const config: KnipConfig = {
         // The Node runtime the npm scripts run on (node_modules/.bin/node), not a module.
         "node",
       ],
+    },
+    "packages/core": {
+      // The fidelity scenario over hundreds of seeds, run by hand with tsx (docs/operations.md).
+      entry: ["test/fidelity/many-seeds.ts"],
     },
     "packages/functions": {
       ignoreDependencies: [

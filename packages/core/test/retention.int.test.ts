@@ -5,11 +5,11 @@
  */
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { type Sim, startSim } from "@dashboard/template-sim";
+import { createEngine, type Engine } from "@dashboard/testing/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RUN_RETENTION_DAYS } from "../src/run";
 import * as SiteStore from "../src/site";
 import { Keys } from "../src/store/keys";
-import { createEngine, type Engine } from "./harness";
 
 const API_KEY = "tpl-retention-key-3c4d5e";
 const SITE = "atelier-retention";

@@ -6,6 +6,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { countingMiddleware, type RequestCounter } from "@dashboard/testing/aws";
+import { createEngine, type Engine } from "@dashboard/testing/engine";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Ctx } from "../src/context";
 import { ALL_ENTITIES, type Entity } from "../src/entity";
@@ -16,7 +17,6 @@ import * as Sync from "../src/sync";
 import { createId } from "../src/util/id";
 import { epochSeconds } from "../src/util/time";
 import { refuseAt } from "./faults/support";
-import { createEngine, type Engine } from "./harness";
 
 const OTHERS = ALL_ENTITIES.filter((e) => e !== "paintings" && e !== "stats");
 

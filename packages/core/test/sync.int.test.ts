@@ -3,13 +3,13 @@
  * These are issue 2's acceptance tests.
  */
 import { type Sim, startSim } from "@dashboard/template-sim";
+import { createEngine, type Engine } from "@dashboard/testing/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Records from "../src/record";
 import * as RunStore from "../src/run";
 import * as Settings from "../src/settings";
 import * as SiteStore from "../src/site";
 import { RECORD_SCHEMAS, validateRecord } from "../src/template/schema";
-import { createEngine, type Engine } from "./harness";
 
 const API_KEY = "tpl-key-7f3a9c2e51";
 

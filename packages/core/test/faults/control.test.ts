@@ -7,6 +7,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { startSim } from "@dashboard/template-sim";
+import { createEngine, type Engine } from "@dashboard/testing/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Control from "../../src/control";
 import type { Entity } from "../../src/entity";
@@ -15,7 +16,6 @@ import * as SiteStore from "../../src/site";
 import { queryAll } from "../../src/store/db";
 import { Keys } from "../../src/store/keys";
 import * as Sync from "../../src/sync";
-import { createEngine, type Engine } from "../harness";
 import { API_KEY, type ConsumeOptions, consume, differences, storedRecords } from "./support";
 
 let engine: Engine;

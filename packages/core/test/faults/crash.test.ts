@@ -11,6 +11,7 @@ import {
   ReceiveMessageCommand,
 } from "@aws-sdk/client-sqs";
 import { type Sim, startSim } from "@dashboard/template-sim";
+import { createEngine, type Engine } from "@dashboard/testing/engine";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as RunStore from "../../src/run";
 import * as SiteStore from "../../src/site";
@@ -18,7 +19,6 @@ import { queryAll } from "../../src/store/db";
 import { Keys } from "../../src/store/keys";
 import * as Sync from "../../src/sync";
 import { RECORD_SCHEMAS } from "../../src/template/schema";
-import { createEngine, type Engine } from "../harness";
 import {
   API_KEY,
   compare,

@@ -4,11 +4,11 @@
  */
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { type Sim, startSim } from "@dashboard/template-sim";
+import { createEngine, type Engine } from "@dashboard/testing/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as RunStore from "../../src/run";
 import * as SiteStore from "../../src/site";
 import * as Sync from "../../src/sync";
-import { createEngine, type Engine } from "../harness";
 import {
   API_KEY,
   compare,

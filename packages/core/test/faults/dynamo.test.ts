@@ -4,12 +4,12 @@
  * Every record must end up written exactly once, with the run's counts right.
  */
 import { type Sim, startSim } from "@dashboard/template-sim";
+import { createEngine, type Engine } from "@dashboard/testing/engine";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Entity } from "../../src/entity";
 import * as RunStore from "../../src/run";
 import * as SiteStore from "../../src/site";
 import * as Sync from "../../src/sync";
-import { createEngine, type Engine } from "../harness";
 import {
   API_KEY,
   attribute,

@@ -4,11 +4,11 @@
  * lives in its own file so that it runs beside the rest of the matrix.
  */
 import { type Sim, startSim } from "@dashboard/template-sim";
+import { createEngine, type Engine } from "@dashboard/testing/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as RunStore from "../../src/run";
 import * as SiteStore from "../../src/site";
 import * as Sync from "../../src/sync";
-import { createEngine, type Engine } from "../harness";
 import { API_KEY, consume, differences, startProxy } from "./support";
 
 async function syncUsers(engine: Engine, siteId: string) {

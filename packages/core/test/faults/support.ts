@@ -4,7 +4,7 @@
  * pollers at once), fault injectors on the SDK middleware stacks of the test's own DynamoDB and SQS
  * clients, and a comparison of what the Dashboard stored with what the Template serves.
  *
- * No vitest import here: `scripts/fidelity.ts` uses this module outside vitest.
+ * No vitest import here: `packages/core/test/fidelity/many-seeds.ts` uses this module outside vitest.
  */
 import { isDeepStrictEqual } from "node:util";
 import { ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";

@@ -4,12 +4,12 @@
  * to what the Template serves, and with the run's status and log saying what happened.
  */
 import { type Sim, startSim } from "@dashboard/template-sim";
+import { createEngine, type Engine } from "@dashboard/testing/engine";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Entity } from "../../src/entity";
 import * as RunStore from "../../src/run";
 import * as SiteStore from "../../src/site";
 import * as Sync from "../../src/sync";
-import { createEngine, type Engine } from "../harness";
 import {
   API_KEY,
   type Consumed,

@@ -4,6 +4,7 @@
  * must serialise each (site, entity); every run must end; the data must be right.
  */
 import { type Sim, startSim } from "@dashboard/template-sim";
+import { createEngine, type Engine } from "@dashboard/testing/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALL_ENTITIES } from "../../src/entity";
 import * as Pending from "../../src/pending";
@@ -13,7 +14,6 @@ import { queryAll } from "../../src/store/db";
 import { Keys } from "../../src/store/keys";
 import * as Sync from "../../src/sync";
 import * as Webhook from "../../src/webhook";
-import { createEngine, type Engine } from "../harness";
 import { API_KEY, consume, countSuccesses, type DynamoCall, differences } from "./support";
 
 /**

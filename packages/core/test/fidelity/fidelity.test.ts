@@ -4,10 +4,11 @@
  *
  * `npm test` runs a few fixed seeds. Replay one: `FIDELITY_SEED=42 npx vitest run packages/core/test/fidelity`
  * (`FIDELITY_VERBOSE=1` prints each step as it happens).
- * Hundreds: `npx tsx scripts/fidelity.ts --seeds 200`.
+ * Hundreds: `npx tsx packages/core/test/fidelity/many-seeds.ts --seeds 200`.
  */
+
+import { createEngine, type Engine } from "@dashboard/testing/engine";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createEngine, type Engine } from "../harness";
 import { describeFailure, runSeed } from "./scenario";
 
 const replaying = process.env.FIDELITY_SEED;

@@ -8,7 +8,7 @@
  * The seed fixes the history (what happens, in which order); the interleaving of concurrent work is left
  * to the machine, so a replayed seed follows the same history but not always the same schedule.
  *
- * Used by fidelity.test.ts (a handful of seeds under `npm test`) and scripts/fidelity.ts (hundreds).
+ * Used by fidelity.test.ts (a handful of seeds under `npm test`) and packages/core/test/fidelity/many-seeds.ts (hundreds).
  * No vitest import: the script runs it outside vitest.
  */
 import { type FaultSpecInput, type FaultTarget, type Sim, startSim } from "@dashboard/template-sim";

@@ -6,11 +6,11 @@
 
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import type { Ctx } from "@dashboard/core/context";
+import type { Entity } from "@dashboard/core/entity";
+import * as RunStore from "@dashboard/core/run";
+import * as Sync from "@dashboard/core/sync";
 import { createTestStage } from "@dashboard/testing/aws";
-import type { Ctx } from "../src/context";
-import type { Entity } from "../src/entity";
-import * as RunStore from "../src/run";
-import * as Sync from "../src/sync";
 
 export interface Engine {
   ctx: Ctx;

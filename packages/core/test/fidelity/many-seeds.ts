@@ -1,5 +1,5 @@
 /**
- * Randomised fidelity over many seeds (issue 5): `npx tsx scripts/fidelity.ts --seeds 200`.
+ * Randomised fidelity over many seeds (issue 5): `npx tsx packages/core/test/fidelity/many-seeds.ts --seeds 200`.
  *
  * Starts its own DynamoDB Local and fauxqs on 127.0.0.1 (packages/local), gives each worker its own table
  * and queue pair (with the production redrive limit), runs packages/core/test/fidelity/scenario.ts for each
@@ -21,7 +21,7 @@ import { startDynamo } from "@dashboard/local/dynamo";
 import { LOCAL_CREDENTIALS } from "@dashboard/local/resources";
 import { ensureQueues, startSqs } from "@dashboard/local/sqs";
 import { ensureTable } from "@dashboard/local/table";
-import { describeFailure, runSeed } from "../packages/core/test/fidelity/scenario";
+import { describeFailure, runSeed } from "./scenario";
 
 const REGION = "us-east-1";
 
@@ -51,7 +51,7 @@ function parseArgs(argv: string[]): Args {
   }
   if (argv.includes("--help")) {
     console.log(
-      "usage: npx tsx scripts/fidelity.ts [--seeds 200] [--from 1] [--seed s] [--concurrency 2] [--verbose]",
+      "usage: npx tsx packages/core/test/fidelity/many-seeds.ts [--seeds 200] [--from 1] [--seed s] [--concurrency 2] [--verbose]",
     );
     process.exit(0);
   }
@@ -110,7 +110,12 @@ async function main(): Promise<number> {
           if (result.ok) passed++;
           else {
             failed.push(seed);
-            console.log(describeFailure(result, `npx tsx scripts/fidelity.ts --seed ${seed} --verbose`));
+            console.log(
+              describeFailure(
+                result,
+                `npx tsx packages/core/test/fidelity/many-seeds.ts --seed ${seed} --verbose`,
+              ),
+            );
           }
           const done = passed + failed.length;
           if (!args.verbose && (done % 20 === 0 || done === args.seeds.length)) {

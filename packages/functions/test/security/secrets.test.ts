@@ -10,9 +10,9 @@ import { signatureHeader } from "@dashboard/core/webhook";
 import { createApiApp } from "@dashboard/functions/http/app";
 import { createWebhookApp } from "@dashboard/functions/http/webhook-app";
 import { type Sim, startSim } from "@dashboard/template-sim";
+import { createEngine, type Engine } from "@dashboard/testing/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, type Engine } from "../../packages/core/test/harness";
-import { collectingLogger, type LogLine } from "../../packages/functions/test/http/client";
+import { collectingLogger, type LogLine } from "../http/client";
 
 const API_KEY = "tplkey_9Xq2Lm7Vb4Nc8Rt1";
 const ADMIN_TOKEN = "adm_secret_Zk5Wp3Jd8Hs2Qf6Y";
