@@ -11,18 +11,11 @@ import { parseArgs } from "node:util";
 import { resourceEnvironment } from "@dashboard/local/resources";
 import { measureBundles } from "./bundles";
 import { buildWorker } from "./child";
+import { cost } from "./cost-scenario";
+import type { BenchContext } from "./harness";
 import { BenchReport, renderReport } from "./report";
-import {
-  type BenchContext,
-  cost,
-  fanout,
-  largeEntity,
-  readApi,
-  syncScenarios,
-  syncScenariosAws,
-  warmUp,
-  webhookToVisible,
-} from "./scenarios";
+import { largeEntity, syncScenarios, syncScenariosAws, warmUp } from "./scenarios";
+import { fanout, readApi, webhookToVisible } from "./scenarios-http";
 import { REGION, startServices } from "./services";
 import { round } from "./stats";
 
