@@ -1,6 +1,6 @@
 /**
  * How long the Dashboard keeps what it holds (DynamoDB TTL, `expires_at`), configured per deployment through
- * the environment (stacks/settings.ts sets it on every function; `npm start` reads the same variables):
+ * the environment (packages/config sets it on every function; `npm start` reads the same variables):
  *
  * - `DELETED_RECORD_RETENTION_DAYS` (30): a record the Template deleted is purged this long after it
  *   disappeared; until then the Dashboard still lists it with `include_deleted=true`.
