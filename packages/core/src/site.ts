@@ -8,6 +8,7 @@ export * from "./site/schema";
 export {
   apiKey,
   getWithApiKey,
+  getWithWebhookSecrets,
   rotateWebhookSecret,
   WEBHOOK_ROTATION_GRACE_MS,
   webhookSecrets,

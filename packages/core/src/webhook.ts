@@ -141,9 +141,10 @@ export async function receive(
   // Only the site id is read before the signature is checked: it says which secret to check with.
   const siteId = z.object({ site_id: z.string().min(1).max(64) }).safeParse(json);
   if (!siteId.success) throw new VisibleError("invalid_request", "invalid_body", "site_id is required");
-  const secrets = await SiteStore.webhookSecrets(ctx, siteId.data.site_id);
+  // The one read of the site: its secrets verify the signature, the site itself starts the sync.
+  const { site, secrets } = await SiteStore.getWithWebhookSecrets(ctx, siteId.data.site_id);
   const verified = verify(secrets.length > 0 ? secrets : [DECOY_SECRET], signature, rawBody, ctx.now());
-  if (secrets.length === 0 || !verified) throw unauthorized();
+  if (!site || secrets.length === 0 || !verified) throw unauthorized();
 
   const body = WebhookBody.safeParse(json);
   if (!body.success) {
@@ -167,17 +168,20 @@ export async function receive(
   if (!(await firstSighting(ctx, site_id, event_id))) {
     return { accepted: true, entities, duplicate: true };
   }
-  const site = await SiteStore.get(ctx, site_id);
   if (!site.enabled) return { accepted: true, entities: [], coalesced: entities };
   const interval = opts.minIntervalSeconds ?? MIN_SYNC_INTERVAL_SECONDS;
   const slot = interval > 0 ? await nextSlot(ctx, site_id, interval) : { delay: 0 };
-  const started: Started = await start(ctx, {
-    siteId: site_id,
-    trigger: "webhook",
-    entities,
-    coalesce: true,
-    ...(slot.delay > 0 ? { delaySeconds: slot.delay } : {}),
-  });
+  const started: Started = await start(
+    ctx,
+    {
+      siteId: site_id,
+      trigger: "webhook",
+      entities,
+      coalesce: true,
+      ...(slot.delay > 0 ? { delaySeconds: slot.delay } : {}),
+    },
+    site,
+  );
   // A sync queued for the end of the interval counts as that interval's start: the next one waits after it.
   if (started.run && slot.startsAt !== undefined) await pushSlot(ctx, site_id, slot.startsAt, interval);
   return {

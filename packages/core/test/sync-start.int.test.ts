@@ -16,6 +16,7 @@ import * as SiteStore from "../src/site";
 import * as Sync from "../src/sync";
 import { createId } from "../src/util/id";
 import { epochSeconds } from "../src/util/time";
+import * as Webhook from "../src/webhook";
 import { refuseAt } from "./faults/support";
 
 const OTHERS = ALL_ENTITIES.filter((e) => e !== "paintings" && e !== "stats");
@@ -321,5 +322,42 @@ describe("the scheduler when runs cannot be created", () => {
     });
     const allRuns = (await RunStore.list(engine.ctx, { limit: 100 })).items;
     expect(allRuns.map((r) => r.site_id).sort()).toEqual(ids);
+  });
+});
+
+describe("a webhook's start", () => {
+  let engine: Engine;
+  let counter: RequestCounter | undefined;
+
+  beforeAll(async () => {
+    engine = await createEngine("webhook-reads");
+  });
+  afterEach(() => counter?.remove());
+
+  it("reads its site once: the secrets that check the signature and the site that starts the run", async () => {
+    const { webhook_secret } = await SiteStore.create(engine.ctx, {
+      id: "site-webhook",
+      name: "Atelier du webhook",
+      template_url: "https://site-webhook.example.com",
+      api_key: "key-site-webhook",
+    });
+    const body = JSON.stringify({
+      event: "painting_updated",
+      site_id: "site-webhook",
+      event_id: "evt-reads-1",
+    });
+    counter = countingMiddleware(engine.dynamo);
+    const answer = await Webhook.receive(engine.ctx, body, Webhook.signatureHeader(webhook_secret, body));
+    expect(answer.run_id).toBeDefined();
+    // A painting event refreshes the paintings and the site's stats.
+    expect(answer.entities).toEqual(["paintings", "stats"]);
+    // The site item is the only item this path reads; everything else is a conditional write.
+    expect(counter.count("GetItem")).toBe(1);
+    expect(counter.count("Query")).toBe(0);
+    const messages = await queued(engine.ctx);
+    expect(messages.map((m) => [m.site_id, m.entity, m.run_id]).sort()).toEqual([
+      ["site-webhook", "paintings", answer.run_id],
+      ["site-webhook", "stats", answer.run_id],
+    ]);
   });
 });

@@ -26,12 +26,24 @@ export async function apiKey(ctx: Ctx, siteId: string): Promise<string> {
 
 /** The webhook secrets that verify a signature now: the current one and any still in their grace period. */
 export async function webhookSecrets(ctx: Ctx, siteId: string): Promise<string[]> {
+  return (await getWithWebhookSecrets(ctx, siteId)).secrets;
+}
+
+/**
+ * A site and the webhook secrets that verify a signature now, from one read (the webhook needs both): no
+ * site and no secret for an unknown site or one being deleted.
+ */
+export async function getWithWebhookSecrets(
+  ctx: Ctx,
+  siteId: string,
+): Promise<{ site?: Site; secrets: string[] }> {
   const item = await getItem(ctx, siteId);
-  if (!item || item.deleting) return [];
+  if (!item || item.deleting) return { secrets: [] };
   const now = ctx.now().toISOString();
-  return item.webhook_secrets
+  const secrets = item.webhook_secrets
     .filter((s) => !s.expires_at || s.expires_at > now)
     .map((s) => decrypt(ctx.keyRing, s.sealed, aadWebhook(siteId)));
+  return { site: toSite(item), secrets };
 }
 
 /** A new webhook secret; the previous ones keep working for 24 h. Returns the new secret, shown once. */

@@ -75,10 +75,14 @@ async function joinRunInProgress(
   return { joined: busy, covered, missing: wanted.filter((e) => run.entities[e] === undefined) };
 }
 
-/** Creates a run for a site and enqueues one message per entity. */
-export async function start(ctx: Ctx, input: StartInput): Promise<Started> {
+/**
+ * Creates a run for a site and enqueues one message per entity. `loaded` is the site when the caller has
+ * just read it (the webhook), so it is not read again.
+ */
+export async function start(ctx: Ctx, input: StartInput, loaded?: SiteStore.Site): Promise<Started> {
   const parsed = StartInput.parse(input);
-  const site = await SiteStore.get(ctx, parsed.siteId); // an unknown site is a 404, not a run
+  // An unknown site is a 404, not a run.
+  const site = loaded?.id === parsed.siteId ? loaded : await SiteStore.get(ctx, parsed.siteId);
   const join = parsed.coalesce
     ? await joinRunInProgress(ctx, site, parsed.trigger, parsed.entities ?? ALL_ENTITIES)
     : undefined;
