@@ -14,7 +14,7 @@ import type { Route } from "../lib/router";
 import type { Tone } from "../lib/status";
 import { Badge, Button, EmptyState, PageHeader } from "../ui/components";
 import { DataTable, headings, ListScreen } from "../ui/ListScreen";
-import { Filter, SiteSelect } from "../ui/lists";
+import { Filter, SearchFilter, SiteSelect } from "../ui/lists";
 import { useTextFilter } from "./shared";
 
 const AUDIT_PAGE_SIZE = 50;
@@ -121,15 +121,13 @@ function AuditLog({ route }: { route: Route }) {
               testId="audit-filter-action"
             />
           </Filter>
-          <Filter label={t("audit.filter.actor")} htmlFor={ids.actor} grow>
-            <input
-              id={ids.actor}
-              type="search"
-              value={actorValue}
-              onChange={(e) => setActor(e.target.value)}
-              data-testid="audit-filter-actor"
-            />
-          </Filter>
+          <SearchFilter
+            id={ids.actor}
+            label={t("audit.filter.actor")}
+            value={actorValue}
+            onChange={setActor}
+            testId="audit-filter-actor"
+          />
           <Filter label={t("filters.site")} htmlFor={ids.site}>
             <SiteSelect id={ids.site} value={query.site_id} onChange={(v) => setFilter("site_id", v)} />
           </Filter>

@@ -12,7 +12,7 @@ import { usePagedQuery } from "../app/hooks";
 import { formatDateTime, formatMoney } from "../lib/format";
 import { href, type Route } from "../lib/router";
 import { PaintingStatusBadge } from "../ui/badges";
-import { Filter } from "../ui/lists";
+import { Filter, SearchFilter } from "../ui/lists";
 import { PaintingImage } from "../ui/PaintingImage";
 import { NotSet, QualityBadge } from "../ui/quality";
 import {
@@ -108,16 +108,14 @@ export function PaintingsScreen({ route }: { route: Route }) {
               ))}
             </datalist>
           </Filter>
-          <Filter label={t("filters.search")} htmlFor={ids.q} grow>
-            <input
-              id={ids.q}
-              type="search"
-              value={q}
-              onChange={(e) => setQ(e.target.value)}
-              placeholder={t("paintings.search_placeholder")}
-              data-testid="filter-q"
-            />
-          </Filter>
+          <SearchFilter
+            id={ids.q}
+            label={t("filters.search")}
+            value={q}
+            onChange={setQ}
+            placeholder={t("paintings.search_placeholder")}
+            testId="filter-q"
+          />
         </>
       }
       sortFilter={

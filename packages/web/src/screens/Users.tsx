@@ -14,7 +14,7 @@ import { type SortDir, type SortKind, sortRows } from "../lib/sort";
 import { roleKind } from "../lib/status";
 import { RoleBadge } from "../ui/badges";
 import { DataTable } from "../ui/ListScreen";
-import { Filter } from "../ui/lists";
+import { Filter, SearchFilter } from "../ui/lists";
 import { QualityBadge } from "../ui/quality";
 import {
   DeletedBadge,
@@ -96,16 +96,14 @@ export function UsersScreen({ route }: { route: Route }) {
               <option value="user">{t("role.user")}</option>
             </select>
           </Filter>
-          <Filter label={t("filters.search")} htmlFor={ids.q} grow>
-            <input
-              id={ids.q}
-              type="search"
-              value={q}
-              onChange={(e) => setQ(e.target.value)}
-              placeholder={t("users.search_placeholder")}
-              data-testid="filter-q"
-            />
-          </Filter>
+          <SearchFilter
+            id={ids.q}
+            label={t("filters.search")}
+            value={q}
+            onChange={setQ}
+            placeholder={t("users.search_placeholder")}
+            testId="filter-q"
+          />
         </>
       }
     >

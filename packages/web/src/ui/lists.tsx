@@ -141,6 +141,36 @@ export function SiteSelect({
 }
 
 /** A labelled filter in the filter bar. */
+/** A filter bar's text search: a labelled search box that takes the free width. */
+export function SearchFilter({
+  id,
+  label,
+  value,
+  onChange,
+  placeholder,
+  testId,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  placeholder?: string;
+  testId: string;
+}) {
+  return (
+    <Filter label={label} htmlFor={id} grow>
+      <input
+        id={id}
+        type="search"
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        placeholder={placeholder}
+        data-testid={testId}
+      />
+    </Filter>
+  );
+}
+
 export function Filter({
   label,
   htmlFor,
