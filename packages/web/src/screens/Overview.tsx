@@ -14,7 +14,7 @@ import { ATTENTION_KINDS, siteHealth, sortByHealth } from "../lib/health";
 import { href } from "../lib/router";
 import { isActiveRun } from "../lib/status";
 import { HealthBadge, RunStatusBadge, useEntityLabel } from "../ui/badges";
-import { Button, EmptyState, ErrorState, Loading, PageHeader } from "../ui/components";
+import { Button, EmptyState, ErrorState, LiveIndicator, Loading, PageHeader } from "../ui/components";
 import { Freshness } from "../ui/Freshness";
 import { RunProgress } from "../ui/RunProgress";
 
@@ -101,12 +101,7 @@ export function OverviewScreen() {
       <section className="section" aria-labelledby="active-runs-title" data-testid="active-runs">
         <div className="section-head">
           <h2 id="active-runs-title">{t("overview.active_runs")}</h2>
-          {activeRuns.length > 0 ? (
-            <span className="live-indicator" data-testid="live-indicator">
-              <span className="pulse" aria-hidden="true" />
-              {t("common.live")}
-            </span>
-          ) : null}
+          {activeRuns.length > 0 ? <LiveIndicator /> : null}
         </div>
         {runs.isPending ? (
           <Loading />

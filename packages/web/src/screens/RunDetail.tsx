@@ -16,7 +16,7 @@ import { href, type Route } from "../lib/router";
 import { orderedEntities, runDurationMs } from "../lib/runs";
 import { isActiveRun } from "../lib/status";
 import { EntityStatusBadge, RunStatusBadge, TriggerLabel, useEntityLabel } from "../ui/badges";
-import { Button, ErrorState, Loading, PageHeader, TechnicalDetails } from "../ui/components";
+import { Button, ErrorState, LiveIndicator, Loading, PageHeader, TechnicalDetails } from "../ui/components";
 import { ConfirmDialog } from "../ui/dialogs";
 import { EntityNotes, RunProgress } from "../ui/RunProgress";
 import { InvalidRecords } from "./run/InvalidRecords";
@@ -81,12 +81,7 @@ export function RunDetailScreen({ runId, route }: { runId: string; route: Route 
         subtitle={<span className="mono">{data.run_id}</span>}
         actions={
           <>
-            {active ? (
-              <span className="live-indicator" data-testid="live-indicator">
-                <span className="pulse" aria-hidden="true" />
-                {t("common.live")}
-              </span>
-            ) : null}
+            {active ? <LiveIndicator /> : null}
             <RunStatusBadge status={data.status} />
             {active && !data.cancel_requested_at && can("site.sync") ? (
               <Button

@@ -11,7 +11,7 @@ import { formatDateTime, formatDuration, formatNumber, formatRelative } from "..
 import { href, type Route } from "../lib/router";
 import { hasActiveRun, runDurationMs, runProgress, runTotals } from "../lib/runs";
 import { RunStatusBadge, TriggerLabel } from "../ui/badges";
-import { Button, EmptyState } from "../ui/components";
+import { Button, EmptyState, LiveIndicator } from "../ui/components";
 import { Freshness } from "../ui/Freshness";
 import { DataTable, headings, ListScreen } from "../ui/ListScreen";
 import { Filter, SiteSelect } from "../ui/lists";
@@ -39,12 +39,7 @@ export function RunsScreen({ route }: { route: Route }) {
       subtitle={t("runs.subtitle")}
       actions={
         <>
-          {active ? (
-            <span className="live-indicator" data-testid="live-indicator">
-              <span className="pulse" aria-hidden="true" />
-              {t("common.live")}
-            </span>
-          ) : null}
+          {active ? <LiveIndicator /> : null}
           <Freshness />
           <Button icon="refresh" onClick={list.reload} data-testid="runs-refresh">
             {t("common.refresh")}

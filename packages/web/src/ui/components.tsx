@@ -64,6 +64,17 @@ export function Button({
   );
 }
 
+/** "En direct", with its pulse: what is on screen refreshes by itself. */
+export function LiveIndicator() {
+  const { t } = useI18n();
+  return (
+    <span className="live-indicator" data-testid="live-indicator">
+      <span className="pulse" aria-hidden="true" />
+      {t("common.live")}
+    </span>
+  );
+}
+
 export function Loading({ label }: { label?: string }) {
   const { t } = useI18n();
   return (
