@@ -25,7 +25,7 @@ import {
   startTestRuntime,
   type TestRuntime,
 } from "../pipeline/support";
-import { blockingViolations } from "./axe";
+import { blockingViolations, type Screen, violationsOnScreens } from "./axe";
 import {
   type Browser,
   collectProblems,
@@ -687,7 +687,7 @@ describe("Dashboard UI in chromium, on the local runtime", () => {
     const user = (await listAll<{ id: number; site_id: string }>(t.api, "/api/users"))[0];
     const order = (await listAll<{ id: number; site_id: string }>(t.api, "/api/orders"))[0];
     if (!failed || !partial || !painting || !user || !order) throw new Error("missing data for the screens");
-    const screens: [name: string, hash: string, ready: string][] = [
+    const screens: Screen[] = [
       ["overview", "#/", "site-health-card"],
       ["runs", "#/runs", "run-row"],
       ["run-failed", `#/runs/${failed.run_id}`, "log-line"],
@@ -704,34 +704,7 @@ describe("Dashboard UI in chromium, on the local runtime", () => {
       ["sites", "#/sites", "site-row"],
       ["not-found", "#/no-such-screen", "notfound-home"],
     ];
-    const found: string[] = [];
-    try {
-      for (const [viewport, size] of [
-        ["laptop", { width: 1400, height: 900 }],
-        ["phone", { width: 390, height: 844 }],
-      ] as const) {
-        await page.setViewportSize(size);
-        for (const lang of ["fr", "en"] as const) {
-          await byTestId(`lang-${lang}`).click();
-          await expect.poll(() => page.evaluate(() => document.documentElement.lang)).toBe(lang);
-          for (const [name, hash, ready] of screens) {
-            await page.evaluate((h) => {
-              location.hash = h;
-            }, hash);
-            await byTestId(ready).first().waitFor();
-            await page.evaluate(() => document.fonts.ready);
-            for (const v of await blockingViolations(page)) {
-              found.push(`${viewport} ${lang} ${name}: ${v.impact} ${v.id} (${v.help}) ${v.nodes.join(" ")}`);
-              process.stderr.write(`axe: ${found.at(-1)}\n`);
-            }
-            await screenshot(page, `axe-${viewport}-${lang}-${name}`, { fullPage: viewport === "laptop" });
-          }
-        }
-      }
-    } finally {
-      await page.setViewportSize({ width: 1366, height: 900 });
-      await byTestId("lang-fr").click();
-    }
+    const found = await violationsOnScreens(page, screens);
     expect(found).toEqual([]);
     // 15 screens × 2 sizes × 2 languages, each checked and photographed: a bound, not a speed target.
   }, 600_000);
