@@ -10,6 +10,7 @@ import {
 } from "@dashboard/config";
 import * as RunStore from "@dashboard/core/run";
 import * as SiteStore from "@dashboard/core/site";
+import { sleep } from "@dashboard/core/util/sleep";
 import { queueDepth } from "@dashboard/local/sqs";
 import {
   ASSUMPTIONS,
@@ -29,7 +30,6 @@ import {
   type BenchContext,
   consumeJob,
   siteInput,
-  sleep,
   waitForRun,
   withChild,
   withSim,

@@ -5,6 +5,7 @@
 import type { Ctx } from "@dashboard/core/context";
 import * as RunStore from "@dashboard/core/run";
 import * as Sync from "@dashboard/core/sync";
+import { sleep } from "@dashboard/core/util/sleep";
 import { type Sim, startSim } from "@dashboard/template-sim";
 import { Child } from "./child";
 import { meterCpu } from "./cpu";
@@ -31,7 +32,6 @@ export const API_KEY = "bench-template-key-3f9a";
 /** Concurrent batches of the local SQS poller (Lambda starts with several pollers per event source). */
 const POLLER_CONCURRENCY = 5;
 const TERMINAL: readonly RunStore.RunStatus[] = ["succeeded", "partial", "failed"];
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const scaled = (b: BenchContext, n: number) => Math.max(1, Math.round(n * b.scale));
 
 export async function withStage<T>(

@@ -7,6 +7,7 @@ import * as Records from "@dashboard/core/record";
 import * as SiteStore from "@dashboard/core/site";
 import { batchWrite, type Item, putRequest } from "@dashboard/core/store/db";
 import { RECORD_SCHEMAS } from "@dashboard/core/template/schema";
+import { sleep } from "@dashboard/core/util/sleep";
 import { signatureHeader } from "@dashboard/core/webhook";
 import { generateData, type Sim, servedRecords } from "@dashboard/template-sim";
 import { addUsage, NO_USAGE, scaleUsage, type Usage, usageOf } from "./cost";
@@ -16,7 +17,6 @@ import {
   consumeJob,
   scaled,
   siteInput,
-  sleep,
   timedSync,
   waitForRun,
   withChild,

@@ -5,12 +5,8 @@
 import type { Ctx } from "@dashboard/core/context";
 import type { Entity } from "@dashboard/core/entity";
 import * as RunStore from "@dashboard/core/run";
+import { sleep } from "@dashboard/core/util/sleep";
 import type { SyncSummary } from "./schemas";
-
-const FINISHED: ReadonlySet<RunStore.RunStatus> = new Set(["succeeded", "partial", "failed"]);
-export const isFinished = (run: RunStore.Run): boolean => FINISHED.has(run.status);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface WaitOptions {
   /** First pause between two reads; it doubles up to `maxIntervalMs`. */
@@ -19,7 +15,7 @@ export interface WaitOptions {
 }
 
 /**
- * The run once finished (with its log), or undefined when `waitMs` passed first. Reads are consistent, so
+ * The run once finished, cancelled included (with its log), or undefined when `waitMs` passed first. Reads are consistent, so
  * a finish recorded before the deadline is seen.
  */
 export async function waitForRun(
@@ -33,7 +29,7 @@ export async function waitForRun(
   let interval = opts.intervalMs ?? 200;
   for (;;) {
     const run = await RunStore.get(ctx, runId);
-    if (isFinished(run)) return RunStore.get(ctx, runId, { withLog: true });
+    if (!RunStore.isActive(run.status)) return RunStore.get(ctx, runId, { withLog: true });
     const left = deadline - Date.now();
     if (left <= 0) return undefined;
     await sleep(Math.min(interval, left));

@@ -81,6 +81,30 @@ describe("POST /api/sync/template/{site_id}", () => {
     expect(Date.parse(summary.timestamp)).not.toBeNaN();
   });
 
+  it("answers 200 with the run's summary as soon as the run is cancelled within `wait`", async () => {
+    // A site of its own, so the runs counted below stay this file's other runs.
+    const site = "atelier-sync-cancel";
+    const created = await api("POST", "/api/sites", {
+      json: { id: site, name: "Atelier annulé", template_url: sim.url, api_key: API_KEY },
+    });
+    expect(created.status).toBe(201);
+    const newest = async () =>
+      parse(page(Run), await api("GET", `/api/sync/runs?site_id=${site}&limit=1`)).items[0]?.run_id;
+    const waiting = api("POST", `/api/sync/template/${site}?wait=25`, {
+      json: { entities: ["exhibitions"] },
+    });
+    await expect.poll(newest).toBeDefined();
+    const runId = (await newest()) as string;
+    expect((await api("POST", `/api/sync/runs/${runId}/cancel`)).status).toBe(200);
+    // The wait ends with the run, not with its 25 s: a cancelled run is finished.
+    const res = await waiting;
+    expect(res.status).toBe(200);
+    const summary = parse(SyncSummary, res);
+    expect(summary).toMatchObject({ run_id: runId, success: false });
+    expect(summary.summary.exhibitions?.status).toBe("cancelled");
+    await env.takeMessages();
+  });
+
   it("answers 404 for an unknown site and queues nothing", async () => {
     const res = await api("POST", "/api/sync/template/no-such-site");
     expect(res.status).toBe(404);
