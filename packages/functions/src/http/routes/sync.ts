@@ -33,14 +33,14 @@ export const manualSyncRoute = adminRoute(
     tags,
     summary: "Sync a site now",
     description:
-      "Queues one sync per entity. With `wait`, waits up to that many seconds for the run to finish: 200 with the seed's summary when it did, 202 otherwise.",
+      "Queues one sync per entity. With `wait`, waits up to that many seconds for the run to end (finished or cancelled): 200 with the seed's summary when it did, 202 otherwise.",
     request: {
       params: SiteParams,
       query: SyncQuery,
       body: { required: false, ...json(SyncBody, "Which entities (default: all)") },
     },
     responses: {
-      200: json(SyncSummary, "The run finished within `wait`"),
+      200: json(SyncSummary, "The run ended (finished or cancelled) within `wait`"),
       202: json(SyncAccepted, "The run is queued or running; follow it at /api/sync/runs/{run_id}"),
       ...errors(400, 404, 413),
     },
