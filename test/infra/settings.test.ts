@@ -84,6 +84,7 @@ describe("@dashboard/config", () => {
       deletedRecordsDays: 30,
       rejectedRecordsDays: 14,
       auditDays: 365,
+      activityDays: 400,
     });
     expect(retentionFromEnv(RETENTION_ENVIRONMENT).rejectedRecordsDays).toBeLessThan(
       retentionFromEnv(RETENTION_ENVIRONMENT).deletedRecordsDays,

@@ -86,6 +86,7 @@ export const RETENTION_ENVIRONMENT: Readonly<Record<string, string>> = {
   DELETED_RECORD_RETENTION_DAYS: "30",
   REJECTED_RECORD_RETENTION_DAYS: "14",
   AUDIT_RETENTION_DAYS: "365",
+  ACTIVITY_RETENTION_DAYS: "400",
 };
 
 /** HSTS for a year, subdomains included. */

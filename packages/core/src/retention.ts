@@ -7,6 +7,7 @@
  * - `REJECTED_RECORD_RETENTION_DAYS` (14): the raw copy of a record a sync rejected (it may hold personal
  *   data that failed validation) is purged this long after the run.
  * - `AUDIT_RETENTION_DAYS` (365): audit entries.
+ * - `ACTIVITY_RETENTION_DAYS` (400): records' history entries, activity events and alert deliveries.
  */
 import * as z from "zod";
 
@@ -16,6 +17,7 @@ export const Retention = z.object({
   deletedRecordsDays: Days.default(30),
   rejectedRecordsDays: Days.default(14),
   auditDays: Days.default(365),
+  activityDays: Days.default(400),
 });
 export type Retention = z.infer<typeof Retention>;
 
@@ -25,6 +27,7 @@ export const RETENTION_ENV = {
   deletedRecordsDays: "DELETED_RECORD_RETENTION_DAYS",
   rejectedRecordsDays: "REJECTED_RECORD_RETENTION_DAYS",
   auditDays: "AUDIT_RETENTION_DAYS",
+  activityDays: "ACTIVITY_RETENTION_DAYS",
 } as const satisfies Record<keyof Retention, string>;
 
 /** The retention the environment sets; an unset variable keeps its default, a bad one fails at start-up. */
@@ -33,6 +36,7 @@ export function retentionFromEnv(env: Record<string, string | undefined>): Reten
     deletedRecordsDays: env[RETENTION_ENV.deletedRecordsDays] || undefined,
     rejectedRecordsDays: env[RETENTION_ENV.rejectedRecordsDays] || undefined,
     auditDays: env[RETENTION_ENV.auditDays] || undefined,
+    activityDays: env[RETENTION_ENV.activityDays] || undefined,
   });
   if (!result.success) {
     const first = result.error.issues[0];

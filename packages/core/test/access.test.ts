@@ -55,9 +55,14 @@ describe("e-mail masking", () => {
 });
 
 describe("retention settings", () => {
-  it("defaults to 30 days for deleted records, 14 for rejected ones, 365 for the audit log", () => {
+  it("defaults to 30 days for deleted records, 14 for rejected ones, 365 for the audit log, 400 for activity", () => {
     expect(retentionFromEnv({})).toEqual(DEFAULT_RETENTION);
-    expect(DEFAULT_RETENTION).toEqual({ deletedRecordsDays: 30, rejectedRecordsDays: 14, auditDays: 365 });
+    expect(DEFAULT_RETENTION).toEqual({
+      deletedRecordsDays: 30,
+      rejectedRecordsDays: 14,
+      auditDays: 365,
+      activityDays: 400,
+    });
   });
 
   it("reads each from the environment and refuses a value that is not a number of days", () => {
@@ -65,7 +70,9 @@ describe("retention settings", () => {
       deletedRecordsDays: 7,
       rejectedRecordsDays: 14,
       auditDays: 90,
+      activityDays: 400,
     });
+    expect(retentionFromEnv({ ACTIVITY_RETENTION_DAYS: "30" }).activityDays).toBe(30);
     expect(() => retentionFromEnv({ REJECTED_RECORD_RETENTION_DAYS: "soon" })).toThrow(
       /REJECTED_RECORD_RETENTION_DAYS/,
     );

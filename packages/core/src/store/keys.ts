@@ -117,6 +117,33 @@ export const Keys = {
   webhookSlot: (siteId: string) => ({ pk: `WEBHOOK#${siteId}`, sk: "SLOT" }),
   /** Webhook rate limit window counter. */
   webhookRate: (siteId: string, window: number) => ({ pk: `WEBHOOK#${siteId}`, sk: `RATE#${window}` }),
+  /**
+   * A record's history (activity/): one partition per record, entries sorted by time (`<ISO time>#<seq>`,
+   * `seq` the stream record's sequence number, so a redelivered change lands on the same key).
+   */
+  historyPartition: (siteId: string, entity: Entity, id: number | string) =>
+    `HIST#${siteId}#${entity}#${recordSortKey(id)}`,
+  history: (siteId: string, entity: Entity, id: number | string, at: string, seq: string) => ({
+    pk: Keys.historyPartition(siteId, entity, id),
+    sk: `${at}#${seq}`,
+  }),
+  /**
+   * One activity event (activity/), keyed by its deterministic id; gsi1 lists every site's events newest
+   * first, gsi2 one site's (`<ISO time>#<event id>`).
+   */
+  event: (eventId: string, siteId: string, at: string) => ({
+    pk: `EVENT#${eventId}`,
+    sk: "EVENT",
+    gsi1pk: "ACTIVITY",
+    gsi1sk: `${at}#${eventId}`,
+    gsi2pk: `SITE#${siteId}#ACTIVITY`,
+    gsi2sk: `${at}#${eventId}`,
+  }),
+  eventItem: (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: "EVENT" }),
+  activityIndex: () => ({ index: "gsi1" as const, pk: "ACTIVITY" }),
+  siteActivityIndex: (siteId: string) => ({ index: "gsi2" as const, pk: `SITE#${siteId}#ACTIVITY` }),
+  /** Sort-key bounds of the events (or history entries) between two ISO instants (inclusive). */
+  timeRange: (from: string, to: string) => ({ from, to: `${to}#~` }),
   /** A named admin token, stored as its SHA-256 (token.ts); its id is a prefix of that hash. */
   adminToken: (hash: string) => ({ pk: "ADMIN_TOKENS", sk: hash }),
   adminTokenPartition: "ADMIN_TOKENS",
