@@ -4,12 +4,12 @@
  * every read of personal data in clear. Entries are append-only: core has no function that edits or
  * deletes one, the API only lists them, and DynamoDB's TTL removes them after `ctx.retention.auditDays`.
  */
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import type { Ctx } from "./context";
 import { expiresAfterDays } from "./retention";
 import { Actor } from "./role";
 import { listPage, type Page } from "./store/db";
+import { defineEntity } from "./store/entity";
 import { Keys } from "./store/keys";
 import { createId } from "./util/id";
 import { isoNow } from "./util/time";
@@ -58,6 +58,13 @@ export type AuditEntry = z.infer<typeof AuditEntry>;
 
 export type NewAuditEntry = Omit<AuditEntry, "audit_id" | "at">;
 
+/** One entry, appended once under its time and id; nothing updates or deletes it (the TTL does). */
+const AuditItem = defineEntity({
+  type: "audit",
+  schema: AuditEntry,
+  key: (at: string, id: string) => Keys.audit(at, id),
+});
+
 const clip = (value: string | undefined, max: number) => (value ? value.slice(0, max) : undefined);
 
 /** Appends one entry. */
@@ -72,18 +79,10 @@ export async function record(ctx: Ctx, input: NewAuditEntry): Promise<AuditEntry
     user_agent: clip(input.user_agent, 512),
     fields: input.fields?.slice(0, 50),
   });
-  await ctx.db.send(
-    new PutCommand({
-      TableName: ctx.table,
-      Item: {
-        ...Keys.audit(entry.at, entry.audit_id),
-        type: "audit",
-        expires_at: expiresAfterDays(now, ctx.retention.auditDays),
-        ...entry,
-      },
-      ConditionExpression: "attribute_not_exists(pk)",
-    }),
-  );
+  await AuditItem.create(ctx, [entry.at, entry.audit_id], {
+    expires_at: expiresAfterDays(now, ctx.retention.auditDays),
+    ...entry,
+  });
   return entry;
 }
 
@@ -108,11 +107,7 @@ export async function list(ctx: Ctx, input: AuditFilter): Promise<Page<AuditEntr
   const to = f.to ? new Date(f.to).toISOString() : "9999";
   const range = Keys.auditRange(from, to);
   const filters: string[] = [];
-  const values: Record<string, unknown> = {
-    ":pk": Keys.auditPartition,
-    ":from": range.from,
-    ":to": range.to,
-  };
+  const values: Record<string, unknown> = {};
   const names: Record<string, string> = {};
   if (f.actor) {
     filters.push("(actor.token_id = :actor OR actor.#name = :actor)");
@@ -133,7 +128,7 @@ export async function list(ctx: Ctx, input: AuditFilter): Promise<Page<AuditEntr
     values[":outcome"] = f.outcome;
   }
   const page = await listPage(ctx, {
-    keyCondition: "pk = :pk AND sk BETWEEN :from AND :to",
+    key: { pk: Keys.auditPartition, from: range.from, to: range.to },
     values,
     names: Object.keys(names).length ? names : undefined,
     filter: filters.length ? filters.join(" AND ") : undefined,

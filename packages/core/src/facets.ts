@@ -10,7 +10,7 @@
 import * as z from "zod";
 import type { Ctx } from "./context";
 import type { RecordEntity } from "./entity";
-import { queryAll } from "./store/db";
+import { keyRange, queryAll } from "./store/db";
 import { Keys } from "./store/keys";
 
 export const FACET_SCAN_LIMIT = 20_000;
@@ -52,10 +52,8 @@ export async function list(ctx: Ctx, entity: FacetEntity, siteId?: string): Prom
   let read = 0;
   let complete = true;
   for await (const items of queryAll(ctx, {
-    ...(index ? { IndexName: index.index } : {}),
-    KeyConditionExpression: index ? "gsi1pk = :pk" : "pk = :pk",
+    ...(index ? keyRange(index) : keyRange({ pk: Keys.recordPartition(siteId ?? "", entity) })),
     FilterExpression: "attribute_not_exists(deleted_at)",
-    ExpressionAttributeValues: { ":pk": index ? index.pk : Keys.recordPartition(siteId ?? "", entity) },
     ExpressionAttributeNames: names,
     ProjectionExpression: projection.join(", "),
   })) {

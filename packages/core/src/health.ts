@@ -4,10 +4,9 @@
  * the keys concerned (never a value) and what to do. The Dashboard never calls `/api/export/full` and keeps
  * none of the values a leaking export serves.
  */
-import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import type { Ctx } from "./context";
-import { Keys } from "./store/keys";
+import { SiteEntity } from "./store/entities";
 import { secretKeysOf, type TemplateSetting } from "./template/schema";
 
 export const HealthWarningCode = z.enum(["settings_exposed_without_key", "settings_secrets_in_clear"]);
@@ -72,18 +71,5 @@ export function settingsWarnings(
 
 /** Keeps a site's health on its item (replacing the previous check's). A deleted site is left alone. */
 export async function record(ctx: Ctx, siteId: string, health: SiteHealth): Promise<void> {
-  const { pk, sk } = Keys.site(siteId);
-  await ctx.db
-    .send(
-      new UpdateCommand({
-        TableName: ctx.table,
-        Key: { pk, sk },
-        UpdateExpression: "SET health = :h",
-        ConditionExpression: "attribute_exists(pk)",
-        ExpressionAttributeValues: { ":h": health },
-      }),
-    )
-    .catch((e: Error) => {
-      if (e.name !== "ConditionalCheckFailedException") throw e;
-    });
+  await SiteEntity.update(ctx, "setHealth", [siteId], { health });
 }

@@ -8,12 +8,10 @@
  * claimed with one conditional UpdateItem when none is held (the schedule's common case), and one more per
  * round of entities found held: a failed condition returns the item as it was (no read, no transaction).
  */
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
 import * as z from "zod";
 import type { Ctx } from "./context";
 import { ALL_ENTITIES, Entity } from "./entity";
+import { defineEntity } from "./store/entity";
 import { Keys } from "./store/keys";
 import { epochSeconds } from "./util/time";
 
@@ -31,6 +29,35 @@ const markersOf = (item: Record<string, unknown> | undefined): Markers =>
   Markers.parse(
     Object.fromEntries(ALL_ENTITIES.filter((e) => item?.[e] !== undefined).map((e) => [e, item?.[e]])),
   );
+
+/** A site's pending markers, one attribute per entity; the item's own TTL follows its newest marker. */
+const PendingItem = defineEntity({
+  type: "pending",
+  schema: z.looseObject({}),
+  key: (siteId: string) => Keys.pending(siteId),
+  updates: {
+    /** Takes `entities`' markers when none of them is held (the item as it was when one is). */
+    claim: (p: { entities: readonly Entity[]; marker: Marker; now: number }) => {
+      const names = Object.fromEntries(p.entities.map((e, i) => [`#e${i}`, e]));
+      return {
+        update: `SET #type = :type, expires_at = :exp, ${p.entities.map((_, i) => `#e${i} = :m`).join(", ")}`,
+        condition: p.entities
+          .map((_, i) => `(attribute_not_exists(#e${i}) OR #e${i}.expires_at < :now)`)
+          .join(" AND "),
+        names: { "#type": "type", ...names },
+        values: { ":type": "pending", ":exp": p.marker.expires_at, ":m": p.marker, ":now": p.now },
+        returnOnFailure: true,
+      };
+    },
+    /** Drops `run`'s marker of `entity`; a marker another run holds is left alone. */
+    release: (p: { entity: Entity; run: string }) => ({
+      update: "REMOVE #e",
+      condition: "#e.run_id = :r",
+      names: { "#e": p.entity },
+      values: { ":r": p.run },
+    }),
+  },
+});
 
 const isHeld = (marker: Marker | undefined, now: number): boolean =>
   marker !== undefined && marker.expires_at >= now;
@@ -53,60 +80,21 @@ export async function claim(
   // bound only matters where the item has to be read after the fact (see below) and keeps changing.
   for (let round = 0; wanted.length > 0; round++) {
     if (round > ALL_ENTITIES.length + 2) throw new Error(`pending markers of ${siteId} kept changing`);
-    const names = Object.fromEntries(wanted.map((e, i) => [`#e${i}`, e]));
-    try {
-      await ctx.db.send(
-        new UpdateCommand({
-          TableName: ctx.table,
-          Key: Keys.pending(siteId),
-          // The item's own TTL follows its newest marker: DynamoDB drops it once every marker has expired.
-          UpdateExpression: `SET #type = :type, expires_at = :exp, ${wanted.map((_, i) => `#e${i} = :m`).join(", ")}`,
-          ConditionExpression: wanted
-            .map((_, i) => `(attribute_not_exists(#e${i}) OR #e${i}.expires_at < :now)`)
-            .join(" AND "),
-          ExpressionAttributeNames: { "#type": "type", ...names },
-          ExpressionAttributeValues: {
-            ":type": "pending",
-            ":exp": marker.expires_at,
-            ":m": marker,
-            ":now": now,
-          },
-          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-        }),
-      );
-      return wanted;
-    } catch (e) {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
-      // The item as the condition saw it; an emulator that does not return it (dynalite) is read instead.
-      const held = e.Item ? markersOf(unmarshall(e.Item)) : await markers(ctx, siteId);
-      wanted = wanted.filter((entity) => !isHeld(held[entity], now));
-    }
+    const done = await PendingItem.update(ctx, "claim", [siteId], { entities: wanted, marker, now });
+    if (done.applied) return wanted;
+    // The item as the condition saw it; an emulator that does not return it (dynalite) is read instead.
+    const held = done.attributes ? markersOf(done.attributes) : await markers(ctx, siteId);
+    wanted = wanted.filter((entity) => !isHeld(held[entity], now));
   }
   return [];
 }
 
 /** Releases `runId`'s pending marker of (site, entity); a marker another run holds is left alone. */
 export async function release(ctx: Ctx, siteId: string, entity: Entity, runId: string): Promise<void> {
-  await ctx.db
-    .send(
-      new UpdateCommand({
-        TableName: ctx.table,
-        Key: Keys.pending(siteId),
-        UpdateExpression: "REMOVE #e",
-        ConditionExpression: "#e.run_id = :r",
-        ExpressionAttributeNames: { "#e": entity },
-        ExpressionAttributeValues: { ":r": runId },
-      }),
-    )
-    .catch((e: Error) => {
-      if (e.name !== "ConditionalCheckFailedException") throw e;
-    });
+  await PendingItem.update(ctx, "release", [siteId], { entity, run: runId });
 }
 
 /** Every marker a site's item holds, expired or not (for recovery tools and tests). */
 export async function markers(ctx: Ctx, siteId: string): Promise<Markers> {
-  const out = await ctx.db.send(
-    new GetCommand({ TableName: ctx.table, Key: Keys.pending(siteId), ConsistentRead: true }),
-  );
-  return markersOf(out.Item);
+  return markersOf(await PendingItem.get(ctx, [siteId]));
 }

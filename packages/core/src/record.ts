@@ -8,7 +8,7 @@ import type { Ctx } from "./context";
 import type { RecordEntity } from "./entity";
 import { VisibleError } from "./error";
 import { expiresAfterDays } from "./retention";
-import { type Item, listPage, type Page, queryAll } from "./store/db";
+import { type Item, type KeyRange, keyRange, listPage, type Page, queryAll } from "./store/db";
 import { RecordItem } from "./store/entities";
 import { Keys, recordIdFromSortKey } from "./store/keys";
 import {
@@ -183,8 +183,7 @@ export async function index(
 ): Promise<Map<number | string, StoredState>> {
   const map = new Map<number | string, StoredState>();
   for await (const items of queryAll(ctx, {
-    KeyConditionExpression: "pk = :pk",
-    ExpressionAttributeValues: { ":pk": Keys.recordPartition(siteId, entity) },
+    ...keyRange({ pk: Keys.recordPartition(siteId, entity) }),
     ProjectionExpression: "sk, #h, deleted_at, changed_by",
     ExpressionAttributeNames: { "#h": "hash" },
   })) {
@@ -288,29 +287,12 @@ export async function list(
     values[":q"] = q;
   }
 
-  let index: "gsi1" | "gsi2" | undefined;
-  let keyCondition: string;
+  let key: KeyRange;
   if (entity === "orders") {
-    const idx = f.site_id ? Keys.ordersByDateIndex(f.site_id) : Keys.entityIndex("orders");
-    index = idx.index;
-    const pkAttr = `${idx.index}pk`;
-    const skAttr = `${idx.index}sk`;
-    values[":pk"] = idx.pk;
-    keyCondition = `${pkAttr} = :pk`;
     const from = f.from ? dateBound(f.from, "from", false) : undefined;
     const to = f.to ? `${dateBound(f.to, "to", true)}~` : undefined;
     assertDateRange(from, to, f);
-    if (from && to) {
-      keyCondition += ` AND ${skAttr} BETWEEN :from AND :to`;
-      values[":from"] = from;
-      values[":to"] = to;
-    } else if (from) {
-      keyCondition += ` AND ${skAttr} >= :from`;
-      values[":from"] = from;
-    } else if (to) {
-      keyCondition += ` AND ${skAttr} <= :to`;
-      values[":to"] = to;
-    }
+    key = { ...(f.site_id ? Keys.ordersByDateIndex(f.site_id) : Keys.entityIndex("orders")), from, to };
   } else if (f.sort === "artist") {
     if (entity !== "paintings" || !f.site_id) {
       throw new VisibleError(
@@ -320,22 +302,12 @@ export async function list(
         { sort: f.sort },
       );
     }
-    const idx = Keys.paintingsByArtistOrderIndex(f.site_id);
-    index = idx.index;
-    keyCondition = "gsi2pk = :pk";
-    values[":pk"] = idx.pk;
-  } else if (f.site_id) {
-    keyCondition = "pk = :pk";
-    values[":pk"] = Keys.recordPartition(f.site_id, entity);
+    key = Keys.paintingsByArtistOrderIndex(f.site_id);
   } else {
-    const idx = Keys.entityIndex(entity);
-    index = idx.index;
-    keyCondition = "gsi1pk = :pk";
-    values[":pk"] = idx.pk;
+    key = f.site_id ? { pk: Keys.recordPartition(f.site_id, entity) } : Keys.entityIndex(entity);
   }
   const page = await listPage(ctx, {
-    index,
-    keyCondition,
+    key,
     values,
     names: Object.keys(names).length ? names : undefined,
     filter: filters.length ? filters.join(" AND ") : undefined,

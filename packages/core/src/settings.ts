@@ -8,7 +8,7 @@ import * as z from "zod";
 import type { Ctx } from "./context";
 import type * as Records from "./record";
 import type { Item } from "./store/db";
-import { queryAll } from "./store/db";
+import { keyRange, queryAll } from "./store/db";
 import { Keys } from "./store/keys";
 import { MASKED, SECRET_VALUE, type TemplateSetting, type WELL_KNOWN_SETTINGS } from "./template/schema";
 import { contentHash } from "./util/hash";
@@ -119,9 +119,8 @@ export function plan(
 export async function get(ctx: Ctx, siteId: string): Promise<SiteSettings> {
   const items: StoredSetting[] = [];
   for await (const page of queryAll(ctx, {
-    KeyConditionExpression: "pk = :pk",
+    ...keyRange({ pk: Keys.recordPartition(siteId, "settings") }),
     FilterExpression: "attribute_not_exists(deleted_at)",
-    ExpressionAttributeValues: { ":pk": Keys.recordPartition(siteId, "settings") },
   })) {
     for (const item of page) items.push(StoredSetting.parse(item.data));
   }

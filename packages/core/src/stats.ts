@@ -4,7 +4,7 @@
 import * as z from "zod";
 import type { Ctx } from "./context";
 import { VisibleError } from "./error";
-import { type Item, queryAll } from "./store/db";
+import { type Item, keyRange, queryAll } from "./store/db";
 import { Keys } from "./store/keys";
 import { assertDateRange, epochSeconds } from "./util/time";
 
@@ -58,22 +58,9 @@ export async function history(
       : isoOrThrow(range.to, "to")
     : undefined;
   assertDateRange(from, to, range);
-  const values: Record<string, unknown> = { ":pk": Keys.statsPartition(siteId) };
-  let cond = "pk = :pk";
-  if (from && to) {
-    cond += " AND sk BETWEEN :from AND :to";
-    Object.assign(values, { ":from": from, ":to": to });
-  } else if (from) {
-    cond += " AND sk >= :from";
-    values[":from"] = from;
-  } else if (to) {
-    cond += " AND sk <= :to";
-    values[":to"] = to;
-  }
   const points: StatsPoint[] = [];
   for await (const items of queryAll(ctx, {
-    KeyConditionExpression: cond,
-    ExpressionAttributeValues: values,
+    ...keyRange({ pk: Keys.statsPartition(siteId), from, to }),
     ScanIndexForward: false,
     Limit: MAX_HISTORY_POINTS,
   })) {
@@ -82,8 +69,7 @@ export async function history(
   }
   let latest: Record<string, unknown> | null = null;
   for await (const items of queryAll(ctx, {
-    KeyConditionExpression: "pk = :pk",
-    ExpressionAttributeValues: { ":pk": Keys.statsPartition(siteId) },
+    ...keyRange({ pk: Keys.statsPartition(siteId) }),
     ScanIndexForward: false,
     Limit: 1,
   })) {

@@ -6,13 +6,13 @@
  *
  * Revoked and expired tokens stay listed for `TOKEN_KEPT_DAYS`, then DynamoDB's TTL removes them.
  */
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import type { Ctx } from "./context";
 import { randomToken, sha256Hex } from "./crypto";
 import { VisibleError } from "./error";
 import { type Actor, Role } from "./role";
-import { queryAll } from "./store/db";
+import { firstPage, keyRange, queryAll } from "./store/db";
+import { defineEntity } from "./store/entity";
 import { Keys } from "./store/keys";
 import { epochSeconds, isoNow } from "./util/time";
 
@@ -88,6 +88,28 @@ const TokenItem = z.object({
 });
 type TokenItem = z.infer<typeof TokenItem>;
 
+/** A named token, keyed by its SHA-256 (never by the token): one partition holds them all. */
+const AdminToken = defineEntity({
+  type: "admin_token",
+  schema: TokenItem,
+  key: (hash: string) => Keys.adminToken(hash),
+  updates: {
+    /** Revoked now (kept from a first revocation), purged `TOKEN_KEPT_DAYS` later. */
+    revoke: (p: { now: string; by: string; ttl: number }) => ({
+      update: "SET revoked_at = if_not_exists(revoked_at, :now), revoked_by = :by, expires_at = :ttl",
+      condition: "attribute_exists(pk)",
+      values: { ":now": p.now, ":by": p.by, ":ttl": p.ttl },
+      returnValues: "ALL_NEW" as const,
+    }),
+    /** Used now; written only when the last use is older than `cutoff`. */
+    touch: (p: { now: string; cutoff: string }) => ({
+      update: "SET last_used_at = :now",
+      condition: "attribute_exists(pk) AND (attribute_not_exists(last_used_at) OR last_used_at < :cutoff)",
+      values: { ":now": p.now, ":cutoff": p.cutoff },
+    }),
+  },
+});
+
 export interface FoundToken {
   token_id: string;
   name: string;
@@ -139,18 +161,7 @@ export async function create(ctx: Ctx, input: CreateToken, by: Actor): Promise<T
     created_by: by.name,
     ...(expires ? { token_expires_at: expires } : {}),
   };
-  await ctx.db.send(
-    new PutCommand({
-      TableName: ctx.table,
-      Item: {
-        ...Keys.adminToken(hash),
-        type: "admin_token",
-        ...item,
-        ...(expires ? { expires_at: ttlAfter(expires) } : {}),
-      },
-      ConditionExpression: "attribute_not_exists(pk)",
-    }),
-  );
+  await AdminToken.create(ctx, [hash], { ...item, ...(expires ? { expires_at: ttlAfter(expires) } : {}) });
   return { token, info: toInfo(item, now) };
 }
 
@@ -158,10 +169,7 @@ export async function create(ctx: Ctx, input: CreateToken, by: Actor): Promise<T
 export async function list(ctx: Ctx): Promise<TokenInfo[]> {
   const now = isoNow(ctx.now());
   const tokens: TokenInfo[] = [];
-  for await (const items of queryAll(ctx, {
-    KeyConditionExpression: "pk = :pk",
-    ExpressionAttributeValues: { ":pk": Keys.adminTokenPartition },
-  })) {
+  for await (const items of queryAll(ctx, keyRange({ pk: Keys.adminTokenPartition }))) {
     for (const item of items) tokens.push(toInfo(TokenItem.parse(item), now));
   }
   return tokens.sort((a, b) => b.created_at.localeCompare(a.created_at));
@@ -169,15 +177,11 @@ export async function list(ctx: Ctx): Promise<TokenInfo[]> {
 
 async function itemById(ctx: Ctx, tokenId: string): Promise<{ hash: string; item: TokenItem } | undefined> {
   if (!TokenId.safeParse(tokenId).success) return undefined;
-  const out = await ctx.db.send(
-    new QueryCommand({
-      TableName: ctx.table,
-      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-      ExpressionAttributeValues: { ":pk": Keys.adminTokenPartition, ":prefix": tokenId.slice(4) },
-      ConsistentRead: true,
-    }),
-  );
-  const found = out.Items?.[0];
+  const [found] = await firstPage(ctx, {
+    ...keyRange({ pk: Keys.adminTokenPartition, prefix: tokenId.slice(4) }),
+    ConsistentRead: true,
+    Limit: 1,
+  });
   return found ? { hash: String(found.sk), item: TokenItem.parse(found) } : undefined;
 }
 
@@ -194,27 +198,19 @@ export async function revoke(ctx: Ctx, tokenId: string, by: Actor): Promise<Toke
   if (!found) throw notFound(tokenId);
   const now = isoNow(ctx.now());
   if (found.item.revoked_at) return toInfo(found.item, now);
-  const out = await ctx.db.send(
-    new UpdateCommand({
-      TableName: ctx.table,
-      Key: Keys.adminToken(found.hash),
-      UpdateExpression:
-        "SET revoked_at = if_not_exists(revoked_at, :now), revoked_by = :by, expires_at = :ttl",
-      ConditionExpression: "attribute_exists(pk)",
-      ExpressionAttributeValues: { ":now": now, ":by": by.name, ":ttl": ttlAfter(now) },
-      ReturnValues: "ALL_NEW",
-    }),
-  );
-  return toInfo(TokenItem.parse(out.Attributes), now);
+  const out = await AdminToken.update(ctx, "revoke", [found.hash], {
+    now,
+    by: by.name,
+    ttl: ttlAfter(now),
+  });
+  if (!out.applied) throw notFound(tokenId);
+  return toInfo(TokenItem.parse(out.attributes), now);
 }
 
 /** The token whose SHA-256 is `hash`, read strongly consistent (a revocation is seen at once). */
 export async function findByHash(ctx: Ctx, hash: string): Promise<FoundToken | undefined> {
-  const out = await ctx.db.send(
-    new GetCommand({ TableName: ctx.table, Key: Keys.adminToken(hash), ConsistentRead: true }),
-  );
-  if (!out.Item) return undefined;
-  const item = TokenItem.parse(out.Item);
+  const item = await AdminToken.get(ctx, [hash]);
+  if (!item) return undefined;
   return {
     token_id: item.token_id,
     name: item.name,
@@ -230,18 +226,5 @@ export async function touch(ctx: Ctx, hash: string, found: FoundToken): Promise<
   const now = ctx.now();
   const cutoff = new Date(now.getTime() - LAST_USED_GRANULARITY_SECONDS * 1000).toISOString();
   if (found.last_used_at && found.last_used_at > cutoff) return;
-  await ctx.db
-    .send(
-      new UpdateCommand({
-        TableName: ctx.table,
-        Key: Keys.adminToken(hash),
-        UpdateExpression: "SET last_used_at = :now",
-        ConditionExpression:
-          "attribute_exists(pk) AND (attribute_not_exists(last_used_at) OR last_used_at < :cutoff)",
-        ExpressionAttributeValues: { ":now": isoNow(now), ":cutoff": cutoff },
-      }),
-    )
-    .catch((e: Error) => {
-      if (e.name !== "ConditionalCheckFailedException") throw e;
-    });
+  await AdminToken.update(ctx, "touch", [hash], { now: isoNow(now), cutoff });
 }

@@ -14,12 +14,12 @@
  * (SQS delay), and every later event of the burst for the same entities folds into that waiting sync.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod";
 import type { Ctx } from "./context";
 import { ALL_ENTITIES, type Entity } from "./entity";
 import { VisibleError } from "./error";
 import * as SiteStore from "./site";
+import { defineEntity } from "./store/entity";
 import { Keys } from "./store/keys";
 import { type Started, start } from "./sync";
 import { epochSeconds } from "./util/time";
@@ -194,6 +194,55 @@ export async function receive(
   };
 }
 
+/** When the next webhook-triggered sync of a site may start (epoch seconds), kept an hour past it. */
+const WebhookSlot = defineEntity({
+  type: "webhook_slot",
+  schema: z.looseObject({ next_at: z.number().optional() }),
+  key: (siteId: string) => Keys.webhookSlot(siteId),
+  updates: {
+    /** The slot is free (never taken, or its time has come): the next one is `interval` from now. */
+    take: (p: { now: number; interval: number }) => ({
+      update: "SET next_at = :next, expires_at = :exp, #type = :type",
+      condition: "attribute_not_exists(next_at) OR next_at <= :now",
+      names: { "#type": "type" },
+      values: {
+        ":now": p.now,
+        ":next": p.now + p.interval,
+        ":exp": p.now + p.interval + 3600,
+        ":type": "webhook_slot",
+      },
+    }),
+    /** The sync waiting for `was` holds it: the next one moves one interval further. */
+    push: (p: { was: number; interval: number }) => ({
+      update: "SET next_at = :next, expires_at = :exp",
+      condition: "next_at = :was",
+      values: { ":was": p.was, ":next": p.was + p.interval, ":exp": p.was + p.interval + 3600 },
+    }),
+  },
+});
+
+/** A webhook `event_id` already accepted (replay protection), kept `EVENT_TTL_SECONDS`. */
+const AcceptedEvent = defineEntity({
+  type: "webhook_event",
+  schema: z.looseObject({}),
+  key: (siteId: string, eventId: string) => Keys.webhookEvent(siteId, eventId),
+});
+
+/** Webhooks received in one minute of a site; refused past `RATE_LIMIT_PER_MINUTE`. */
+const WebhookRate = defineEntity({
+  type: "rate",
+  schema: z.looseObject({}),
+  key: (siteId: string, minute: number) => Keys.webhookRate(siteId, minute),
+  updates: {
+    count: (p: { minute: number }) => ({
+      update: "ADD hits :one SET expires_at = :exp, #type = :type",
+      condition: "attribute_not_exists(hits) OR hits < :max",
+      names: { "#type": "type" },
+      values: { ":one": 1, ":max": RATE_LIMIT_PER_MINUTE, ":exp": (p.minute + 2) * 60, ":type": "rate" },
+    }),
+  },
+});
+
 /**
  * When a webhook-triggered sync of the site may start: now (and the next one not before `interval`
  * seconds), or at `startsAt`, the end of the interval of the last one, `delay` seconds from now.
@@ -204,100 +253,27 @@ async function nextSlot(
   interval: number,
 ): Promise<{ delay: number; startsAt?: number }> {
   const now = epochSeconds(ctx.now());
-  try {
-    await ctx.db.send(
-      new UpdateCommand({
-        TableName: ctx.table,
-        Key: Keys.webhookSlot(siteId),
-        UpdateExpression: "SET next_at = :next, expires_at = :exp, #type = :type",
-        ConditionExpression: "attribute_not_exists(next_at) OR next_at <= :now",
-        ExpressionAttributeNames: { "#type": "type" },
-        ExpressionAttributeValues: {
-          ":now": now,
-          ":next": now + interval,
-          ":exp": now + interval + 3600,
-          ":type": "webhook_slot",
-        },
-      }),
-    );
-    return { delay: 0 };
-  } catch (e) {
-    if ((e as Error).name !== "ConditionalCheckFailedException") throw e;
-  }
-  const out = await ctx.db.send(
-    new GetCommand({ TableName: ctx.table, Key: Keys.webhookSlot(siteId), ConsistentRead: true }),
-  );
-  const nextAt = Number(out.Item?.next_at ?? now);
+  if ((await WebhookSlot.update(ctx, "take", [siteId], { now, interval })).applied) return { delay: 0 };
+  const slot = await WebhookSlot.get(ctx, [siteId]);
+  const nextAt = Number(slot?.next_at ?? now);
   const delay = Math.min(900, Math.max(0, nextAt - now));
   return delay > 0 ? { delay, startsAt: nextAt } : { delay: 0 };
 }
 
 async function pushSlot(ctx: Ctx, siteId: string, startsAt: number, interval: number): Promise<void> {
-  await ctx.db
-    .send(
-      new UpdateCommand({
-        TableName: ctx.table,
-        Key: Keys.webhookSlot(siteId),
-        UpdateExpression: "SET next_at = :next, expires_at = :exp",
-        ConditionExpression: "next_at = :was",
-        ExpressionAttributeValues: {
-          ":was": startsAt,
-          ":next": startsAt + interval,
-          ":exp": startsAt + interval + 3600,
-        },
-      }),
-    )
-    .catch((e: Error) => {
-      if (e.name !== "ConditionalCheckFailedException") throw e;
-    });
+  await WebhookSlot.update(ctx, "push", [siteId], { was: startsAt, interval });
 }
 
-async function firstSighting(ctx: Ctx, siteId: string, eventId: string): Promise<boolean> {
-  try {
-    await ctx.db.send(
-      new PutCommand({
-        TableName: ctx.table,
-        Item: {
-          ...Keys.webhookEvent(siteId, eventId),
-          type: "webhook_event",
-          expires_at: epochSeconds(ctx.now()) + EVENT_TTL_SECONDS,
-        },
-        ConditionExpression: "attribute_not_exists(pk)",
-      }),
-    );
-    return true;
-  } catch (e) {
-    if ((e as Error).name === "ConditionalCheckFailedException") return false;
-    throw e;
-  }
-}
+const firstSighting = (ctx: Ctx, siteId: string, eventId: string): Promise<boolean> =>
+  AcceptedEvent.create(ctx, [siteId, eventId], { expires_at: epochSeconds(ctx.now()) + EVENT_TTL_SECONDS });
 
 async function rateLimit(ctx: Ctx, siteId: string): Promise<void> {
   const minute = Math.floor(epochSeconds(ctx.now()) / 60);
-  try {
-    await ctx.db.send(
-      new UpdateCommand({
-        TableName: ctx.table,
-        Key: Keys.webhookRate(siteId, minute),
-        UpdateExpression: "ADD hits :one SET expires_at = :exp, #type = :type",
-        ConditionExpression: "attribute_not_exists(hits) OR hits < :max",
-        ExpressionAttributeNames: { "#type": "type" },
-        ExpressionAttributeValues: {
-          ":one": 1,
-          ":max": RATE_LIMIT_PER_MINUTE,
-          ":exp": (minute + 2) * 60,
-          ":type": "rate",
-        },
-      }),
+  if (!(await WebhookRate.update(ctx, "count", [siteId, minute], { minute })).applied) {
+    throw new VisibleError(
+      "rate_limited",
+      "rate_limited",
+      `More than ${RATE_LIMIT_PER_MINUTE} webhooks a minute for this site`,
     );
-  } catch (e) {
-    if ((e as Error).name === "ConditionalCheckFailedException") {
-      throw new VisibleError(
-        "rate_limited",
-        "rate_limited",
-        `More than ${RATE_LIMIT_PER_MINUTE} webhooks a minute for this site`,
-      );
-    }
-    throw e;
   }
 }

@@ -2,7 +2,7 @@
 import type { Ctx } from "../context";
 import type { Entity } from "../entity";
 import { expiresAfterDays } from "../retention";
-import { batchWrite, listPage, type Page, putRequest, queryAll } from "../store/db";
+import { batchWrite, keyRange, listPage, type Page, putRequest, queryAll } from "../store/db";
 import { RunEntity } from "../store/entities";
 import { Keys } from "../store/keys";
 import { boundedRaw } from "../store/limits";
@@ -27,10 +27,10 @@ export async function appendLog(ctx: Ctx, runId: string, entries: LogEntry[]): P
 
 export async function logOf(ctx: Ctx, runId: string): Promise<LogEntry[]> {
   const entries: LogEntry[] = [];
-  for await (const items of queryAll(ctx, {
-    KeyConditionExpression: "pk = :pk AND begins_with(sk, :p)",
-    ExpressionAttributeValues: { ":pk": Keys.runPartition(runId), ":p": Keys.logPrefix },
-  })) {
+  for await (const items of queryAll(
+    ctx,
+    keyRange({ pk: Keys.runPartition(runId), prefix: Keys.logPrefix }),
+  )) {
     for (const item of items) entries.push(LogEntry.parse(item));
   }
   return entries;
@@ -66,8 +66,7 @@ export async function invalidRecords(
 ): Promise<Page<InvalidRecord>> {
   if (!(await RunEntity.peek(ctx, [runId], ["pk"]))) throw runNotFound(runId);
   const page = await listPage(ctx, {
-    keyCondition: "pk = :pk AND begins_with(sk, :p)",
-    values: { ":pk": Keys.runPartition(runId), ":p": Keys.invalidPrefix(q.entity) },
+    key: { pk: Keys.runPartition(runId), prefix: Keys.invalidPrefix(q.entity) },
     limit: q.limit,
     cursor: q.cursor,
     scope: `invalid:${runId}:${q.entity ?? "*"}`,

@@ -76,12 +76,8 @@ export async function list(
   ctx: Ctx,
   q: { siteId?: string; limit: number; cursor?: string },
 ): Promise<Page<Run>> {
-  const idx = q.siteId ? Keys.siteRunsIndex(q.siteId) : Keys.runsIndex();
-  const attr = idx.index === "gsi1" ? "gsi1pk" : "gsi2pk";
   const page = await listPage(ctx, {
-    index: idx.index,
-    keyCondition: `${attr} = :pk`,
-    values: { ":pk": idx.pk },
+    key: q.siteId ? Keys.siteRunsIndex(q.siteId) : Keys.runsIndex(),
     descending: true,
     limit: q.limit,
     cursor: q.cursor,

@@ -6,7 +6,7 @@ import type { Ctx } from "../context";
 import { encrypt, randomToken } from "../crypto";
 import { VisibleError } from "../error";
 import { assertTemplateUrlShape } from "../ssrf";
-import { queryAll } from "../store/db";
+import { keyRange, queryAll } from "../store/db";
 import { SiteEntity } from "../store/entities";
 import { Keys } from "../store/keys";
 import { isoNow } from "../util/time";
@@ -73,12 +73,7 @@ export async function list(ctx: Ctx): Promise<Site[]> {
 export async function listWithDeleting(ctx: Ctx): Promise<{ sites: Site[]; deleting: string[] }> {
   const sites: Site[] = [];
   const deleting: string[] = [];
-  const { index, pk } = Keys.sitesIndex();
-  for await (const items of queryAll(ctx, {
-    IndexName: index,
-    KeyConditionExpression: "gsi1pk = :pk",
-    ExpressionAttributeValues: { ":pk": pk },
-  })) {
+  for await (const items of queryAll(ctx, keyRange(Keys.sitesIndex()))) {
     for (const item of items) {
       const site = SiteItem.parse(item);
       if (site.deleting) deleting.push(site.id);

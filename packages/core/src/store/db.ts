@@ -18,7 +18,7 @@ import type { Ctx } from "../context";
 import { VisibleError } from "../error";
 import { pool } from "../util/pool";
 import { retry } from "../util/retry";
-import { TABLE } from "./table";
+import { type IndexName, TABLE } from "./table";
 
 export type WriteRequest = NonNullable<BatchWriteCommandInput["RequestItems"]>[string][number];
 export type Item = Record<string, unknown>;
@@ -134,12 +134,56 @@ export async function* queryAll(
   } while (start);
 }
 
+/** The items of one query request (a bounded lookup: `Limit` says how many). */
+export async function firstPage(ctx: Ctx, input: Omit<QueryCommandInput, "TableName">): Promise<Item[]> {
+  const out = await ctx.db.send(new QueryCommand({ ...input, TableName: ctx.table }));
+  return (out.Items ?? []) as Item[];
+}
+
+/**
+ * Which items of one partition a query reads, on the table or on an index (`Keys.*Index`): all of them,
+ * those under a sort-key prefix, or those between `from` and `to` (inclusive, either may be open).
+ */
+export interface KeyRange {
+  index?: IndexName;
+  pk: string;
+  prefix?: string;
+  from?: string;
+  to?: string;
+}
+
+/** The one place a key condition is written: `KeyRange` as query input. */
+export function keyRange(range: KeyRange) {
+  const attrs = range.index ? TABLE.indexes[range.index] : TABLE;
+  const pk = `${attrs.partitionKey} = :pk`;
+  const sk = attrs.sortKey;
+  const values: Record<string, unknown> = { ":pk": range.pk };
+  let condition = pk;
+  if (range.prefix !== undefined) {
+    condition += ` AND begins_with(${sk}, :p)`;
+    values[":p"] = range.prefix;
+  } else if (range.from !== undefined && range.to !== undefined) {
+    condition += ` AND ${sk} BETWEEN :from AND :to`;
+    Object.assign(values, { ":from": range.from, ":to": range.to });
+  } else if (range.from !== undefined) {
+    condition += ` AND ${sk} >= :from`;
+    values[":from"] = range.from;
+  } else if (range.to !== undefined) {
+    condition += ` AND ${sk} <= :to`;
+    values[":to"] = range.to;
+  }
+  return {
+    ...(range.index ? { IndexName: range.index } : {}),
+    KeyConditionExpression: condition,
+    ExpressionAttributeValues: values,
+  };
+}
+
 /** Deletes every item of a partition (optionally under a sort-key prefix). Returns how many. */
 export async function deletePartition(ctx: Ctx, pk: string, skPrefix?: string): Promise<number> {
   let deleted = 0;
   for await (const items of queryAll(ctx, {
-    KeyConditionExpression: skPrefix ? "pk = :pk AND begins_with(sk, :p)" : "pk = :pk",
-    ExpressionAttributeValues: skPrefix ? { ":pk": pk, ":p": skPrefix } : { ":pk": pk },
+    ...keyRange({ pk, prefix: skPrefix }),
     ProjectionExpression: "pk, sk",
   })) {
     await batchWrite(
@@ -198,9 +242,10 @@ export interface Page<T> {
 }
 
 export interface ListQuery {
-  index?: "gsi1" | "gsi2";
-  keyCondition: string;
-  values: Record<string, unknown>;
+  /** The partition (and sort-key range) listed. */
+  key: KeyRange;
+  /** The filter's values (`:pk`, `:p`, `:from`, `:to` are the key range's). */
+  values?: Record<string, unknown>;
   names?: Record<string, string>;
   filter?: string;
   descending?: boolean;
@@ -224,22 +269,22 @@ export async function listPage(ctx: Ctx, q: ListQuery): Promise<Page<Item>> {
   const maxRead = q.maxRead ?? 5_000;
   const keyOf = (item: Item): Record<string, unknown> => {
     const key: Record<string, unknown> = { pk: item.pk, sk: item.sk };
-    if (q.index) {
-      const idx = TABLE.indexes[q.index];
+    if (q.key.index) {
+      const idx = TABLE.indexes[q.key.index];
       key[idx.partitionKey] = item[idx.partitionKey];
       key[idx.sortKey] = item[idx.sortKey];
     }
     return key;
   };
+  const key = keyRange(q.key);
   while (items.length < q.limit) {
     const want = q.limit - items.length;
     const out = await ctx.db.send(
       new QueryCommand({
         TableName: ctx.table,
-        IndexName: q.index,
-        KeyConditionExpression: q.keyCondition,
+        ...key,
         FilterExpression: q.filter,
-        ExpressionAttributeValues: q.values,
+        ExpressionAttributeValues: { ...key.ExpressionAttributeValues, ...q.values },
         ExpressionAttributeNames: q.names,
         ScanIndexForward: !q.descending,
         ExclusiveStartKey: exclusiveStart,

@@ -5,6 +5,7 @@
  */
 import * as z from "zod";
 import type { Entity } from "../entity";
+import type { SiteHealth } from "../health";
 import { type EntityError, type EntityResult, Run, type Trigger } from "../run/schema";
 import { SiteItem } from "../site/schema";
 import { defineEntity } from "./entity";
@@ -250,6 +251,12 @@ export const SiteEntity = defineEntity({
         returnValues: "ALL_NEW" as const,
       };
     },
+    /** The Template's health as the last settings check saw it (health.ts). */
+    setHealth: (p: { health: SiteHealth }) => ({
+      update: "SET health = :h",
+      condition: "attribute_exists(pk)",
+      values: { ":h": p.health },
+    }),
     /** The webhook secrets after a rotation. */
     setWebhookSecrets: (p: { secrets: SiteItem["webhook_secrets"]; now: string }) => ({
       update: "SET webhook_secrets = :s, updated_at = :now",

@@ -4,7 +4,10 @@
  * conditional writes. `TableName` and the catch of `ConditionalCheckFailedException` live here alone: a
  * write whose condition does not hold answers `false` (or `{ applied: false }`), anything else is thrown.
  */
+
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type * as z from "zod";
 import type { Ctx } from "../context";
 
@@ -18,6 +21,8 @@ export interface UpdateSpec {
   names?: Record<string, string>;
   values?: Values;
   returnValues?: "ALL_OLD" | "ALL_NEW";
+  /** When the condition fails, answer the item as the condition saw it (no second read). */
+  returnOnFailure?: boolean;
 }
 
 /** A conditional DeleteItem (or the condition of a PutItem), without its table and key. */
@@ -31,15 +36,19 @@ export interface ConditionSpec {
 export const isConditionFailure = (e: unknown): boolean =>
   (e as Error | undefined)?.name === "ConditionalCheckFailedException";
 
-/** Runs a conditional write: true when it applied, false when its condition did not hold. */
+/**
+ * Runs a conditional write: applied, or not when its condition did not hold (with the item as the
+ * condition saw it, when the write asked for it and the store returned it).
+ */
 async function conditional<T>(
   send: () => Promise<T>,
-): Promise<{ applied: true; out: T } | { applied: false }> {
+): Promise<{ applied: true; out: T } | { applied: false; seen?: Values }> {
   try {
     return { applied: true, out: await send() };
   } catch (e) {
-    if (isConditionFailure(e)) return { applied: false };
-    throw e;
+    if (!isConditionFailure(e)) throw e;
+    const item = (e as { Item?: Record<string, AttributeValue> }).Item;
+    return item ? { applied: false, seen: unmarshall(item) } : { applied: false };
   }
 }
 
@@ -109,7 +118,10 @@ export function defineEntity<
       return done.applied;
     },
 
-    /** A named conditional update; `attributes`: what `returnValues` asked for. */
+    /**
+     * A named conditional update; `attributes`: what `returnValues` asked for, or, when the condition
+     * failed, the item as it saw it (`returnOnFailure`; an emulator may not return it).
+     */
     async update<N extends keyof U & string>(
       ctx: Ctx,
       name: N,
@@ -127,10 +139,11 @@ export function defineEntity<
             ...(spec.names ? { ExpressionAttributeNames: spec.names } : {}),
             ...(spec.values ? { ExpressionAttributeValues: spec.values } : {}),
             ...(spec.returnValues ? { ReturnValues: spec.returnValues } : {}),
+            ...(spec.returnOnFailure ? { ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const } : {}),
           }),
         ),
       );
-      if (!done.applied) return { applied: false };
+      if (!done.applied) return done.seen ? { applied: false, attributes: done.seen } : { applied: false };
       return done.out.Attributes ? { applied: true, attributes: done.out.Attributes } : { applied: true };
     },
 

@@ -3,7 +3,7 @@
  * the next step to dedupe and to know what was not seen, removed when the entity finishes.
  */
 import type { Ctx } from "../context";
-import { batchWrite, deletePartition, type Item, putRequest, queryAll } from "../store/db";
+import { batchWrite, deletePartition, type Item, keyRange, putRequest, queryAll } from "../store/db";
 import { Keys } from "../store/keys";
 import { epochSeconds } from "../util/time";
 import type { SyncMessage } from "./message";
@@ -25,10 +25,10 @@ export async function saveSeen(ctx: Ctx, msg: SyncMessage, seq: number, ids: (nu
 
 export async function loadSeen(ctx: Ctx, msg: SyncMessage, uptoSeq: number): Promise<Set<number | string>> {
   const seen = new Set<number | string>();
-  for await (const items of queryAll(ctx, {
-    KeyConditionExpression: "pk = :pk AND begins_with(sk, :p)",
-    ExpressionAttributeValues: { ":pk": Keys.runPartition(msg.run_id), ":p": Keys.seenPrefix(msg.entity) },
-  })) {
+  for await (const items of queryAll(
+    ctx,
+    keyRange({ pk: Keys.runPartition(msg.run_id), prefix: Keys.seenPrefix(msg.entity) }),
+  )) {
     for (const item of items) {
       const seq = Math.floor(Number(String(item.sk).slice(Keys.seenPrefix(msg.entity).length)) / 1000);
       if (seq > uptoSeq) continue;
