@@ -108,7 +108,7 @@ describe("listActivity", () => {
   it("refuses a reversed range, an unknown kind, and a cursor of another filter", async () => {
     await expect(
       listActivity(stage.ctx, { from: "2026-03-02T00:00:00Z", to: "2026-03-01T00:00:00Z" }),
-    ).rejects.toMatchObject({ code: "invalid_time_range", status: 400 });
+    ).rejects.toMatchObject({ code: "invalid_date_range", status: 400 });
     await expect(listActivity(stage.ctx, { kinds: ["painting_stolen" as never] })).rejects.toThrow();
     const page = await listActivity(stage.ctx, { site_id: A }, { limit: 2 });
     await expect(

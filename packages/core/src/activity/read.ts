@@ -7,10 +7,10 @@
 import * as z from "zod";
 import type { Ctx } from "../context";
 import { RECORD_ENTITIES, type RecordEntity } from "../entity";
-import { VisibleError } from "../error";
 import * as SiteStore from "../site/store";
 import { listPage, type Page } from "../store/db";
 import { Keys } from "../store/keys";
+import { assertDateRange } from "../util/time";
 import { ActivityEvent, EventKind, HistoryEntry } from "./schema";
 
 export const ActivityFilter = z.object({
@@ -30,15 +30,15 @@ export const ActivityPage = z.object({
 });
 export type ActivityPage = z.input<typeof ActivityPage>;
 
-const invalidRange = () =>
-  new VisibleError("invalid_request", "invalid_time_range", "`from` must not be after `to`");
-
-/** The bounds of a time range on the index sort keys (`<ISO time>#<id>`), open ends included. */
+/**
+ * The bounds of a time range on the index sort keys (`<ISO time>#<id>`), open ends included; `from` after
+ * `to` is a 400 `invalid_date_range`, as on the other lists.
+ */
 function timeBounds(from: string | undefined, to: string | undefined): { from: string; to: string } {
-  const start = from ? new Date(from).toISOString() : "0000";
-  const end = to ? new Date(to).toISOString() : "9999";
-  if (start > end) throw invalidRange();
-  return Keys.timeRange(start, end);
+  const start = from ? new Date(from).toISOString() : undefined;
+  const end = to ? new Date(to).toISOString() : undefined;
+  assertDateRange(start, end, { from, to });
+  return Keys.timeRange(start ?? "0000", end ?? "9999");
 }
 
 /** A page of events, newest first. */
