@@ -123,6 +123,8 @@ export function OverviewScreen() {
         )}
       </section>
 
+      <LatestActivity />
+
       <section className="section" aria-labelledby="sites-health-title">
         <div className="section-head">
           <h2 id="sites-health-title">{t("overview.sites_health")}</h2>
@@ -149,8 +151,6 @@ export function OverviewScreen() {
           </div>
         )}
       </section>
-
-      <LatestActivity />
     </>
   );
 }
