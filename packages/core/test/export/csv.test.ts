@@ -1,8 +1,8 @@
+import { parseCsv } from "@dashboard/testing/csv";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BOM, cell, csvStream, LISTS, line } from "../../src/export";
 import { isoDate } from "../../src/util/time";
-import { parseCsv } from "./parse";
 
 const order = (id: number, over: Record<string, unknown> = {}) => ({
   id,
