@@ -5,15 +5,23 @@
  */
 import { admin as enAdmin } from "./en/admin";
 import { app as enApp } from "./en/app";
+import { exports as enExports } from "./en/exports";
 import { records as enRecords } from "./en/records";
 import { sync as enSync } from "./en/sync";
 import { admin } from "./fr/admin";
 import { app } from "./fr/app";
+import { exports } from "./fr/exports";
 import { records } from "./fr/records";
 import { sync } from "./fr/sync";
 
-export const fr = { ...app, ...sync, ...records, ...admin } as const;
+export const fr = { ...app, ...sync, ...records, ...admin, ...exports } as const;
 
 export type MessageKey = keyof typeof fr;
 
-export const en: Record<MessageKey, string> = { ...enApp, ...enSync, ...enRecords, ...enAdmin };
+export const en: Record<MessageKey, string> = {
+  ...enApp,
+  ...enSync,
+  ...enRecords,
+  ...enAdmin,
+  ...enExports,
+};
