@@ -176,6 +176,12 @@ export const BenchReport = z.object({
       }),
     })
     .optional(),
+  /** CSV exports: 100,000 orders through the export's stream (bench/scenarios-exports.ts). */
+  exports: z
+    .object({
+      orders_100k: z.object({ ms: z.number(), peak_heap_mb: z.number(), mb: z.number() }),
+    })
+    .optional(),
   meta: z.object({
     size: z.enum(["small", "default"]),
     started_at: z.string(),
@@ -230,6 +236,7 @@ export function checkTargets(r: BenchReport): TargetCheck[] {
   add("cost per site-month (USD)", "≤ 0.10", r.cost?.per_site_month_usd, (v) => v <= 0.1, 4);
   add("large entity peak RSS (MB)", "≤ 256", r.large_entity?.peak_rss_mb, (v) => v <= 256, 1);
   add("  with NODE_OPTIONS (MB)", "≤ 256", r.large_entity?.with_node_options.peak_rss_mb, (v) => v <= 256, 1);
+  add("export 100k orders, heap (MB)", "< 16", r.exports?.orders_100k.peak_heap_mb, (v) => v < 16, 1);
   return checks;
 }
 
@@ -350,6 +357,14 @@ export function renderReport(r: BenchReport): string {
       "  with NODE_OPTIONS",
       `${fmt(l.with_node_options.peak_rss_mb)} MB`,
       `${l.with_node_options.node_options}: ${fmt(l.with_node_options.seconds, 1)} s, heap ≤ ${fmt(l.with_node_options.peak_heap_total_mb)} MB`,
+    );
+  }
+  if (r.exports) {
+    const e = r.exports.orders_100k;
+    row(
+      "export, 100,000 orders",
+      `${fmt(e.ms)} ms`,
+      `${fmt(e.mb, 1)} MB of CSV, live heap +${fmt(e.peak_heap_mb, 1)} MB`,
     );
   }
   const measured = renderTable(["measure", "value", "detail"], rows);

@@ -15,6 +15,7 @@ import { cost } from "./cost-scenario";
 import type { BenchContext } from "./harness";
 import { BenchReport, renderReport } from "./report";
 import { largeEntity, syncScenarios, syncScenariosAws, warmUp } from "./scenarios";
+import { exportsScenario } from "./scenarios-exports";
 import { fanout, readApi, webhookToVisible } from "./scenarios-http";
 import { REGION, startServices } from "./services";
 import { round } from "./stats";
@@ -30,6 +31,7 @@ export const SCENARIOS = [
   "bundles",
   "large",
   "cost",
+  "exports",
 ] as const;
 
 const usage = `usage: npm run bench -- [--size small|default] [--latency local|aws] [--out FILE] [--only ${SCENARIOS.join(",")}] [--cpu-prof DIR] [--node-flags="FLAGS"]`;
@@ -152,6 +154,10 @@ async function main() {
     if (opts.only.has("large")) {
       log("large entity…");
       await largeEntity(b, partial);
+    }
+    if (opts.only.has("exports")) {
+      log("export, 100,000 orders…");
+      await exportsScenario(partial);
     }
     if (opts.only.has("cost")) {
       if (!apiRequest) {

@@ -42,6 +42,22 @@ const webhookFunction = new sst.aws.Function("WebhookFunction", {
   link: backendLinks,
 });
 
+/**
+ * CSV exports stream (`/api/export/*`, packages/functions/src/http/routes/export.ts): API Gateway buffers
+ * an answer and refuses one over its size limit, so they are served by this function's URL with response
+ * streaming, which the Router sends `/api/export` to (stacks/web.ts). Same app, same bearer tokens and
+ * roles; the URL itself needs no AWS signature (the app authenticates every request).
+ */
+export const exportFunction = new sst.aws.Function("ExportFunction", {
+  handler: "packages/functions/src/export.handler",
+  description: "Admin API: streamed CSV exports",
+  streaming: true,
+  url: { cors: false },
+  timeout: "10 minutes",
+  memory: `${API_MEMORY_MB} MB`,
+  link: backendLinks,
+});
+
 api.route("GET /api/health", apiFunction.arn);
 api.route("ANY /api/{proxy+}", apiFunction.arn);
 

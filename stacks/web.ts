@@ -1,5 +1,5 @@
 import { contentSecurityPolicy, HSTS_MAX_AGE_SECONDS, WEBHOOK_PREFIX } from "@dashboard/config";
-import { api, webhookApi } from "./api";
+import { api, exportFunction, webhookApi } from "./api";
 
 /**
  * The security headers of everything the Router serves (the UI and, harmlessly, the API's JSON): the CSP
@@ -54,6 +54,8 @@ export const router = new sst.aws.Router("Router", {
 });
 
 router.route("/api", api.url);
+// Exports stream from their own function's URL; the longer prefix wins over `/api` (stacks/api.ts).
+router.route("/api/export", exportFunction.url);
 // The longer prefix wins: the webhook goes to its own, separately throttled HTTP API (stacks/api.ts).
 router.route(WEBHOOK_PREFIX, webhookApi.url);
 

@@ -165,12 +165,13 @@ describe("the stacks' handlers", () => {
     });
   });
 
-  it("name the four entry points, each written as handler: ...", () => {
+  it("name the five entry points, each written as handler: ...", () => {
     const { refs, problems } = findStackHandlers(ROOT);
     expect(problems.map(formatProblem)).toEqual([]);
     expect(new Set(refs.map((r) => r.spec))).toEqual(
       new Set([
         "packages/functions/src/api.handler",
+        "packages/functions/src/export.handler",
         "packages/functions/src/webhook.handler",
         "packages/functions/src/scheduler.handler",
         "packages/functions/src/consumer.handler",

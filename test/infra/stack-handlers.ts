@@ -118,6 +118,10 @@ export async function checkHandler(root: string, ref: HandlerRef): Promise<Probl
   if (!file) {
     return problem(`no module ${ref.module}{${HANDLER_EXTENSIONS.join(",")}}`);
   }
+  // The Lambda runtime gives response-streaming functions the global `awslambda` (`streamifyResponse`, which
+  // Hono's `streamHandle` calls when the module loads); outside Lambda a stand-in returns the handler as is.
+  const runtime = globalThis as { awslambda?: { streamifyResponse: (handler: unknown) => unknown } };
+  runtime.awslambda ??= { streamifyResponse: (handler) => handler };
   let loaded: Record<string, unknown>;
   try {
     loaded = (await import(pathToFileURL(file).href)) as Record<string, unknown>;

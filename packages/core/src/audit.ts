@@ -24,6 +24,7 @@ export const AuditAction = z.enum([
   "token.created",
   "token.revoked",
   "personal_data.read",
+  "data.exported",
 ]);
 export type AuditAction = z.infer<typeof AuditAction>;
 

@@ -34,6 +34,29 @@ export const sortableDate = (text: string | null | undefined): string | null => 
   return `${iso.slice(0, 19)}.${micros}Z`;
 };
 
+/**
+ * A date the Template stored as TEXT, written as ISO 8601 for an export: a bare date stays a date
+ * (`2025-03-01`), a time without a zone keeps its wall-clock time (`2025-03-01T10:11:12`, the Template's
+ * zone not being known), a time with a zone becomes UTC (`2025-03-01T09:11:12.000Z`). Text that is not a
+ * date is returned as it is (an export never drops what the Template holds).
+ */
+export const isoDate = (text: string | null | undefined): string | null => {
+  if (text === null || text === undefined) return null;
+  const trimmed = text.trim();
+  const m = TEMPLATE_DATE.exec(trimmed);
+  if (!m) {
+    const parsed = Date.parse(trimmed);
+    return Number.isNaN(parsed) ? text : new Date(parsed).toISOString();
+  }
+  const [, y, mo, d, h, mi, s = "00", frac, zone] = m;
+  if (h === undefined) return `${y}-${mo}-${d}`;
+  if (zone) {
+    const sortable = sortableDate(trimmed);
+    return sortable ? new Date(`${sortable.slice(0, 23)}Z`).toISOString() : text;
+  }
+  return `${y}-${mo}-${d}T${h}:${mi}:${s}${frac ? `.${frac}` : ""}`;
+};
+
 /** `from` after `to` is a caller's mistake (DynamoDB would refuse the BETWEEN with an internal error). */
 export const assertDateRange = (
   from: string | undefined,

@@ -8,6 +8,7 @@ import type { AdminTokens } from "@dashboard/core/auth";
 import type { Ctx } from "@dashboard/core/context";
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
+import { except } from "hono/combine";
 import { etag } from "hono/etag";
 import { adminAuth } from "./auth";
 import { errorHandler, noStore, notFoundHandler, payloadTooLarge, validationHook } from "./errors";
@@ -15,6 +16,7 @@ import { type HttpLogger, requestLogging } from "./logging";
 import { type ApiApp, type ApiEnv, json, publicErrors, SECURITY_SCHEME } from "./openapi";
 import { registerAccessRoutes } from "./routes/access";
 import { registerActivityRoutes } from "./routes/activity";
+import { EXPORT_PREFIX, registerExportRoutes } from "./routes/export";
 import { registerRecordRoutes } from "./routes/records";
 import { registerSiteRoutes } from "./routes/sites";
 import { registerSyncRoutes } from "./routes/sync";
@@ -57,7 +59,8 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   // a bodyless 304. The UI's live refresh asks again every few seconds; while nothing changed it costs one
   // small request, no body and no re-render (docs/api.md "Conditional requests"). The answers stay
   // `no-store` (no cache keeps them): the UI keeps the last answer and its tag in memory itself.
-  app.use("/api/*", etag());
+  // Exports stream: an ETag would mean reading the whole file first (routes/export.ts).
+  app.use("/api/*", except(`${EXPORT_PREFIX}/*`, etag()));
 
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
   registerSiteRoutes(app, deps.ctx);
@@ -65,6 +68,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   registerRecordRoutes(app, deps.ctx);
   registerAccessRoutes(app, deps.ctx);
   registerActivityRoutes(app, deps.ctx);
+  registerExportRoutes(app, deps.ctx, deps.logger);
 
   // The webhook is served by its own app (and Lambda); it is listed here so the document covers all of /api.
   app.openAPIRegistry.registerPath(webhookRoute);

@@ -81,7 +81,7 @@ function fieldsOf(c: Context, action: Audit.AuditAction): string[] | undefined {
   const req = c.req as unknown as { valid: (target: string) => unknown };
   let data: unknown;
   try {
-    data = req.valid(action === "personal_data.read" ? "query" : "json");
+    data = req.valid(action === "personal_data.read" || action === "data.exported" ? "query" : "json");
   } catch {
     return undefined;
   }

@@ -132,6 +132,13 @@ const EXPECTED_ROLES: Record<string, Role> = {
   "POST /api/tokens": "owner",
   "DELETE /api/tokens/:token_id": "owner",
   "GET /api/audit": "owner",
+  "GET /api/export/paintings.csv": "viewer",
+  "GET /api/export/users.csv": "viewer",
+  "GET /api/export/orders.csv": "viewer",
+  "GET /api/export/exhibitions.csv": "viewer",
+  "GET /api/export/custom_requests.csv": "viewer",
+  "GET /api/export/runs.csv": "viewer",
+  "GET /api/export/:list": "viewer",
 };
 
 const request = (token: string, route: string) => {

@@ -16,8 +16,10 @@ import type {
   AnswerOf,
   AuditFilters,
   BodyOf,
+  CsvSeparator,
   Exhibition,
   ExhibitionFilters,
+  ExportList,
   Facets,
   HistoryEntry,
   InvalidQuery,
@@ -121,6 +123,71 @@ export function createApi(options: ApiOptions) {
   // reuses the kept text. Oldest first, so the map is trimmed from its start.
   const validators = new Map<string, { etag: string; raw: string }>();
 
+  /** The `ApiError` of a failed answer (its parsed body, if JSON); a 401 also ends the session. */
+  function failure(response: Response, json: unknown): ApiError {
+    const envelope = json === undefined ? undefined : ErrorBody.safeParse(json);
+    const error = envelope?.success
+      ? new ApiError(
+          response.status,
+          envelope.data.error.code,
+          envelope.data.error.message,
+          envelope.data.error.details,
+          envelope.data.error.reason,
+        )
+      : new ApiError(
+          response.status,
+          `http_${response.status}`,
+          response.statusText || `HTTP ${response.status}`,
+        );
+    if (response.status === 401) options.onUnauthorized?.(error);
+    return error;
+  }
+
+  const authHeaders = (accept: string): Record<string, string> => {
+    const token = options.getToken();
+    return token ? { Accept: accept, Authorization: `Bearer ${token}` } : { Accept: accept };
+  };
+
+  const send = async (url: string, init: RequestInit): Promise<Response> => {
+    try {
+      return await doFetch(url, { ...init, credentials: "same-origin", cache: "no-store" });
+    } catch (error) {
+      if (isAbort(error)) throw error;
+      throw new ApiError(0, "network_error", error instanceof Error ? error.message : "Network error");
+    }
+  };
+
+  /**
+   * A list as a CSV file (`GET /api/export/{list}.csv`, the list's filters and the separator): the whole
+   * answer as a Blob (its bytes as sent, BOM included) and the file name the server gave it.
+   */
+  async function exportCsv(
+    list: ExportList,
+    filters: Query,
+    separator: CsvSeparator,
+    signal?: AbortSignal,
+  ): Promise<{ blob: Blob; filename: string }> {
+    const url = buildUrl(options.baseUrl, `/api/export/${list}.csv`, { ...filters, separator });
+    const response = await send(url, {
+      method: "GET",
+      headers: authHeaders("text/csv"),
+      signal: signal ?? null,
+    });
+    if (!response.ok) {
+      const raw = await response.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch {
+        json = undefined;
+      }
+      throw failure(response, json);
+    }
+    const disposition = response.headers.get("Content-Disposition") ?? "";
+    const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `${list}.csv`;
+    return { blob: await response.blob(), filename };
+  }
+
   async function exchange<T>(
     method: string,
     path: string,
@@ -168,24 +235,7 @@ export function createApi(options: ApiOptions) {
       parsed = false;
     }
 
-    if (!response.ok && !notModified) {
-      const envelope = parsed ? ErrorBody.safeParse(json) : undefined;
-      const error = envelope?.success
-        ? new ApiError(
-            response.status,
-            envelope.data.error.code,
-            envelope.data.error.message,
-            envelope.data.error.details,
-            envelope.data.error.reason,
-          )
-        : new ApiError(
-            response.status,
-            `http_${response.status}`,
-            response.statusText || `HTTP ${response.status}`,
-          );
-      if (response.status === 401) options.onUnauthorized?.(error);
-      throw error;
-    }
+    if (!response.ok && !notModified) throw failure(response, parsed ? json : undefined);
 
     if (raw === "") return { data: undefined as T, notModified };
     if (!parsed) throw new ApiError(response.status, "bad_response", "The server did not answer with JSON");
@@ -227,6 +277,7 @@ export function createApi(options: ApiOptions) {
     get<Page<T>>(path, paging.signal, { ...(filters as Query), ...pageOf(paging) });
 
   return {
+    exportCsv,
     health: (signal?: AbortSignal) => get<{ status: string }>("/health", signal),
 
     listSites: (signal?: AbortSignal) =>

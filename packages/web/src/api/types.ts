@@ -7,6 +7,7 @@
 
 import type * as AccessRoutes from "@dashboard/functions/http/routes/access";
 import type * as ActivityRoutes from "@dashboard/functions/http/routes/activity";
+import type * as ExportRoutes from "@dashboard/functions/http/routes/export";
 import type * as SiteRoutes from "@dashboard/functions/http/routes/sites";
 import type * as SyncRoutes from "@dashboard/functions/http/routes/sync";
 
@@ -82,3 +83,14 @@ export type HistoryEntry = z.output<typeof ActivityRoutes.HistoryEntry>;
 
 /** `{"items": [...], "next_cursor"?}`: the envelope of every list. */
 export type Page<T> = { items: T[]; next_cursor?: string | null | undefined };
+
+// ---- CSV exports (routes/export.ts): `GET /api/export/{list}.csv` --------------------------------------
+
+type ExportRoute = (typeof ExportRoutes)[keyof typeof ExportRoutes];
+/** The lists the API exports, read from the export routes' paths. */
+export type ExportList = ExportRoute extends infer R
+  ? R extends { path: `/api/export/${infer L}.csv` }
+    ? L
+    : never
+  : never;
+export type CsvSeparator = NonNullable<QueryOf<typeof ExportRoutes.exportOrdersRoute>["separator"]>;

@@ -9,6 +9,7 @@ export const AUDIT_ACTIONS = [
   "token.created",
   "token.revoked",
   "personal_data.read",
+  "data.exported",
 ] as const;
 
 export const AUDIT_OUTCOMES = ["success", "denied", "failed"] as const;

@@ -30,6 +30,7 @@ export function ExhibitionsScreen({ route }: { route: Route }) {
   );
   return (
     <ListScreen
+      csv={{ list: "exhibitions", filters: request }}
       title={t("nav.exhibitions")}
       subtitle={t("exhibitions.subtitle")}
       list={list}

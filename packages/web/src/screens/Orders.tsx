@@ -63,6 +63,7 @@ export function OrdersScreen({ route }: { route: Route }) {
   return (
     <RecordListScreen
       entity="orders"
+      csv={{ list: "orders", filters: request }}
       filters={filters}
       list={list}
       total={total}

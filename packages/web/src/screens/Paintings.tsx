@@ -74,6 +74,7 @@ export function PaintingsScreen({ route }: { route: Route }) {
   return (
     <RecordListScreen
       entity="paintings"
+      csv={{ list: "paintings", filters: request }}
       filters={filters}
       list={list}
       total={total}

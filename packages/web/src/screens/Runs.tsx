@@ -35,6 +35,7 @@ export function RunsScreen({ route }: { route: Route }) {
 
   return (
     <ListScreen
+      csv={{ list: "runs", filters: { site_id: siteId } }}
       title={t("nav.runs")}
       subtitle={t("runs.subtitle")}
       actions={

@@ -78,6 +78,7 @@ export function UsersScreen({ route }: { route: Route }) {
   return (
     <RecordListScreen
       entity="users"
+      csv={{ list: "users", filters: request }}
       filters={filters}
       list={list}
       total={total}

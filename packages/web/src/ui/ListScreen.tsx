@@ -6,12 +6,15 @@
 import type { ReactNode } from "react";
 import type { PagedList } from "../app/hooks";
 import { ErrorState, Loading, PageHeader } from "./components";
+import { type CsvExportSpec, ExportButton } from "./ExportButton";
 import { LoadMore } from "./lists";
 
 export interface ListScreenProps<T> {
   title: string;
   subtitle: string;
   actions?: ReactNode;
+  /** The list's CSV export, with the filters on screen: an "Exporter (CSV)" control in the header. */
+  csv?: CsvExportSpec;
   /** The filter bar's fields. */
   filters: ReactNode;
   filtersTestId?: string;
@@ -32,7 +35,20 @@ export function ListScreen<T>(props: ListScreenProps<T>) {
   const { list, count, total } = props;
   return (
     <>
-      <PageHeader title={props.title} subtitle={props.subtitle} actions={props.actions} />
+      <PageHeader
+        title={props.title}
+        subtitle={props.subtitle}
+        actions={
+          props.csv ? (
+            <>
+              {props.actions}
+              <ExportButton list={props.csv.list} filters={props.csv.filters} />
+            </>
+          ) : (
+            props.actions
+          )
+        }
+      />
       <div className="filters card" data-testid={props.filtersTestId}>
         {props.filters}
       </div>

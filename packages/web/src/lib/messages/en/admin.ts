@@ -103,4 +103,5 @@ export const admin: Record<keyof typeof fr, string> = {
   "audit.action.token.created": "Token created",
   "audit.action.token.revoked": "Token revoked",
   "audit.action.personal_data.read": "Personal data read",
+  "audit.action.data.exported": "Data exported (CSV)",
 };

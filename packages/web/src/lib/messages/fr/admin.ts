@@ -102,4 +102,5 @@ export const admin = {
   "audit.action.token.created": "Jeton créé",
   "audit.action.token.revoked": "Jeton révoqué",
   "audit.action.personal_data.read": "Données personnelles consultées",
+  "audit.action.data.exported": "Données exportées (CSV)",
 } as const satisfies Record<string, string>;
