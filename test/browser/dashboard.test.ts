@@ -14,6 +14,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Sim, startSim } from "@dashboard/template-sim";
+import { sampleEvent, seedEvents } from "@dashboard/testing/activity";
 import { buildWeb } from "@dashboard/web";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -687,9 +688,20 @@ describe("Dashboard UI in chromium, on the local runtime", () => {
     const user = (await listAll<{ id: number; site_id: string }>(t.api, "/api/users"))[0];
     const order = (await listAll<{ id: number; site_id: string }>(t.api, "/api/orders"))[0];
     if (!failed || !partial || !painting || !user || !order) throw new Error("missing data for the screens");
+    // One event seeded as the change processor writes it, so Activité shows a list (test/browser/activity.test.ts
+    // covers the screen itself).
+    await seedEvents(t.runtime.ctx, [
+      sampleEvent({
+        event_id: "evt_axe",
+        site_id: painting.site_id,
+        at: new Date().toISOString(),
+        record_id: painting.id,
+      }),
+    ]);
     const screens: Screen[] = [
       ["overview", "#/", "site-health-card"],
       ["runs", "#/runs", "run-row"],
+      ["activity", "#/activity", "activity-event"],
       ["run-failed", `#/runs/${failed.run_id}`, "log-line"],
       ["run-partial", `#/runs/${partial.run_id}`, "invalid-record"],
       ["stats", "#/stats", "stats-totals"],
@@ -706,7 +718,7 @@ describe("Dashboard UI in chromium, on the local runtime", () => {
     ];
     const found = await violationsOnScreens(page, screens);
     expect(found).toEqual([]);
-    // 15 screens × 2 sizes × 2 languages, each checked and photographed: a bound, not a speed target.
+    // 16 screens × 2 sizes × 2 languages, each checked and photographed: a bound, not a speed target.
   }, 600_000);
 
   it("lays every screen out for a phone without horizontal scrolling", async () => {
@@ -723,6 +735,7 @@ describe("Dashboard UI in chromium, on the local runtime", () => {
       for (const [nav, ready] of [
         ["overview", "site-health-card"],
         ["runs", "run-row"],
+        ["activity", "activity-event"],
         ["stats", "stats-totals"],
         ["paintings", "painting-card"],
         ["users", "user-row"],

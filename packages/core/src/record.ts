@@ -147,10 +147,8 @@ export function toItem(
   if (entity === "paintings") data.image_url = imageUrl(templateUrl, record.image);
   const orderDate = entity === "orders" ? sortableDate(record.order_date as string | null) : undefined;
   const displayOrder = entity === "paintings" ? (record.display_order as number | null) : undefined;
-  return {
-    ...Keys.record(siteId, entity, record.id),
+  return RecordItem.item([siteId, entity, record.id], {
     ...Keys.recordIndexes(siteId, entity, record.id, orderDate, displayOrder),
-    type: "record",
     entity,
     site_id: siteId,
     record_id: record.id,
@@ -162,7 +160,7 @@ export function toItem(
     f_role: lower(record.role),
     f_quality: quality.length > 0 ? "flagged" : undefined,
     data,
-  };
+  });
 }
 
 export interface StoredState {

@@ -9,6 +9,7 @@ import type { Ctx } from "./context";
 import type * as Records from "./record";
 import type { Item } from "./store/db";
 import { keyRange, queryAll } from "./store/db";
+import { defineEntity } from "./store/entity";
 import { Keys } from "./store/keys";
 import { MASKED, SECRET_VALUE, type TemplateSetting, type WELL_KNOWN_SETTINGS } from "./template/schema";
 import { contentHash } from "./util/hash";
@@ -46,6 +47,13 @@ export const StoredSetting = z.object({
   deleted_at: z.string().optional(),
 });
 export type StoredSetting = z.infer<typeof StoredSetting>;
+
+/** A setting of a site, in the site's settings partition (a record partition keyed by the setting's name). */
+const SettingItem = defineEntity({
+  type: "setting",
+  schema: z.looseObject({ data: StoredSetting }),
+  key: (siteId: string, name: string) => Keys.record(siteId, "settings", name),
+});
 
 export const SiteSettings = z.object({
   items: z.array(StoredSetting.omit({ value: true }).extend({ value: z.string().nullable() })),
@@ -103,15 +111,15 @@ export function plan(
       masked,
       sync_timestamp: syncTimestamp,
     };
-    result.items.push({
-      ...Keys.record(siteId, "settings", key),
-      type: "setting",
-      entity: "settings",
-      site_id: siteId,
-      record_id: key,
-      hash,
-      data: setting,
-    });
+    result.items.push(
+      SettingItem.item([siteId, key], {
+        entity: "settings",
+        site_id: siteId,
+        record_id: key,
+        hash,
+        data: setting,
+      }),
+    );
   }
   return result;
 }
@@ -122,7 +130,7 @@ export async function get(ctx: Ctx, siteId: string): Promise<SiteSettings> {
     ...keyRange({ pk: Keys.recordPartition(siteId, "settings") }),
     FilterExpression: "attribute_not_exists(deleted_at)",
   })) {
-    for (const item of page) items.push(StoredSetting.parse(item.data));
+    for (const item of page) items.push(SettingItem.schema.parse(item).data);
   }
   const value = (key: (typeof WELL_KNOWN_SETTINGS)[number]) => {
     const s = items.find((i) => i.key === key);

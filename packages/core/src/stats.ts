@@ -5,6 +5,7 @@ import * as z from "zod";
 import type { Ctx } from "./context";
 import { VisibleError } from "./error";
 import { type Item, keyRange, queryAll } from "./store/db";
+import { defineEntity } from "./store/entity";
 import { Keys } from "./store/keys";
 import { assertDateRange, epochSeconds } from "./util/time";
 
@@ -22,13 +23,19 @@ export const StatsHistory = z.object({
 });
 export type StatsHistory = z.infer<typeof StatsHistory>;
 
-export const statsItem = (ctx: Ctx, siteId: string, point: StatsPoint): Item => ({
-  ...Keys.stats(siteId, point.timestamp),
+/** One point of a site's stats history, under its time. */
+const StatsPointItem = defineEntity({
   type: "stats",
-  site_id: siteId,
-  expires_at: epochSeconds(ctx.now()) + STATS_RETENTION_DAYS * 86_400,
-  ...point,
+  schema: StatsPoint,
+  key: (siteId: string, timestamp: string) => Keys.stats(siteId, timestamp),
 });
+
+export const statsItem = (ctx: Ctx, siteId: string, point: StatsPoint): Item =>
+  StatsPointItem.item([siteId, point.timestamp], {
+    site_id: siteId,
+    expires_at: epochSeconds(ctx.now()) + STATS_RETENTION_DAYS * 86_400,
+    ...point,
+  });
 
 const isoOrThrow = (value: string, name: string): string => {
   const ms = Date.parse(value);
@@ -64,7 +71,8 @@ export async function history(
     ScanIndexForward: false,
     Limit: MAX_HISTORY_POINTS,
   })) {
-    for (const item of items) if (points.length < MAX_HISTORY_POINTS) points.push(StatsPoint.parse(item));
+    for (const item of items)
+      if (points.length < MAX_HISTORY_POINTS) points.push(StatsPointItem.schema.parse(item));
     if (points.length >= MAX_HISTORY_POINTS) break;
   }
   let latest: Record<string, unknown> | null = null;
@@ -73,7 +81,7 @@ export async function history(
     ScanIndexForward: false,
     Limit: 1,
   })) {
-    latest = items[0] ? StatsPoint.parse(items[0]).data : null;
+    latest = items[0] ? StatsPointItem.schema.parse(items[0]).data : null;
     break;
   }
   return { latest, history: points.reverse() };

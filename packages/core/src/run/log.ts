@@ -3,11 +3,11 @@ import type { Ctx } from "../context";
 import type { Entity } from "../entity";
 import { expiresAfterDays } from "../retention";
 import { batchWrite, keyRange, listPage, type Page, putRequest, queryAll } from "../store/db";
-import { RunEntity } from "../store/entities";
+import { LogLine, RejectedRecord, RunEntity } from "../store/entities";
 import { Keys } from "../store/keys";
 import { boundedRaw } from "../store/limits";
 import { sortableId } from "../util/id";
-import { InvalidRecord, LogEntry, runExpiresAt, runNotFound } from "./schema";
+import { type InvalidRecord, type LogEntry, runExpiresAt, runNotFound } from "./schema";
 
 export async function appendLog(ctx: Ctx, runId: string, entries: LogEntry[]): Promise<void> {
   if (entries.length === 0) return;
@@ -15,12 +15,7 @@ export async function appendLog(ctx: Ctx, runId: string, entries: LogEntry[]): P
   await batchWrite(
     ctx,
     entries.map((entry) =>
-      putRequest({
-        ...Keys.log(runId, `${entry.timestamp}#${sortableId()}`),
-        type: "log",
-        expires_at: ttl,
-        ...entry,
-      }),
+      putRequest(LogLine.item([runId, `${entry.timestamp}#${sortableId()}`], { expires_at: ttl, ...entry })),
     ),
   );
 }
@@ -31,7 +26,7 @@ export async function logOf(ctx: Ctx, runId: string): Promise<LogEntry[]> {
     ctx,
     keyRange({ pk: Keys.runPartition(runId), prefix: Keys.logPrefix }),
   )) {
-    for (const item of items) entries.push(LogEntry.parse(item));
+    for (const item of items) entries.push(LogLine.schema.parse(item));
   }
   return entries;
 }
@@ -48,13 +43,12 @@ export async function quarantine(ctx: Ctx, runId: string, records: InvalidRecord
   await batchWrite(
     ctx,
     records.map((r, i) =>
-      putRequest({
-        ...Keys.invalid(runId, r.entity, r.record_id === null ? `?${sortableId()}${i}` : String(r.record_id)),
-        type: "invalid",
-        expires_at: ttl,
-        ...r,
-        raw: boundedRaw(r.raw),
-      }),
+      putRequest(
+        RejectedRecord.item(
+          [runId, r.entity, r.record_id === null ? `?${sortableId()}${i}` : String(r.record_id)],
+          { expires_at: ttl, ...r, raw: boundedRaw(r.raw) },
+        ),
+      ),
     ),
   );
 }
@@ -71,5 +65,5 @@ export async function invalidRecords(
     cursor: q.cursor,
     scope: `invalid:${runId}:${q.entity ?? "*"}`,
   });
-  return { ...page, items: page.items.map((i) => InvalidRecord.parse(i)) };
+  return { ...page, items: page.items.map((i) => RejectedRecord.schema.parse(i)) };
 }

@@ -59,7 +59,13 @@ export async function createMany(ctx: Ctx, inputs: readonly NewRun[]): Promise<R
   await batchWrite(
     ctx,
     runs.map((run) =>
-      putRequest({ ...Keys.run(run.run_id, run.site_id), type: "run", expires_at: ttl, ...run }),
+      putRequest(
+        RunEntity.item([run.run_id], {
+          ...Keys.runIndexes(run.run_id, run.site_id),
+          expires_at: ttl,
+          ...run,
+        }),
+      ),
     ),
   );
   return runs;

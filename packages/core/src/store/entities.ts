@@ -6,7 +6,14 @@
 import * as z from "zod";
 import type { Entity } from "../entity";
 import type { SiteHealth } from "../health";
-import { type EntityError, type EntityResult, Run, type Trigger } from "../run/schema";
+import {
+  type EntityError,
+  type EntityResult,
+  InvalidRecord,
+  LogEntry,
+  Run,
+  type Trigger,
+} from "../run/schema";
 import { SiteItem } from "../site/schema";
 import { defineEntity } from "./entity";
 import { Keys } from "./keys";
@@ -160,6 +167,27 @@ export const RunEntity = defineEntity({
       values: { ":none": [], ":j": [{ trigger: p.trigger, at: p.at }], ":max": 50 },
     }),
   },
+});
+
+/** A line of a run's log (run/log.ts), sorted by time. */
+export const LogLine = defineEntity({
+  type: "log",
+  schema: LogEntry,
+  key: (runId: string, sortable: string) => Keys.log(runId, sortable),
+});
+
+/** A record a run rejected, with its bounded raw copy (run/log.ts). */
+export const RejectedRecord = defineEntity({
+  type: "invalid",
+  schema: InvalidRecord,
+  key: (runId: string, entity: Entity, recordRef: string) => Keys.invalid(runId, entity, recordRef),
+});
+
+/** The ids a checkpointed scan has seen so far, one chunk per item (sync/seen.ts). */
+export const SeenIds = defineEntity({
+  type: "seen",
+  schema: z.looseObject({ ids: z.string().default("") }),
+  key: (runId: string, entity: Entity, seq: number) => Keys.seen(runId, entity, seq),
 });
 
 // ---- site ----------------------------------------------------------------------------------------------

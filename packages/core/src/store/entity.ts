@@ -73,6 +73,9 @@ export function defineEntity<
     schema: def.schema,
     key: def.key,
 
+    /** The whole item to store (its attributes, key and `type`), for a batch write (`store/db.ts`). */
+    item: (key: A, attributes: Values): Values => ({ ...attributes, ...def.key(...key), type: def.type }),
+
     /** The item parsed by the schema, or undefined. `projection`: the raw attributes asked for, unparsed. */
     async get(ctx: Ctx, key: A, opts: { consistent?: boolean } = {}): Promise<z.output<S> | undefined> {
       const out = await ctx.db.send(

@@ -77,9 +77,8 @@ export const Keys = {
 
   /** A run, its log lines, its quarantined records and its scan checkpoints share one partition. */
   runPartition: (runId: string) => `RUN#${runId}`,
-  run: (runId: string, siteId: string) => ({
-    pk: Keys.runPartition(runId),
-    sk: "RUN",
+  /** The index keys of a run: every run newest first (gsi1), a site's (gsi2). */
+  runIndexes: (runId: string, siteId: string) => ({
     gsi1pk: "RUNS",
     gsi1sk: runId,
     gsi2pk: `SITE#${siteId}#RUNS`,

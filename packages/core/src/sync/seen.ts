@@ -4,6 +4,7 @@
  */
 import type { Ctx } from "../context";
 import { batchWrite, deletePartition, type Item, keyRange, putRequest, queryAll } from "../store/db";
+import { SeenIds } from "../store/entities";
 import { Keys } from "../store/keys";
 import { epochSeconds } from "../util/time";
 import type { SyncMessage } from "./message";
@@ -13,12 +14,12 @@ export async function saveSeen(ctx: Ctx, msg: SyncMessage, seq: number, ids: (nu
   const CHUNK = 20_000;
   const items: Item[] = [];
   for (let i = 0; i < Math.max(ids.length, 1); i += CHUNK) {
-    items.push({
-      ...Keys.seen(msg.run_id, msg.entity, seq * 1000 + i / CHUNK),
-      type: "seen",
-      expires_at: epochSeconds(ctx.now()) + 7 * 86_400,
-      ids: ids.slice(i, i + CHUNK).join(","),
-    });
+    items.push(
+      SeenIds.item([msg.run_id, msg.entity, seq * 1000 + i / CHUNK], {
+        expires_at: epochSeconds(ctx.now()) + 7 * 86_400,
+        ids: ids.slice(i, i + CHUNK).join(","),
+      }),
+    );
   }
   await batchWrite(ctx, items.map(putRequest));
 }
@@ -32,7 +33,7 @@ export async function loadSeen(ctx: Ctx, msg: SyncMessage, uptoSeq: number): Pro
     for (const item of items) {
       const seq = Math.floor(Number(String(item.sk).slice(Keys.seenPrefix(msg.entity).length)) / 1000);
       if (seq > uptoSeq) continue;
-      for (const id of String(item.ids ?? "").split(",")) if (id !== "") seen.add(Number(id));
+      for (const id of SeenIds.schema.parse(item).ids.split(",")) if (id !== "") seen.add(Number(id));
     }
   }
   return seen;

@@ -15,6 +15,7 @@ import { errorHandler, noStore, notFoundHandler, payloadTooLarge, validationHook
 import { type HttpLogger, requestLogging } from "./logging";
 import { type ApiApp, type ApiEnv, json, publicErrors, SECURITY_SCHEME } from "./openapi";
 import { registerAccessRoutes } from "./routes/access";
+import { registerActivityRoutes } from "./routes/activity";
 import { EXPORT_PREFIX, registerExportRoutes } from "./routes/export";
 import { registerRecordRoutes } from "./routes/records";
 import { registerSiteRoutes } from "./routes/sites";
@@ -67,6 +68,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   registerRecordRoutes(app, deps.ctx);
   registerAccessRoutes(app, deps.ctx);
   registerExportRoutes(app, deps.ctx, deps.logger);
+  registerActivityRoutes(app, deps.ctx);
 
   // The webhook is served by its own app (and Lambda); it is listed here so the document covers all of /api.
   app.openAPIRegistry.registerPath(webhookRoute);

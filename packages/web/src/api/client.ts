@@ -11,6 +11,8 @@
 import { ErrorBody } from "./schemas";
 import type {
   AccessRoutes,
+  ActivityFilters,
+  ActivityRoutes,
   AnswerOf,
   AuditFilters,
   BodyOf,
@@ -19,6 +21,7 @@ import type {
   ExhibitionFilters,
   ExportList,
   Facets,
+  HistoryEntry,
   InvalidQuery,
   Order,
   OrderFilters,
@@ -389,6 +392,26 @@ export function createApi(options: ApiOptions) {
           signal: paging.signal,
         }),
       ),
+
+    /** Events across sites, newest first; several kinds go as one comma-separated `kind`. */
+    listActivity: (filters: ActivityFilters, paging: PageQuery = {}) =>
+      answer(
+        call<typeof ActivityRoutes.listActivityRoute>("GET", "/api/activity", {
+          query: {
+            ...filters,
+            kind: Array.isArray(filters.kind) ? filters.kind.join(",") : filters.kind,
+            ...pageOf(paging),
+          },
+          signal: paging.signal,
+        }),
+      ),
+    /** One record's history, newest first (`/api/sites/{site_id}/<entity>/{id}/history`). */
+    listHistory: (
+      entity: "paintings" | "users" | "orders",
+      siteId: string,
+      id: string,
+      paging: PageQuery = {},
+    ) => list<HistoryEntry>(`/sites/${seg(siteId)}/${entity}/${seg(id)}/history`, {}, paging),
 
     getSettings: (siteId: string, signal?: AbortSignal) =>
       answer(

@@ -6,11 +6,12 @@
  */
 
 import type * as AccessRoutes from "@dashboard/functions/http/routes/access";
+import type * as ActivityRoutes from "@dashboard/functions/http/routes/activity";
 import type * as ExportRoutes from "@dashboard/functions/http/routes/export";
 import type * as SiteRoutes from "@dashboard/functions/http/routes/sites";
 import type * as SyncRoutes from "@dashboard/functions/http/routes/sync";
 
-export type { AccessRoutes, SiteRoutes, SyncRoutes };
+export type { AccessRoutes, ActivityRoutes, SiteRoutes, SyncRoutes };
 
 import type * as Http from "@dashboard/functions/http/schemas";
 import type { z } from "zod";
@@ -74,6 +75,11 @@ export type PaintingFilters = Filters<typeof Http.PaintingsQuery>;
 export type UserFilters = Filters<typeof Http.UsersQuery>;
 export type OrderFilters = Filters<typeof Http.OrdersQuery>;
 export type ExhibitionFilters = Filters<typeof Http.ExhibitionsQuery>;
+
+type ActivityList = AnswerOf<typeof ActivityRoutes.listActivityRoute>;
+export type ActivityEvent = ActivityList["items"][number];
+export type ActivityFilters = Omit<QueryOf<typeof ActivityRoutes.listActivityRoute>, "limit" | "cursor">;
+export type HistoryEntry = z.output<typeof ActivityRoutes.HistoryEntry>;
 
 /** `{"items": [...], "next_cursor"?}`: the envelope of every list. */
 export type Page<T> = { items: T[]; next_cursor?: string | null | undefined };

@@ -4,6 +4,7 @@ import type { MessageKey } from "../lib/i18n";
 import type { Action } from "../lib/roles";
 import { href, type Route, type RouteName } from "../lib/router";
 import { AccessScreen } from "../screens/Access";
+import { ActivityScreen } from "../screens/Activity";
 import { AuditScreen } from "../screens/Audit";
 import { ExhibitionsScreen } from "../screens/Exhibitions";
 import { NotFoundScreen } from "../screens/NotFound";
@@ -37,6 +38,7 @@ const NAV: ReadonlyArray<{ group: MessageKey; items: NavItem[] }> = [
     items: [
       { route: "overview", label: "nav.overview", icon: "overview" },
       { route: "runs", label: "nav.runs", icon: "runs" },
+      { route: "activity", label: "nav.activity", icon: "activity" },
       { route: "stats", label: "nav.stats", icon: "stats" },
     ],
   },
@@ -243,6 +245,8 @@ function Screen({ route }: { route: Route }) {
       return <RunDetailScreen key={route.params.id} runId={route.params.id ?? ""} route={route} />;
     case "stats":
       return <StatsScreen route={route} />;
+    case "activity":
+      return <ActivityScreen route={route} />;
     case "painting":
     case "user":
     case "order":

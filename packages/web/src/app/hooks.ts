@@ -25,23 +25,23 @@ export interface PagedList<T> {
 
 /**
  * A cursor-paged list through `useInfiniteQuery`: the pages stay in the session's cache under `queryKey`.
- * With `live(items)` true, the loaded pages are asked again every second (conditionally: a page that did not
- * change costs a 304), paused while the tab is hidden.
+ * With `live(items)` true, the loaded pages are asked again every `intervalMs` (a second unless told;
+ * conditionally: a page that did not change costs a 304), paused while the tab is hidden.
  */
 export function usePagedQuery<T>(
   queryKey: QueryKey,
   fetchPage: (cursor: string | undefined, signal: AbortSignal) => Promise<Page<T>>,
-  options: { live?: (items: T[]) => boolean } = {},
+  options: { live?: (items: T[]) => boolean; intervalMs?: number } = {},
 ): PagedList<T> {
   const client = useQueryClient();
-  const { live } = options;
+  const { live, intervalMs = LIVE_INTERVAL_MS } = options;
   const query = useInfiniteQuery({
     queryKey,
     queryFn: ({ pageParam, signal }) => fetchPage(pageParam, signal),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (page) => page.next_cursor ?? undefined,
     refetchInterval: live
-      ? (q) => (live((q.state.data?.pages ?? []).flatMap((page) => page.items)) ? LIVE_INTERVAL_MS : false)
+      ? (q) => (live((q.state.data?.pages ?? []).flatMap((page) => page.items)) ? intervalMs : false)
       : false,
   });
   const { data, error, fetchNextPage, hasNextPage, isFetchNextPageError, isFetchingNextPage } = query;

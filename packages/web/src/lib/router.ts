@@ -14,6 +14,7 @@ export const ROUTES = {
   runs: "/runs",
   run: "/runs/:id",
   stats: "/stats",
+  activity: "/activity",
   painting: "/paintings/:site/:id",
   user: "/users/:site/:id",
   order: "/orders/:site/:id",

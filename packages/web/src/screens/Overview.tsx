@@ -1,6 +1,6 @@
 /**
  * Overview: every site's health (last run, age of its data, record counts), the sites that need attention
- * first, and the runs in progress with their live per-entity progress.
+ * first, the runs in progress with their live per-entity progress, and the latest events (screens/Activity.tsx).
  */
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
@@ -17,6 +17,7 @@ import { HealthBadge, RunStatusBadge, useEntityLabel } from "../ui/badges";
 import { Button, EmptyState, ErrorState, LiveIndicator, Loading, PageHeader } from "../ui/components";
 import { Freshness } from "../ui/Freshness";
 import { RunProgress } from "../ui/RunProgress";
+import { LatestActivity } from "./Activity";
 
 const COUNT_ORDER = ["paintings", "users", "orders", "exhibitions", "custom_requests", "settings"];
 
@@ -121,6 +122,8 @@ export function OverviewScreen() {
           </div>
         )}
       </section>
+
+      <LatestActivity />
 
       <section className="section" aria-labelledby="sites-health-title">
         <div className="section-head">

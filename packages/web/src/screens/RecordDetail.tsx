@@ -2,7 +2,8 @@
  * One synced record on its own page, with its own URL (`#/paintings/<site>/<id>`, `#/users/<site>/<id>`,
  * `#/orders/<site>/<id>`): every field the Template sent (a null or empty one reads "non renseigné"), the
  * site, data-quality flags, when the record last changed and when its site last synced. A painting shows
- * its image large; an order its items with their images, each linking to the painting.
+ * its image large; an order its items with their images, each linking to the painting. Its history
+ * ("Historique", screens/record/History.tsx) follows.
  */
 import { useQuery } from "@tanstack/react-query";
 import { type ReactNode, useState } from "react";
@@ -17,6 +18,7 @@ import { resolveAssetUrl } from "../lib/urls";
 import { OrderStatusBadge, PaintingStatusBadge, RoleBadge } from "../ui/badges";
 import { Badge, ErrorState, Loading, PageHeader } from "../ui/components";
 import { Icon } from "../ui/icons";
+import { RecordHistory } from "./record/History";
 
 export type RecordKind = "painting" | "user" | "order";
 
@@ -221,6 +223,7 @@ export function RecordDetailScreen({
           templateUrl={typeof data.template_url === "string" ? data.template_url : undefined}
         />
       ) : null}
+      <RecordHistory entity={LIST[kind]} siteId={siteId} recordId={recordId} />
     </div>
   );
 }

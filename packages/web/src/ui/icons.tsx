@@ -60,6 +60,7 @@ const PATHS = {
       <path d="M7 15l4-5 3.5 3L20 6" />
     </>
   ),
+  activity: <path d="M3 12h4l3-8 4 16 3-8h4" />,
   menu: <path d="M4 6h16M4 12h16M4 18h16" />,
   close: <path d="M6 6l12 12M18 6L6 18" />,
   logout: (

@@ -3,18 +3,20 @@
  * and domain. Each English file is typed against its French one, so a missing or extra key fails the build;
  * `test/i18n.test.ts` also checks that both use the same placeholders and that plural pairs are complete.
  */
+import { activity as enActivity } from "./en/activity";
 import { admin as enAdmin } from "./en/admin";
 import { app as enApp } from "./en/app";
 import { exports as enExports } from "./en/exports";
 import { records as enRecords } from "./en/records";
 import { sync as enSync } from "./en/sync";
+import { activity } from "./fr/activity";
 import { admin } from "./fr/admin";
 import { app } from "./fr/app";
 import { exports } from "./fr/exports";
 import { records } from "./fr/records";
 import { sync } from "./fr/sync";
 
-export const fr = { ...app, ...sync, ...records, ...admin, ...exports } as const;
+export const fr = { ...app, ...sync, ...records, ...admin, ...activity, ...exports } as const;
 
 export type MessageKey = keyof typeof fr;
 
@@ -24,4 +26,5 @@ export const en: Record<MessageKey, string> = {
   ...enRecords,
   ...enAdmin,
   ...enExports,
+  ...enActivity,
 };
