@@ -1,10 +1,12 @@
 /**
- * CSV exports of the Dashboard's lists (issue 14 part 5): every synced-record list and the sync runs, with
+ * CSV exports of the Dashboard's lists (issue 14 part 5): every synced-record list, the sync runs and the
+ * activity feed, with
  * the filters their list API takes, streamed in constant memory (export/stream.ts) with the columns of
  * export/columns.ts, encoded as export/csv.ts says. A viewer's export of a list holding personal data has
  * its e-mail addresses masked as the list API masks them (privacy.ts).
  */
 import * as z from "zod";
+import { ActivityFilter, listActivity } from "./activity/read";
 import type { Ctx } from "./context";
 import { RECORD_ENTITIES, type RecordEntity } from "./entity";
 import { LISTS } from "./export/columns";
@@ -19,7 +21,7 @@ export { BOM, cell, line, Separator } from "./export/csv";
 export { csvStream, EXPORT_PAGE_SIZE, type PageSource } from "./export/stream";
 
 /** The lists that export: `GET /api/export/{list}.csv`. */
-export const ExportList = z.enum([...RECORD_ENTITIES, "runs"]);
+export const ExportList = z.enum([...RECORD_ENTITIES, "runs", "activity"]);
 export type ExportList = z.infer<typeof ExportList>;
 
 /** A record list's filters as its list API takes them, without paging. */
@@ -80,6 +82,20 @@ export function runs(ctx: Ctx, filter: RunFilter, options: ExportOptions): Promi
     ctx,
     "runs",
     (cursor) => RunStore.list(ctx, { siteId: f.site_id, limit: EXPORT_PAGE_SIZE, cursor }),
+    options,
+  );
+}
+
+/** Events read per page for an export (the activity feed's pages are 200 at most). */
+const ACTIVITY_PAGE_SIZE = 200;
+
+/** The activity feed's CSV, newest first, with the feed's filters (site, kinds, time range). */
+export function activity(ctx: Ctx, filter: ActivityFilter, options: ExportOptions): Promise<CsvExport> {
+  const f = ActivityFilter.parse(filter);
+  return open(
+    ctx,
+    "activity",
+    (cursor) => listActivity(ctx, f, { limit: ACTIVITY_PAGE_SIZE, cursor }),
     options,
   );
 }

@@ -10,6 +10,7 @@
  * items'.
  */
 import type * as z from "zod";
+import { ActivityEvent } from "../activity/schema";
 import type { RecordEntity } from "../entity";
 import { maskPersonalData } from "../privacy";
 import { CustomRequest, Exhibition, Order, Painting, User } from "../record";
@@ -203,7 +204,28 @@ const RUNS: ListColumns<Run> = {
   ],
 };
 
-/** Every exported list, by name: the record entities and the sync runs. */
+/** Events of the activity feed, newest first; their sentences in both languages, as the UI shows them. */
+const ACTIVITY: ListColumns<ActivityEvent> = {
+  // Sentences and labels may name a customer or a user by e-mail (masked for a viewer, as in the feed).
+  personal: true,
+  rows: one,
+  columns: [
+    col("at", (e) => e.at),
+    col("site_id", (e) => e.site_id),
+    col("kind", (e) => e.kind),
+    col("message_fr", (e) => e.message.fr),
+    col("message_en", (e) => e.message.en),
+    col("entity", (e) => e.entity),
+    col("record_id", (e) => e.record_id),
+    col("record_label", (e) => e.record_label),
+    col("run_id", (e) => e.run_id),
+    // The event's values (`{"from": 820, "to": 990}`) as JSON, for a script; empty when it has none.
+    col("params", (e) => (Object.keys(e.params).length > 0 ? e.params : undefined)),
+    col("event_id", (e) => e.event_id),
+  ],
+};
+
+/** Every exported list, by name: the record entities, the sync runs and the activity feed. */
 export const LISTS = {
   paintings: csvList(Painting, PAINTINGS),
   users: csvList(User, USERS),
@@ -211,4 +233,5 @@ export const LISTS = {
   exhibitions: csvList(Exhibition, EXHIBITIONS),
   custom_requests: csvList(CustomRequest, CUSTOM_REQUESTS),
   runs: csvList(Run, RUNS),
-} as const satisfies Record<RecordEntity | "runs", CsvList>;
+  activity: csvList(ActivityEvent, ACTIVITY),
+} as const satisfies Record<RecordEntity | "runs" | "activity", CsvList>;

@@ -138,6 +138,7 @@ const EXPECTED_ROLES: Record<string, Role> = {
   "GET /api/export/exhibitions.csv": "viewer",
   "GET /api/export/custom_requests.csv": "viewer",
   "GET /api/export/runs.csv": "viewer",
+  "GET /api/export/activity.csv": "viewer",
   "GET /api/export/:list": "viewer",
 };
 

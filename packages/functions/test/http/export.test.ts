@@ -11,6 +11,7 @@ import { batchWrite, putRequest } from "@dashboard/core/store/db";
 import { contentHash } from "@dashboard/core/util/hash";
 import { AuditEntry, Order, Painting, TokenCreated, User } from "@dashboard/functions/http/schemas";
 import { type Sim, startSim } from "@dashboard/template-sim";
+import { sampleEvent, seedEvents } from "@dashboard/testing/activity";
 import { parseCsv } from "@dashboard/testing/csv";
 import { heapMeter } from "@dashboard/testing/exports";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -105,6 +106,22 @@ beforeAll(async () => {
     return putRequest(toItem(BULK, "orders", record, "https://volume.example", at, contentHash(record)));
   });
   await batchWrite(env.ctx, items, { concurrency: 4 });
+
+  const minute = (m: number) => new Date(Date.UTC(2026, 4, 10, 8, m)).toISOString();
+  await seedEvents(env.ctx, [
+    sampleEvent({ event_id: "evt_1", site_id: SITE, at: minute(1), kind: "order_created", entity: "orders" }),
+    sampleEvent({ event_id: "evt_2", site_id: SITE, at: minute(2), kind: "painting_sold" }),
+    sampleEvent({
+      event_id: "evt_3",
+      site_id: SITE,
+      at: minute(3),
+      kind: "user_registered",
+      entity: "users",
+      record_id: 4,
+      record_label: "claire@atelier.fr",
+      message: { fr: "Nouvel utilisateur claire@atelier.fr", en: "New user claire@atelier.fr" },
+    }),
+  ]);
 });
 
 afterAll(async () => {
@@ -210,6 +227,27 @@ describe("other lists", () => {
     const runs = table(await getCsv(`/api/export/runs.csv?site_id=${SITE}`));
     expect(runs.rows).toHaveLength(1);
     expect(runs.rows[0]).toMatchObject({ site_id: SITE, trigger: "manual" });
+  });
+});
+
+describe("GET /api/export/activity.csv", () => {
+  it("holds the feed's events with its filters, sentences in both languages, masked for a viewer", async () => {
+    const all = table(await getCsv(`/api/export/activity.csv?site_id=${SITE}`));
+    expect(all.header.slice(0, 5)).toEqual(["at", "site_id", "kind", "message_fr", "message_en"]);
+    expect(all.rows.map((r) => r.event_id)).toEqual(["evt_3", "evt_2", "evt_1"]);
+    expect(all.rows[0]).toMatchObject({ record_label: "claire@atelier.fr", kind: "user_registered" });
+
+    const kinds = table(
+      await getCsv(`/api/export/activity.csv?site_id=${SITE}&kind=order_created,user_registered`),
+    );
+    expect(kinds.rows.map((r) => r.event_id)).toEqual(["evt_3", "evt_1"]);
+
+    const masked = table(await getCsv(`/api/export/activity.csv?site_id=${SITE}`, viewer));
+    expect(masked.rows[0]?.record_label).toBe("c***@a***.fr");
+    expect(masked.rows[0]?.message_en).toBe("New user c***@a***.fr");
+
+    const bad = await getCsv("/api/export/activity.csv?kind=nope");
+    expect(bad.status).toBe(400);
   });
 });
 

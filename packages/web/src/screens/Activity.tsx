@@ -67,6 +67,7 @@ export function ActivityScreen({ route }: { route: Route }) {
 
   return (
     <ListScreen
+      csv={{ list: "activity", filters: { site_id: siteId, kind, from } }}
       title={t("nav.activity")}
       subtitle={t("activity.subtitle")}
       actions={

@@ -28,6 +28,7 @@ import {
   RunsQuery,
   UsersQuery,
 } from "../schemas";
+import { ActivityQuery } from "./activity";
 
 const tags = ["Exports"];
 
@@ -47,6 +48,7 @@ const OrdersExport = OrdersQuery.omit(NO_PAGING).extend(WITH_SEPARATOR);
 const ExhibitionsExport = ExhibitionsQuery.omit(NO_PAGING).extend(WITH_SEPARATOR);
 const CustomRequestsExport = CustomRequestsQuery.omit(NO_PAGING).extend(WITH_SEPARATOR);
 const RunsExport = RunsQuery.omit(NO_PAGING).extend(WITH_SEPARATOR);
+const ActivityExport = ActivityQuery.omit(NO_PAGING).extend(WITH_SEPARATOR);
 
 const DESCRIPTION =
   "UTF-8 with a byte-order mark, RFC 4180 quoting, CRLF line ends, ISO 8601 dates; text a spreadsheet would read as a formula starts with `'`; empty cells for values not set. Streamed: the answer starts at once, whatever the size. Recorded in the audit log (`data.exported`).";
@@ -88,6 +90,7 @@ export const exportCustomRequestsRoute = csvRoute(
   true,
 );
 export const exportRunsRoute = csvRoute("runs", RunsExport, "Sync runs", false);
+export const exportActivityRoute = csvRoute("activity", ActivityExport, "Activity events", true);
 
 /**
  * Any other `/api/export/...`: a 400 that names the lists there are (`unknown_export_list`), rather than a
@@ -165,6 +168,16 @@ export function registerExportRoutes(app: ApiApp, ctx: Ctx, logger: HttpLogger):
     const { separator, site_id } = c.req.valid("query");
     c.set("auditTarget", { type: "records", id: "runs" });
     const out = await Export.runs(ctx, { site_id }, { separator, role: c.get("actor").role });
+    return attachment(c, logger, out);
+  });
+  app.openapi(exportActivityRoute, async (c) => {
+    const { separator, site_id, kind, from, to } = c.req.valid("query");
+    c.set("auditTarget", { type: "records", id: "activity" });
+    const out = await Export.activity(
+      ctx,
+      { site_id, kinds: kind, from, to },
+      { separator, role: c.get("actor").role },
+    );
     return attachment(c, logger, out);
   });
   // Last: the lists above are matched first.
