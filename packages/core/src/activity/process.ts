@@ -94,12 +94,13 @@ export async function processChanges(
   opts: ProcessOptions = {},
 ): Promise<BatchResult & { written: Written }> {
   const written: Written = { history: 0, events: 0 };
-  const seqs: string[] = [];
+  const seqs = records.map((raw) => {
+    const seq = (raw as { dynamodb?: { SequenceNumber?: unknown } } | null)?.dynamodb?.SequenceNumber;
+    return typeof seq === "string" ? seq : "";
+  });
   const inserted: { index: number; event: ActivityEvent }[] = [];
   let failedAt = records.length;
   for (const [index, raw] of records.entries()) {
-    const seq = (raw as { dynamodb?: { SequenceNumber?: unknown } } | null)?.dynamodb?.SequenceNumber;
-    seqs.push(typeof seq === "string" ? seq : "");
     try {
       const event = await handleRecord(ctx, imagesOf(StreamRecord.parse(raw)), opts, written);
       if (event) inserted.push({ index, event });
