@@ -50,7 +50,7 @@ function runError(run: Image): { entity?: string; code?: string } {
 /** Events of a run item's change. */
 export function runEvents(change: Images): ActivityEvent[] {
   const run = change.new;
-  if (!run || run.status !== "failed" || change.old?.status === "failed") return [];
+  if (run?.status !== "failed" || change.old?.status === "failed") return [];
   const runId = String(run.run_id);
   const error = runError(run);
   return [
