@@ -81,7 +81,10 @@ export interface LocalRuntime {
   webReady: Promise<WebState>;
   /** Runs the scheduler now, as the timer would. */
   tick(): Promise<unknown>;
-  /** Resolves when no message is queued or being handled (bounded by `timeoutMs`, default 60 s). */
+  /**
+   * Resolves when no message is queued or being handled and the change processor has read the table's stream
+   * to its end (bounded by `timeoutMs` each, default 60 s).
+   */
   idle(timeoutMs?: number): Promise<void>;
   /** Stops everything, in order; idempotent. */
   stop(): Promise<void>;
@@ -351,7 +354,10 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       schedule,
       webReady: ui.ready,
       tick: () => schedule.tick(),
-      idle: (timeoutMs = 60_000) => poller.idle({ timeoutMs }),
+      idle: async (timeoutMs = 60_000) => {
+        await poller.idle({ timeoutMs });
+        await streams.idle({ timeoutMs });
+      },
       stop,
     };
   } catch (error) {
