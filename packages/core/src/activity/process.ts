@@ -10,6 +10,7 @@ import type { Ctx } from "../context";
 import { expiresAfterDays } from "../retention";
 import { EventItem, HistoryItem } from "../store/entities";
 import { Keys } from "../store/keys";
+import { pool } from "../util/pool";
 import { diffRecord } from "./diff";
 import { type OperationalOptions, runEvents, siteEvents } from "./operational";
 import { ActivityEvent, type HistoryEntry } from "./schema";
@@ -55,36 +56,54 @@ export async function writeEvent(ctx: Ctx, event: ActivityEvent): Promise<boolea
   });
 }
 
-/** What one stream record writes; returns the event it carries when it INSERTed an event item. */
-async function handleRecord(
-  ctx: Ctx,
-  change: Images,
-  opts: ProcessOptions,
-  written: Written,
-): Promise<ActivityEvent | undefined> {
+/** Conditional puts in flight at once: each has its own key, so their order does not matter. */
+const WRITE_CONCURRENCY = 8;
+
+interface Write {
+  what: keyof Written;
+  put: () => Promise<boolean>;
+}
+
+interface Plan {
+  writes: Write[];
+  /** Ids of the events it writes (a recovery later in the batch may look for one). */
+  eventIds: string[];
+  /** The event it carries, when it INSERTed an event item. */
+  inserted?: ActivityEvent;
+}
+
+/** What one stream record writes. Reads only for a site's recovery (did its outage raise an event?). */
+async function plan(ctx: Ctx, change: Images, opts: ProcessOptions, planned: Set<string>): Promise<Plan> {
   const type = (change.new ?? change.old)?.type;
+  const writes: Write[] = [];
   const events: ActivityEvent[] = [];
   if (type === "record" || type === "setting") {
     const out = diffRecord(change);
-    if (out.history && (await writeHistory(ctx, out.history, change.seq))) written.history++;
+    const entry = out.history;
+    if (entry) writes.push({ what: "history", put: () => writeHistory(ctx, entry, change.seq) });
     events.push(...out.events);
   } else if (type === "run") {
     events.push(...runEvents(change));
   } else if (type === "site") {
     const out = siteEvents(change, opts);
     events.push(...out.events);
-    if (out.recovery && (await EventItem.peek(ctx, [out.recovery.unreachableId], ["pk"]))) {
-      events.push(out.recovery.event);
+    const recovery = out.recovery;
+    if (
+      recovery &&
+      (planned.has(recovery.unreachableId) || (await EventItem.peek(ctx, [recovery.unreachableId], ["pk"])))
+    ) {
+      events.push(recovery.event);
     }
   } else if (type === "event" && change.eventName === "INSERT" && change.new) {
-    return ActivityEvent.parse(change.new);
+    return { writes, eventIds: [], inserted: ActivityEvent.parse(change.new) };
   }
-  for (const event of events) if (await writeEvent(ctx, event)) written.events++;
-  return undefined;
+  for (const event of events) writes.push({ what: "events", put: () => writeEvent(ctx, event) });
+  return { writes, eventIds: events.map((e) => e.event_id) };
 }
 
 /**
- * Processes one batch of stream records (Lambda's `DynamoDBStreamEvent.Records`, or the local poller's).
+ * Processes one batch of stream records (Lambda's `DynamoDBStreamEvent.Records`, or the local poller's):
+ * each record is read and planned in order, then the writes go out `WRITE_CONCURRENCY` at a time.
  * `written` counts what this call wrote (a redelivery writes nothing).
  */
 export async function processChanges(
@@ -98,31 +117,47 @@ export async function processChanges(
     const seq = (raw as { dynamodb?: { SequenceNumber?: unknown } } | null)?.dynamodb?.SequenceNumber;
     return typeof seq === "string" ? seq : "";
   });
-  const inserted: { index: number; event: ActivityEvent }[] = [];
   let failedAt = records.length;
+  let failure: unknown;
+  const fail = (index: number, error: unknown) => {
+    if (index >= failedAt) return;
+    failedAt = index;
+    failure = error;
+  };
+  const tasks: (Write & { index: number })[] = [];
+  const inserted: { index: number; event: ActivityEvent }[] = [];
+  const planned = new Set<string>();
   for (const [index, raw] of records.entries()) {
     try {
-      const event = await handleRecord(ctx, imagesOf(StreamRecord.parse(raw)), opts, written);
-      if (event) inserted.push({ index, event });
+      const p = await plan(ctx, imagesOf(StreamRecord.parse(raw)), opts, planned);
+      for (const w of p.writes) tasks.push({ ...w, index });
+      for (const id of p.eventIds) planned.add(id);
+      if (p.inserted) inserted.push({ index, event: p.inserted });
     } catch (error) {
       if (seqs[index] === "") throw error; // not a stream record: no id to report, the batch fails whole
-      hooks.onFailure?.(error, seqs[index] as string);
-      failedAt = index;
+      fail(index, error);
       break;
     }
   }
-  if (hooks.onEvents && inserted.length > 0) {
+  await pool(tasks, WRITE_CONCURRENCY, async (task) => {
+    try {
+      if (await task.put()) written[task.what]++;
+    } catch (error) {
+      fail(task.index, error);
+    }
+  });
+  const ready = inserted.filter((i) => i.index < failedAt);
+  if (hooks.onEvents && ready.length > 0) {
     try {
       await hooks.onEvents(
         ctx,
-        inserted.map((i) => i.event),
+        ready.map((i) => i.event),
       );
     } catch (error) {
-      const first = inserted[0]?.index ?? failedAt;
-      hooks.onFailure?.(error, seqs[first] as string);
-      failedAt = Math.min(failedAt, first);
+      fail(ready[0]?.index ?? failedAt, error);
     }
   }
+  if (failedAt < records.length) hooks.onFailure?.(failure, seqs[failedAt] as string);
   return {
     batchItemFailures: seqs.slice(failedAt).map((itemIdentifier) => ({ itemIdentifier })),
     written,
