@@ -1,7 +1,7 @@
 /**
  * The change processor (issue 14): a batch of the table's stream records → history entries and activity
  * events, written with conditional puts on deterministic keys, so the same batch delivered twice writes
- * everything once. Records are handled in their shard order; the first one that fails is reported with
+ * everything once. Records are read in their shard order; the first one that fails is reported with
  * every record after it (`batchItemFailures`, by sequence number), so the stream resumes from it and
  * nothing after it is skipped. Events the batch INSERTed into the table (items of `type: "event"`) are
  * handed to `hooks.onEvents` (alerts), at least once.
