@@ -9,7 +9,8 @@ import { marshall } from "@aws-sdk/util-dynamodb";
 import { processChanges } from "@dashboard/core/activity/process";
 import type { ActivityEvent } from "@dashboard/core/activity/schema";
 import type { Ctx } from "@dashboard/core/context";
-import { EventItem } from "@dashboard/core/store/entities";
+import * as SiteStore from "@dashboard/core/site";
+import { EventItem, SiteEntity } from "@dashboard/core/store/entities";
 import { createTestStage, type TestStage } from "@dashboard/testing/aws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -43,6 +44,43 @@ const site = (lastRun: Record<string, unknown>, failingSince?: string) => ({
   id: "atelier",
   last_run: lastRun,
   ...(failingSince ? { failing_since: failingSince } : {}),
+});
+
+describe("the site's failing_since, written with its last_run", () => {
+  it("starts at the first failure of an outage, stays while it fails, and goes with a success", async () => {
+    await SiteStore.create(ctx, {
+      id: "failing",
+      name: "Failing",
+      template_url: "http://127.0.0.1:9/",
+      api_key: "key-failing-0001",
+    });
+    const since = async () => (await SiteEntity.get(ctx, ["failing"]))?.failing_since;
+    const error = { entity: "paintings" as const, code: "timeout", message: "timed out" };
+    await SiteStore.recordRun(ctx, "failing", { run_id: "run_1", status: "running", retrying: true, error });
+    const first = await since();
+    expect(first).toEqual(expect.any(String));
+    await SiteStore.recordRun(ctx, "failing", {
+      run_id: "run_1",
+      status: "failed",
+      finished_at: "2099-01-01T00:00:00.000Z",
+      error,
+    });
+    await SiteStore.recordRun(ctx, "failing", { run_id: "run_2", status: "queued" });
+    expect(await since()).toBe(first);
+    await SiteStore.recordRun(ctx, "failing", {
+      run_id: "run_2",
+      status: "partial",
+      finished_at: "2099-01-01T01:00:00.000Z",
+    });
+    expect(await since()).toBeUndefined();
+    await SiteStore.recordRun(ctx, "failing", {
+      run_id: "run_3",
+      status: "failed",
+      finished_at: "2099-01-01T02:00:00.000Z",
+      error,
+    });
+    expect(await since()).toBe("2099-01-01T02:00:00.000Z");
+  });
 });
 
 describe("processChanges", () => {
