@@ -37,6 +37,7 @@ export default $config({
     const { table } = await import("./stacks/storage");
     const { syncQueue, syncDeadLetterQueue } = await import("./stacks/queue");
     await import("./stacks/sync");
+    const { changesDeadLetterQueue } = await import("./stacks/changes");
     const { api } = await import("./stacks/api");
     const { router } = await import("./stacks/web");
 
@@ -46,6 +47,7 @@ export default $config({
       table: table.name,
       queue: syncQueue.url,
       deadLetterQueue: syncDeadLetterQueue.url,
+      changesDeadLetterQueue: changesDeadLetterQueue.url,
     };
   },
 });

@@ -20,6 +20,9 @@ export const table = new sst.aws.Dynamo("Table", {
   primaryIndex: { hashKey: TABLE.partitionKey, rangeKey: TABLE.sortKey },
   globalIndexes: indexes,
   ttl: TABLE.ttlAttribute,
+  // Every change, with the item before and after it, feeds the change processor (stacks/changes.ts):
+  // TABLE.streamViewType, in SST's spelling.
+  stream: "new-and-old-images",
   deletionProtection: isProtectedStage($app.stage),
   transform: {
     table: (args) => {

@@ -160,7 +160,7 @@ describe("the stacks' handlers", () => {
   it("declare the components the functions read through Resource", () => {
     expect(linkableComponents(ROOT)).toEqual({
       tables: ["Table"],
-      queues: ["SyncDeadLetterQueue", "SyncQueue"],
+      queues: ["ChangesDeadLetterQueue", "SyncDeadLetterQueue", "SyncQueue"],
       secrets: ["AdminTokens", "EncryptionKeys"],
     });
   });
@@ -175,6 +175,7 @@ describe("the stacks' handlers", () => {
         "packages/functions/src/webhook.handler",
         "packages/functions/src/scheduler.handler",
         "packages/functions/src/consumer.handler",
+        "packages/functions/src/changes.handler",
       ]),
     );
   });

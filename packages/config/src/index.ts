@@ -39,6 +39,24 @@ export const DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 /** The sync queue's own retention: shorter than the DLQ's, as AWS advises (the enqueue time is preserved). */
 export const SYNC_QUEUE_RETENTION_SECONDS = 4 * 24 * 60 * 60;
 
+/**
+ * The change processor (stacks/changes.ts): the table's stream → records' history and activity events. A batch
+ * is at most `CHANGES_BATCH_SIZE` stream records, gathered for at most `CHANGES_BATCH_WINDOW_SECONDS`; a batch
+ * that fails is bisected and tried again `CHANGES_MAX_RETRIES` times, then its records' coordinates go to the
+ * change processor's DLQ (the stream keeps records 24 hours: redrive from there before they expire).
+ */
+export const CHANGES_BATCH_SIZE = 100;
+export const CHANGES_BATCH_WINDOW_SECONDS = 1;
+export const CHANGES_MAX_RETRIES = 5;
+export const CHANGES_TIMEOUT_SECONDS = 60;
+export const CHANGES_MEMORY_MB = 512;
+
+/**
+ * A site whose syncs have failed for this many minutes raises `site_unreachable` (once per outage), and its
+ * first success afterwards `site_recovered`. Set as `ALERT_UNREACHABLE_MINUTES` on the change processor.
+ */
+export const ALERT_UNREACHABLE_MINUTES = 60;
+
 /** How often every site is synced on schedule (EventBridge Scheduler rate expression). */
 export const SYNC_SCHEDULE = "rate(15 minutes)";
 

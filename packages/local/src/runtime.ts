@@ -4,6 +4,7 @@
  *   DynamoDB Local (data in DATA_DIR)      ← the one table, created from core's TABLE as stacks/ does
  *   fauxqs                                  ← the sync queue and its DLQ, with the real RedrivePolicy
  *   poller → consumer handler               ← real SQSEvent batches; only what succeeded is deleted
+ *   stream poller → change processor        ← the table's stream as real DynamoDBStreamEvent batches
  *   timer  → scheduler handler              ← a real "Scheduled Event" every SYNC_INTERVAL_SECONDS
  *   one HTTP server on 127.0.0.1            ← webhook app, API app, UI (packages/web/dist)
  *   demo Template sites (template-sim)      ← registered and synced at start
@@ -15,15 +16,19 @@
  */
 import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import {
+  CHANGES_BATCH_SIZE,
+  CHANGES_MAX_RETRIES,
+  CHANGES_TIMEOUT_SECONDS,
   CONSUMER_BATCH_SIZE,
   CONSUMER_TIMEOUT_SECONDS,
   SYNC_MAX_RECEIVES,
   SYNC_QUEUE_VISIBILITY_TIMEOUT_SECONDS,
 } from "@dashboard/config";
 import type { Ctx } from "@dashboard/core/context";
-import type { Context, ScheduledEvent, SQSEvent } from "aws-lambda";
+import type { Context, DynamoDBStreamEvent, ScheduledEvent, SQSEvent } from "aws-lambda";
 import { type DemoSite, demoSpecs, startDemoSites } from "./demo";
 import { type DynamoServer, startDynamo } from "./dynamo";
 import { LocalRuntimeError } from "./errors";
@@ -47,6 +52,7 @@ import { LOCAL_CREDENTIALS, linkResources } from "./resources";
 import { type Schedule, startSchedule } from "./schedule";
 import { type AdminTokenSource, loadSecrets } from "./secrets";
 import { ensureQueues, type Queues, queueDepth, type SqsServer, startSqs } from "./sqs";
+import { type StreamPoller, startStreamPoller } from "./streams";
 import { ensureTable } from "./table";
 import { startUi } from "./ui";
 
@@ -68,12 +74,17 @@ export interface LocalRuntime {
   ctx: Ctx;
   demoSites: DemoSite[];
   poller: Poller;
+  /** Reads the table's stream into the change processor (history and activity events). */
+  streams: StreamPoller;
   schedule: Schedule;
   /** Resolves when the UI is ready (or failed, or is not served). */
   webReady: Promise<WebState>;
   /** Runs the scheduler now, as the timer would. */
   tick(): Promise<unknown>;
-  /** Resolves when no message is queued or being handled (bounded by `timeoutMs`, default 60 s). */
+  /**
+   * Resolves when no message is queued or being handled and the change processor has read the table's stream
+   * to its end (bounded by `timeoutMs` each, default 60 s).
+   */
   idle(timeoutMs?: number): Promise<void>;
   /** Stops everything, in order; idempotent. */
   stop(): Promise<void>;
@@ -182,9 +193,15 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       credentials: LOCAL_CREDENTIALS,
     });
     const sqs = new SQSClient({ endpoint: sqsEndpoint, region, credentials: LOCAL_CREDENTIALS });
+    const streamsClient = new DynamoDBStreamsClient({
+      endpoint: dynamoEndpoint,
+      region,
+      credentials: LOCAL_CREDENTIALS,
+    });
     undo.push(async () => {
       dynamoClient.destroy();
       sqs.destroy();
+      streamsClient.destroy();
     });
     const table = await ensureTable(dynamoClient, tableName);
     const queues = await ensureQueues(sqs, {
@@ -220,13 +237,15 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
     // only, and EMF metrics not at all, unless asked for.
     defaultEnv("POWERTOOLS_LOG_LEVEL", "ERROR");
     defaultEnv("POWERTOOLS_METRICS_DISABLED", "true");
-    const [{ ctx }, apiModule, webhookModule, consumerModule, schedulerModule] = await Promise.all([
-      import("@dashboard/functions/shared/ctx"),
-      import("@dashboard/functions/api"),
-      import("@dashboard/functions/webhook"),
-      import("@dashboard/functions/consumer"),
-      import("@dashboard/functions/scheduler"),
-    ]);
+    const [{ ctx }, apiModule, webhookModule, consumerModule, schedulerModule, changesModule] =
+      await Promise.all([
+        import("@dashboard/functions/shared/ctx"),
+        import("@dashboard/functions/api"),
+        import("@dashboard/functions/webhook"),
+        import("@dashboard/functions/consumer"),
+        import("@dashboard/functions/scheduler"),
+        import("@dashboard/functions/changes"),
+      ]);
 
     // Runs cut short by the last stop lost their messages with the in-memory queue.
     if (await queueIsEmpty(sqs, queues.queueUrl)) {
@@ -251,6 +270,18 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       onError: pollerReporter(print),
     });
     undo.push(() => poller.stop());
+
+    const streams = startStreamPoller({
+      client: streamsClient,
+      streamArn: table.streamArn,
+      handler: changesModule.handler as unknown as Handler<DynamoDBStreamEvent>,
+      batchSize: CHANGES_BATCH_SIZE,
+      maxRetries: CHANGES_MAX_RETRIES,
+      timeoutMs: CHANGES_TIMEOUT_SECONDS * 1000,
+      checkpointFile: join(dataDir, "stream-checkpoints.json"),
+      onError: (f) => print(`[changes] ${f.phase} failed: ${(f.error as Error)?.message ?? String(f.error)}`),
+    });
+    undo.push(() => streams.stop());
 
     const schedule = startSchedule({
       intervalSeconds: interval,
@@ -288,11 +319,15 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
         await schedule.stop();
         await http.close();
         await poller.stop();
+        // The consumer's last writes are on the stream: the change processor reads them before it stops.
+        await streams.idle({ timeoutMs: 10_000 }).catch(() => {});
+        await streams.stop();
         await progress?.poll();
         await progress?.stop();
         await demo.close();
         dynamoClient.destroy();
         sqs.destroy();
+        streamsClient.destroy();
         await Promise.allSettled([sqsServer?.stop(), dynamo?.stop()]);
         await ui.ready;
       })();
@@ -315,10 +350,14 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       ctx,
       demoSites: demo.sites,
       poller,
+      streams,
       schedule,
       webReady: ui.ready,
       tick: () => schedule.tick(),
-      idle: (timeoutMs = 60_000) => poller.idle({ timeoutMs }),
+      idle: async (timeoutMs = 60_000) => {
+        await poller.idle({ timeoutMs });
+        await streams.idle({ timeoutMs });
+      },
       stop,
     };
   } catch (error) {

@@ -12,6 +12,7 @@ import {
   type GlobalSecondaryIndex,
   type KeySchemaElement,
   type TableDescription,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
 import { TABLE } from "@dashboard/core/store/table";
@@ -79,7 +80,11 @@ async function waitUntilActive(
 export interface EnsureTableResult {
   /** True when this call created the table. */
   created: boolean;
+  /** The table's stream (new and old images), read by the change processor's poller (streams.ts). */
+  streamArn: string;
 }
+
+const STREAM = { StreamEnabled: true, StreamViewType: TABLE.streamViewType } as const;
 
 /**
  * Creates the table described by `TABLE` if it is missing (on-demand, both GSIs projecting ALL), waits
@@ -110,6 +115,7 @@ export async function ensureTable(
             ...Object.values(TABLE.indexes).flatMap((i) => [i.partitionKey, i.sortKey]),
           ]),
           GlobalSecondaryIndexes: indexDefinitions(),
+          StreamSpecification: STREAM,
         }),
       );
       created = true;
@@ -140,7 +146,39 @@ export async function ensureTable(
   }
 
   await enableTtl(client, tableName);
-  return { created };
+  return { created, streamArn: await enableStream(client, existing, timeoutMs) };
+}
+
+/**
+ * The table's stream ARN, the stream enabled first on a table created before it existed (data dirs of earlier
+ * versions). A stream of another view type is a mismatch: the change processor needs both images.
+ */
+async function enableStream(
+  client: DynamoDBClient,
+  table: TableDescription,
+  timeoutMs: number,
+): Promise<string> {
+  const name = table.TableName as string;
+  let current = table;
+  const spec = current.StreamSpecification;
+  if (spec?.StreamEnabled && spec.StreamViewType !== TABLE.streamViewType) {
+    throw new LocalServiceError(
+      "table_schema_mismatch",
+      `Table ${name} has a ${spec.StreamViewType} stream; the change processor needs ${TABLE.streamViewType}. Disable its stream (or delete the table) and start again.`,
+    );
+  }
+  if (!spec?.StreamEnabled || !current.LatestStreamArn) {
+    try {
+      await client.send(new UpdateTableCommand({ TableName: name, StreamSpecification: STREAM }));
+    } catch (error) {
+      // A concurrent caller enabled it first.
+      if (!isNamed(error, "ValidationException", "ResourceInUseException")) throw error;
+    }
+    current = await waitUntilActive(client, name, timeoutMs);
+  }
+  if (!current.LatestStreamArn)
+    throw new LocalServiceError("table_not_active", `Table ${name} has no stream`);
+  return current.LatestStreamArn;
 }
 
 async function enableTtl(client: DynamoDBClient, tableName: string): Promise<void> {

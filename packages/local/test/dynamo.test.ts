@@ -74,7 +74,7 @@ describe("startDynamo", () => {
         const { Item } = await client2.send(new GetItemCommand({ TableName: tableName, Key: key }));
         expect(Item?.title).toEqual({ S: "Nymphéas" });
         // The table kept its definition too: ensureTable finds it and creates nothing.
-        expect(await ensureTable(client2, tableName)).toEqual({ created: false });
+        expect(await ensureTable(client2, tableName)).toMatchObject({ created: false });
         client2.destroy();
       } finally {
         await second.stop();
@@ -155,7 +155,9 @@ describe("ensureTable (on the run-wide DynamoDB Local)", () => {
   it("creates the table from TABLE once, and is idempotent", async () => {
     const tableName = uniqueName("ensure");
     const results = [await ensureTable(client, tableName), await ensureTable(client, tableName)];
-    expect(results).toEqual([{ created: true }, { created: false }]);
+    expect(results.map((r) => r.created)).toEqual([true, false]);
+    expect(results[0]?.streamArn).toMatch(/^arn:aws:dynamodb:.+\/stream\//);
+    expect(results[1]?.streamArn).toBe(results[0]?.streamArn);
     // Concurrent callers agree too.
     const concurrent = await Promise.all([ensureTable(client, tableName), ensureTable(client, tableName)]);
     expect(concurrent.every((r) => !r.created)).toBe(true);
@@ -185,6 +187,36 @@ describe("ensureTable (on the run-wide DynamoDB Local)", () => {
       AttributeName: "expires_at",
       TimeToLiveStatus: "ENABLED",
     });
+    expect(Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: "NEW_AND_OLD_IMAGES" });
+  });
+
+  it("enables the stream on a table created without one (a data dir of an earlier version)", async () => {
+    const tableName = uniqueName("nostream");
+    const attributes = ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"];
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: "PAY_PER_REQUEST",
+        KeySchema: [
+          { AttributeName: "pk", KeyType: "HASH" },
+          { AttributeName: "sk", KeyType: "RANGE" },
+        ],
+        AttributeDefinitions: attributes.map((n) => ({ AttributeName: n, AttributeType: "S" })),
+        GlobalSecondaryIndexes: ["gsi1", "gsi2"].map((name) => ({
+          IndexName: name,
+          KeySchema: [
+            { AttributeName: `${name}pk`, KeyType: "HASH" as const },
+            { AttributeName: `${name}sk`, KeyType: "RANGE" as const },
+          ],
+          Projection: { ProjectionType: "ALL" as const },
+        })),
+      }),
+    );
+    const result = await ensureTable(client, tableName);
+    expect(result.created).toBe(false);
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    expect(Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: "NEW_AND_OLD_IMAGES" });
+    expect(result.streamArn).toBe(Table?.LatestStreamArn);
   });
 
   it("refuses a table that lacks an index of TABLE, rather than reshaping it", async () => {

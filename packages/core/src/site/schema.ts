@@ -64,6 +64,8 @@ export const WebhookSecret = z.object({
 export const SiteItem = Site.extend({
   api_key_sealed: z.string(),
   webhook_secrets: z.array(WebhookSecret),
+  /** Since when the site's syncs fail (the first failure of the current outage); absent once one succeeds. */
+  failing_since: z.string().optional(),
   /** Set when the site's deletion started: the site is gone for every caller, its data is being removed. */
   deleting: z.boolean().optional(),
 });

@@ -7,7 +7,7 @@ import type { Site } from "./schema";
 
 /** After a run: its status on the site, for the overview (never replaced by an older run's). */
 export async function recordRun(ctx: Ctx, siteId: string, run: NonNullable<Site["last_run"]>): Promise<void> {
-  await SiteEntity.update(ctx, "recordRun", [siteId], { run });
+  await SiteEntity.update(ctx, "recordRun", [siteId], { run, now: isoNow(ctx.now()) });
 }
 
 /** After an entity sync: how many live records the site has, and when the entity was last synced. */

@@ -4,6 +4,7 @@
  * compare-and-set on its step, a run's exactly-once fan-in, a site's `last_run` that never goes back.
  */
 import * as z from "zod";
+import { ActivityEvent, HistoryEntry } from "../activity/schema";
 import type { Entity } from "../entity";
 import type { SiteHealth } from "../health";
 import {
@@ -198,12 +199,28 @@ export const SiteEntity = defineEntity({
   schema: SiteItem,
   key: (siteId: string) => Keys.siteItem(siteId),
   updates: {
-    /** A run's status on the site; never replaced by an older run's. */
-    recordRun: (p: { run: NonNullable<SiteItem["last_run"]> }) => ({
-      update: "SET last_run = :r",
-      condition: "attribute_exists(pk) AND (attribute_not_exists(last_run) OR last_run.run_id <= :id)",
-      values: { ":r": p.run, ":id": p.run.run_id },
-    }),
+    /**
+     * A run's status on the site; never replaced by an older run's. `failing_since` follows in the same
+     * write: set by the first failure (a failed run, or an attempt that will be retried), kept while the
+     * site keeps failing, removed by a run that succeeds (activity/operational.ts raises an outage on it).
+     */
+    recordRun: (p: { run: NonNullable<SiteItem["last_run"]>; now: string }) => {
+      const failing = p.run.status === "failed" || p.run.retrying === true;
+      const succeeded = p.run.status === "succeeded" || p.run.status === "partial";
+      return {
+        update: failing
+          ? "SET last_run = :r, failing_since = if_not_exists(failing_since, :since)"
+          : succeeded
+            ? "SET last_run = :r REMOVE failing_since"
+            : "SET last_run = :r",
+        condition: "attribute_exists(pk) AND (attribute_not_exists(last_run) OR last_run.run_id <= :id)",
+        values: {
+          ":r": p.run,
+          ":id": p.run.run_id,
+          ...(failing ? { ":since": p.run.finished_at ?? p.now } : {}),
+        },
+      };
+    },
     /** The maps an entity's sync status goes into, created when missing. */
     prepareEntitySync: (p: { withCount: boolean }) => ({
       update: p.withCount
@@ -316,4 +333,27 @@ export const RecordItem = defineEntity({
         : { ":at": p.at, ":ttl": p.ttl },
     }),
   },
+});
+
+// ---- activity ------------------------------------------------------------------------------------------
+
+/**
+ * One change of one record (activity/process.ts): created once per stream record (`seq`, its sequence
+ * number, is in the key), so a redelivered change is not written twice.
+ */
+export const HistoryItem = defineEntity({
+  type: "history",
+  schema: HistoryEntry,
+  key: (siteId: string, entity: Entity, id: number | string, at: string, seq: string) =>
+    Keys.history(siteId, entity, id, at, seq),
+});
+
+/**
+ * One activity event, keyed by its deterministic id and created once; its item carries the index keys of
+ * `Keys.event` (every site's feed on gsi1, one site's on gsi2).
+ */
+export const EventItem = defineEntity({
+  type: "event",
+  schema: ActivityEvent,
+  key: (eventId: string) => Keys.eventItem(eventId),
 });

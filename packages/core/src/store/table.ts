@@ -8,6 +8,8 @@ export const TABLE = {
   sortKey: "sk",
   /** TTL attribute (epoch seconds) on runs, logs, quarantined records, webhook dedupe markers. */
   ttlAttribute: "expires_at",
+  /** The stream the change processor reads (activity/process.ts): every change with its old and new item. */
+  streamViewType: "NEW_AND_OLD_IMAGES",
   indexes: {
     gsi1: { partitionKey: "gsi1pk", sortKey: "gsi1sk" },
     gsi2: { partitionKey: "gsi2pk", sortKey: "gsi2sk" },
