@@ -24,6 +24,10 @@ export const AuditAction = z.enum([
   "token.created",
   "token.revoked",
   "personal_data.read",
+  "alert.subscription_created",
+  "alert.subscription_updated",
+  "alert.subscription_deleted",
+  "alert.test_sent",
 ]);
 export type AuditAction = z.infer<typeof AuditAction>;
 
@@ -32,7 +36,7 @@ export const AuditOutcome = z.enum(["success", "denied", "failed"]);
 export type AuditOutcome = z.infer<typeof AuditOutcome>;
 
 export const AuditTarget = z.object({
-  type: z.enum(["site", "run", "token", "records"]),
+  type: z.enum(["site", "run", "token", "records", "alert_subscription"]),
   id: z.string(),
 });
 
