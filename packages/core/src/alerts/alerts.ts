@@ -9,6 +9,7 @@ export {
   type HandleOutcome,
   handleMessage,
   onEvents,
+  pendingDigest,
   RetryLater,
   sendTest,
 } from "./deliver";

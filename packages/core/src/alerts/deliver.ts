@@ -236,6 +236,15 @@ async function handleDigest(
   throw new Error(`the digest of ${msg.subscription_id} kept changing while it was taken`);
 }
 
+/** A subscription's digest being gathered: how many events, and when it goes out (epoch seconds). */
+export async function pendingDigest(
+  ctx: Ctx,
+  subscriptionId: string,
+): Promise<{ due_at: number; events: number } | undefined> {
+  const digest = await DigestEntity.get(ctx, [subscriptionId]);
+  return digest ? { due_at: digest.due_at, events: digest.events.length } : undefined;
+}
+
 /** The alerts queue's consumer, one message. Idempotent: an ended delivery is not sent again. */
 export async function handleMessage(
   ctx: Ctx,
