@@ -35,6 +35,7 @@ export default $config({
 
     await import("./stacks/secrets");
     const { table } = await import("./stacks/storage");
+    const { alertsQueue } = await import("./stacks/alerts");
     const { syncQueue, syncDeadLetterQueue } = await import("./stacks/queue");
     await import("./stacks/sync");
     const { api } = await import("./stacks/api");
@@ -46,6 +47,7 @@ export default $config({
       table: table.name,
       queue: syncQueue.url,
       deadLetterQueue: syncDeadLetterQueue.url,
+      alertsQueue: alertsQueue.url,
     };
   },
 });

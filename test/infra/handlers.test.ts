@@ -160,12 +160,12 @@ describe("the stacks' handlers", () => {
   it("declare the components the functions read through Resource", () => {
     expect(linkableComponents(ROOT)).toEqual({
       tables: ["Table"],
-      queues: ["SyncDeadLetterQueue", "SyncQueue"],
+      queues: ["AlertsDeadLetterQueue", "AlertsQueue", "SyncDeadLetterQueue", "SyncQueue"],
       secrets: ["AdminTokens", "EncryptionKeys"],
     });
   });
 
-  it("name the four entry points, each written as handler: ...", () => {
+  it("name the five entry points, each written as handler: ...", () => {
     const { refs, problems } = findStackHandlers(ROOT);
     expect(problems.map(formatProblem)).toEqual([]);
     expect(new Set(refs.map((r) => r.spec))).toEqual(
@@ -174,6 +174,7 @@ describe("the stacks' handlers", () => {
         "packages/functions/src/webhook.handler",
         "packages/functions/src/scheduler.handler",
         "packages/functions/src/consumer.handler",
+        "packages/functions/src/alerts.handler",
       ]),
     );
   });

@@ -24,6 +24,7 @@ import {
 } from "@dashboard/config";
 import type { Ctx } from "@dashboard/core/context";
 import type { Context, ScheduledEvent, SQSEvent } from "aws-lambda";
+import { alertsEnvironment, ensureAlertQueues, startAlertsPoller } from "./alerts";
 import { type DemoSite, demoSpecs, startDemoSites } from "./demo";
 import { type DynamoServer, startDynamo } from "./dynamo";
 import { LocalRuntimeError } from "./errors";
@@ -60,6 +61,8 @@ export interface LocalRuntime {
   dataDir: string;
   tableName: string;
   queues: Queues;
+  /** The alerts queue and its DLQ. */
+  alertQueues: Queues;
   dynamoEndpoint: string;
   sqsEndpoint: string;
   region: string;
@@ -193,6 +196,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       maxReceiveCount,
       visibilityTimeoutSeconds: visibility,
     });
+    const alertQueues = await ensureAlertQueues(sqs, queueName);
     if (secrets.encryptionKeysCreated && !table.created) {
       print(
         `[secrets] ${join(dataDir, "encryption-keys")} was missing and has been created: API keys stored before cannot be decrypted any more; set them again (PATCH /api/sites/{id}). Demo sites are updated automatically.`,
@@ -204,6 +208,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       tableName,
       queueUrl: queues.queueUrl,
       dlqUrl: queues.dlqUrl,
+      alertsQueueUrl: alertQueues.queueUrl,
       adminTokens: secrets.adminToken,
       encryptionKeys: secrets.encryptionKeys,
       dynamoEndpoint,
@@ -216,17 +221,20 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       process.env.SYNC_RETRY_DELAYS_SECONDS = consumer.retryDelaysSeconds.join(",");
     // Loopback Template URLs (the demo sites) are allowed locally, whatever the shell says.
     process.env.DASHBOARD_ENV = "local";
+    alertsEnvironment(dataDir);
     // The console is for people (progress lines say how syncs go): the handlers' JSON logs show errors
     // only, and EMF metrics not at all, unless asked for.
     defaultEnv("POWERTOOLS_LOG_LEVEL", "ERROR");
     defaultEnv("POWERTOOLS_METRICS_DISABLED", "true");
-    const [{ ctx }, apiModule, webhookModule, consumerModule, schedulerModule] = await Promise.all([
-      import("@dashboard/functions/shared/ctx"),
-      import("@dashboard/functions/api"),
-      import("@dashboard/functions/webhook"),
-      import("@dashboard/functions/consumer"),
-      import("@dashboard/functions/scheduler"),
-    ]);
+    const [{ ctx }, apiModule, webhookModule, consumerModule, schedulerModule, alertsModule] =
+      await Promise.all([
+        import("@dashboard/functions/shared/ctx"),
+        import("@dashboard/functions/api"),
+        import("@dashboard/functions/webhook"),
+        import("@dashboard/functions/consumer"),
+        import("@dashboard/functions/scheduler"),
+        import("@dashboard/functions/alerts"),
+      ]);
 
     // Runs cut short by the last stop lost their messages with the in-memory queue.
     if (await queueIsEmpty(sqs, queues.queueUrl)) {
@@ -251,6 +259,13 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       onError: pollerReporter(print),
     });
     undo.push(() => poller.stop());
+    const alertsPoller = startAlertsPoller(
+      sqs,
+      alertQueues,
+      alertsModule.handler as unknown as Handler<SQSEvent>,
+      pollerReporter(print),
+    );
+    undo.push(() => alertsPoller.stop());
 
     const schedule = startSchedule({
       intervalSeconds: interval,
@@ -288,6 +303,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
         await schedule.stop();
         await http.close();
         await poller.stop();
+        await alertsPoller.stop();
         await progress?.poll();
         await progress?.stop();
         await demo.close();
@@ -308,6 +324,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       dataDir,
       tableName,
       queues,
+      alertQueues,
       dynamoEndpoint,
       sqsEndpoint,
       region,

@@ -14,6 +14,7 @@ import { errorHandler, noStore, notFoundHandler, payloadTooLarge, validationHook
 import { type HttpLogger, requestLogging } from "./logging";
 import { type ApiApp, type ApiEnv, json, publicErrors, SECURITY_SCHEME } from "./openapi";
 import { registerAccessRoutes } from "./routes/access";
+import { registerAlertRoutes } from "./routes/alerts";
 import { registerRecordRoutes } from "./routes/records";
 import { registerSiteRoutes } from "./routes/sites";
 import { registerSyncRoutes } from "./routes/sync";
@@ -63,6 +64,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   registerSyncRoutes(app, deps.ctx, deps.wait);
   registerRecordRoutes(app, deps.ctx);
   registerAccessRoutes(app, deps.ctx);
+  registerAlertRoutes(app, deps.ctx);
 
   // The webhook is served by its own app (and Lambda); it is listed here so the document covers all of /api.
   app.openAPIRegistry.registerPath(webhookRoute);
