@@ -126,6 +126,14 @@ const EXPECTED_ROLES: Record<string, Role> = {
   "POST /api/tokens": "owner",
   "DELETE /api/tokens/:token_id": "owner",
   "GET /api/audit": "owner",
+  "GET /api/alerts/subscriptions": "owner",
+  "POST /api/alerts/subscriptions": "owner",
+  "GET /api/alerts/subscriptions/:subscription_id": "owner",
+  "PATCH /api/alerts/subscriptions/:subscription_id": "owner",
+  "DELETE /api/alerts/subscriptions/:subscription_id": "owner",
+  "POST /api/alerts/subscriptions/:subscription_id/test": "owner",
+  "GET /api/alerts/subscriptions/:subscription_id/deliveries": "owner",
+  "GET /api/alerts/outbox": "owner",
 };
 
 const request = (token: string, route: string) => {
