@@ -9,7 +9,7 @@ import { secrets } from "./secrets";
 import { table } from "./storage";
 
 /** Alert messages that crashed the consumer `ALERTS_MAX_RECEIVES` times (a failed delivery is not one). */
-export const alertsDeadLetterQueue = new sst.aws.Queue("AlertsDeadLetterQueue", {
+const alertsDeadLetterQueue = new sst.aws.Queue("AlertsDeadLetterQueue", {
   transform: {
     queue: (args) => {
       args.messageRetentionSeconds = DLQ_RETENTION_SECONDS;
