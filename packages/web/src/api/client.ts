@@ -11,6 +11,8 @@
 import { ErrorBody } from "./schemas";
 import type {
   AccessRoutes,
+  AlertRoutes,
+  AlertSubscriptionInput,
   AnswerOf,
   AuditFilters,
   BodyOf,
@@ -337,6 +339,47 @@ export function createApi(options: ApiOptions) {
           query: { ...filters, ...pageOf(paging) },
           signal: paging.signal,
         }),
+      ),
+
+    listAlerts: (signal?: AbortSignal) =>
+      answer(call<typeof AlertRoutes.listSubscriptionsRoute>("GET", "/api/alerts/subscriptions", { signal })),
+    createAlert: (input: AlertSubscriptionInput) =>
+      answer(
+        call<typeof AlertRoutes.createSubscriptionRoute>("POST", "/api/alerts/subscriptions", {
+          body: input,
+        }),
+      ),
+    deleteAlert: (id: string) =>
+      answer(
+        call<typeof AlertRoutes.deleteSubscriptionRoute>(
+          "DELETE",
+          "/api/alerts/subscriptions/{subscription_id}",
+          {
+            params: { subscription_id: id },
+          },
+        ),
+      ),
+    testAlert: (id: string) =>
+      answer(
+        call<typeof AlertRoutes.testSubscriptionRoute>(
+          "POST",
+          "/api/alerts/subscriptions/{subscription_id}/test",
+          {
+            params: { subscription_id: id },
+          },
+        ),
+      ),
+    listAlertDeliveries: (id: string, signal?: AbortSignal) =>
+      answer(
+        call<typeof AlertRoutes.listDeliveriesRoute>(
+          "GET",
+          "/api/alerts/subscriptions/{subscription_id}/deliveries",
+          { params: { subscription_id: id }, query: { limit: 20 }, signal },
+        ),
+      ),
+    listOutbox: (signal?: AbortSignal) =>
+      answer(
+        call<typeof AlertRoutes.outboxRoute>("GET", "/api/alerts/outbox", { query: { limit: 20 }, signal }),
       ),
 
     getSettings: (siteId: string, signal?: AbortSignal) =>

@@ -6,10 +6,11 @@
  */
 
 import type * as AccessRoutes from "@dashboard/functions/http/routes/access";
+import type * as AlertRoutes from "@dashboard/functions/http/routes/alerts";
 import type * as SiteRoutes from "@dashboard/functions/http/routes/sites";
 import type * as SyncRoutes from "@dashboard/functions/http/routes/sync";
 
-export type { AccessRoutes, SiteRoutes, SyncRoutes };
+export type { AccessRoutes, AlertRoutes, SiteRoutes, SyncRoutes };
 
 import type * as Http from "@dashboard/functions/http/schemas";
 import type { z } from "zod";
@@ -59,6 +60,11 @@ type AuditList = AnswerOf<typeof AccessRoutes.auditRoute>;
 export type AuditEntry = AuditList["items"][number];
 export type AuditFilters = Omit<QueryOf<typeof AccessRoutes.auditRoute>, "limit" | "cursor">;
 export type Role = Me["role"];
+
+export type AlertSubscription = AnswerOf<typeof AlertRoutes.getSubscriptionRoute>;
+export type AlertSubscriptionInput = BodyOf<typeof AlertRoutes.createSubscriptionRoute>;
+export type AlertDelivery = AnswerOf<typeof AlertRoutes.testSubscriptionRoute>;
+export type OutboxMessage = AnswerOf<typeof AlertRoutes.outboxRoute>["items"][number];
 
 // The record routes are built per entity from these schemas (routes/records.ts): lists of `page(schema)`
 // filtered by the entity's query, one record by `schema`.

@@ -4,16 +4,18 @@
  * `test/i18n.test.ts` also checks that both use the same placeholders and that plural pairs are complete.
  */
 import { admin as enAdmin } from "./en/admin";
+import { alerts as enAlerts } from "./en/alerts";
 import { app as enApp } from "./en/app";
 import { records as enRecords } from "./en/records";
 import { sync as enSync } from "./en/sync";
 import { admin } from "./fr/admin";
+import { alerts } from "./fr/alerts";
 import { app } from "./fr/app";
 import { records } from "./fr/records";
 import { sync } from "./fr/sync";
 
-export const fr = { ...app, ...sync, ...records, ...admin } as const;
+export const fr = { ...app, ...sync, ...records, ...admin, ...alerts } as const;
 
 export type MessageKey = keyof typeof fr;
 
-export const en: Record<MessageKey, string> = { ...enApp, ...enSync, ...enRecords, ...enAdmin };
+export const en: Record<MessageKey, string> = { ...enApp, ...enSync, ...enRecords, ...enAdmin, ...enAlerts };
