@@ -242,7 +242,7 @@ function AlertRow({
           : t("alerts.no_digest")}
       </td>
       <td>
-        <div className="row-actions">
+        <div className="alert-actions">
           <Button size="sm" busy={testing} onClick={() => void test()} data-testid="alert-test">
             {t("alerts.test")}
           </Button>
@@ -298,7 +298,7 @@ function Deliveries({ sub, onClose }: { sub: AlertSubscription; onClose: () => v
                   <Badge tone={STATUS_TONE[d.status]}>{t(`alerts.status.${d.status}`)}</Badge>
                 </td>
                 <td>
-                  <ul className="plain-list small">
+                  <ul className="small">
                     {d.attempts.map((a) => (
                       <li key={a.at} data-testid="alert-attempt">
                         {t("alerts.attempt", {
@@ -332,24 +332,37 @@ function Outbox() {
   if (outbox.error instanceof ApiError && outbox.error.status === 404) return null;
   const items = outbox.data?.items ?? [];
   return (
-    <section className="card section" aria-labelledby="alerts-outbox-title" data-testid="alerts-outbox">
+    <section className="section" aria-labelledby="alerts-outbox-title" data-testid="alerts-outbox">
       <h2 id="alerts-outbox-title">{t("alerts.outbox")}</h2>
       <p className="muted small">{t("alerts.outbox_hint")}</p>
       {items.length === 0 ? (
         <p className="muted">{t("alerts.outbox_empty")}</p>
       ) : (
-        <ul className="plain-list">
-          {items.map((m) => (
-            <li key={m.message_id} data-testid="outbox-message">
-              <details>
-                <summary>
-                  {formatDateTime(m.at, lang)} · {t("alerts.outbox.to")} {m.to} · <strong>{m.subject}</strong>
-                </summary>
-                <pre className="mono small">{m.text}</pre>
-              </details>
-            </li>
-          ))}
-        </ul>
+        <div className="table-wrap card">
+          <table className="data-table responsive-table">
+            <thead>
+              <tr>
+                <th scope="col">{t("alerts.col.when")}</th>
+                <th scope="col">{t("alerts.outbox.to")}</th>
+                <th scope="col">{t("alerts.outbox.subject")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((m) => (
+                <tr key={m.message_id} data-testid="outbox-message">
+                  <td data-label={t("alerts.col.when")}>{formatDateTime(m.at, lang)}</td>
+                  <td data-label={t("alerts.outbox.to")}>{m.to}</td>
+                  <td data-label={t("alerts.outbox.subject")}>
+                    <details>
+                      <summary>{m.subject}</summary>
+                      <pre className="mono small">{m.text}</pre>
+                    </details>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );

@@ -64,6 +64,7 @@ export const alerts: Record<keyof typeof fr, string> = {
   "alerts.outbox": "Outbox (local)",
   "alerts.outbox_hint": "Locally, e-mails are not sent: they are kept here and in DATA_DIR/outbox.",
   "alerts.outbox_empty": "No e-mail.",
+  "alerts.outbox.subject": "Subject",
   "alerts.outbox.to": "To",
   "alerts.kind.order_created": "Order placed",
   "alerts.kind.order_status_changed": "Order status changed",

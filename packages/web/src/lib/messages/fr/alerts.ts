@@ -63,6 +63,7 @@ export const alerts = {
   "alerts.outbox": "Boîte d'envoi (local)",
   "alerts.outbox_hint": "En local, les e-mails ne partent pas : ils sont gardés ici et dans DATA_DIR/outbox.",
   "alerts.outbox_empty": "Aucun e-mail.",
+  "alerts.outbox.subject": "Objet",
   "alerts.outbox.to": "À",
   "alerts.kind.order_created": "Commande passée",
   "alerts.kind.order_status_changed": "Statut de commande changé",
