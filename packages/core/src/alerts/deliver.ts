@@ -202,7 +202,10 @@ async function attempt(
     ...(retry ? { nextAttemptAt: new Date(ctx.now().getTime() + delay * 1000).toISOString() } : {}),
   });
   if (retry) {
-    if (opts.receiptHandle) await delayRedelivery(ctx, opts.receiptHandle, delay, queueUrlOf(ctx));
+    // Should this fail, the message still comes back, after the queue's visibility timeout.
+    if (opts.receiptHandle) {
+      await delayRedelivery(ctx, opts.receiptHandle, delay, queueUrlOf(ctx)).catch(() => undefined);
+    }
     throw new RetryLater(delivery.delivery_id, delay);
   }
   return { kind: outcome === "delivered" ? "delivered" : "failed", delivery_id: delivery.delivery_id };

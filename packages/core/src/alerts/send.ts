@@ -123,7 +123,7 @@ export function emailOf(sub: SubscriptionItem, delivery: Delivery): { subject: s
   const count = delivery.events.length;
   const subject =
     count === 1 && first
-      ? `${delivery.kind === "test" ? (lang === "fr" ? "[Test] " : "[Test] ") : ""}${first.message[lang]}`
+      ? `${delivery.kind === "test" ? "[Test] " : ""}${first.message[lang]}`
       : lang === "fr"
         ? `${count} événements — ${sub.name}`
         : `${count} events — ${sub.name}`;
