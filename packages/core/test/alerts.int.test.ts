@@ -174,6 +174,25 @@ describe("digests", () => {
     expect(items.map((d) => [d.kind, d.status, d.events.length])).toEqual([["digest", "delivered", 3]]);
     expect(await Alerts.pendingDigest(ctx, id)).toBeUndefined();
   });
+
+  it("sends a full digest at once and opens a new window for the rest", async () => {
+    receiver = await startReceiver();
+    const { subscription } = await Alerts.create(ctx, {
+      name: "Gros volume",
+      digest_minutes: 60,
+      target: { type: "url", url: receiver.url },
+    });
+    const id = subscription.subscription_id;
+    const many = Array.from({ length: 150 }, () => event());
+    const more = Array.from({ length: 100 }, () => event());
+    await Alerts.onEvents(ctx, many);
+    await Alerts.onEvents(ctx, more);
+    expect(await Alerts.pendingDigest(ctx, id)).toMatchObject({ events: 100 });
+    await drainAlerts(ctx, { untilMs: 300 });
+    expect(receiver.received).toHaveLength(1);
+    const body = Alerts.AlertPayload.parse(JSON.parse(receiver.received[0]?.body ?? ""));
+    expect(body.events.map((e) => e.event_id)).toEqual(many.map((e) => e.event_id));
+  });
 });
 
 describe("e-mail", () => {

@@ -117,16 +117,24 @@ async function firstSightings(ctx: Ctx, sub: SubscriptionItem, events: ActivityE
   return fresh.sort((a, b) => a.at.localeCompare(b.at));
 }
 
-/** Queues what the subscription sends for these (new) events: one delivery each, or into its digest. */
-async function route(ctx: Ctx, sub: SubscriptionItem, events: ActivityEvent[]): Promise<void> {
-  if (sub.digest_minutes > 0) {
+/** At most this many events in one digest: a fuller one goes out at once and a new window opens. */
+export const MAX_DIGEST_EVENTS = 200;
+
+/** Adds events to the subscription's digest; the ones that open a window send its (delayed) message. */
+async function addToDigest(ctx: Ctx, sub: SubscriptionItem, events: ActivityEvent[]): Promise<void> {
+  for (let tries = 0; tries < 5; tries++) {
     const now = epochSeconds(ctx.now());
     const dueAt = now + sub.digest_minutes * 60;
     const added = await DigestEntity.update(ctx, "add", [sub.subscription_id], {
       events,
       dueAt,
       expiresAt: expiry(ctx),
+      max: MAX_DIGEST_EVENTS,
     });
+    if (!added.applied) {
+      await takeDigest(ctx, sub, undefined);
+      continue;
+    }
     const openDue = added.attributes?.due_at as number | undefined;
     // The events opened the window (or joined one whose message was lost): its message goes out now.
     if (openDue === undefined || openDue + 120 < now) {
@@ -137,6 +145,38 @@ async function route(ctx: Ctx, sub: SubscriptionItem, events: ActivityEvent[]): 
           delaySeconds: Math.max(0, due - now),
         },
       ]);
+    }
+    return;
+  }
+  throw new Error(`the digest of ${sub.subscription_id} kept filling while events were added`);
+}
+
+/**
+ * Takes the digest as it is (the window `dueAt`, or whatever window when undefined) and queues it as one
+ * delivery; false when there is none to take, or it changed meanwhile.
+ */
+async function takeDigest(
+  ctx: Ctx,
+  sub: SubscriptionItem,
+  dueAt: number | undefined,
+): Promise<{ delivery_id: string } | undefined> {
+  const digest = await DigestEntity.get(ctx, [sub.subscription_id]);
+  if (!digest || (dueAt !== undefined && digest.due_at !== dueAt)) return undefined;
+  const taken = await DigestEntity.remove(ctx, "take", [sub.subscription_id], {
+    dueAt: digest.due_at,
+    count: digest.events.length,
+  });
+  if (!taken) return undefined;
+  const delivery = await newDelivery(ctx, sub, "digest", digest.events);
+  await enqueueAlerts(ctx, [deliverMessage(delivery)]);
+  return { delivery_id: delivery.delivery_id };
+}
+
+/** Queues what the subscription sends for these (new) events: one delivery each, or into its digest. */
+async function route(ctx: Ctx, sub: SubscriptionItem, events: ActivityEvent[]): Promise<void> {
+  if (sub.digest_minutes > 0) {
+    for (let i = 0; i < events.length; i += MAX_DIGEST_EVENTS / 2) {
+      await addToDigest(ctx, sub, events.slice(i, i + MAX_DIGEST_EVENTS / 2));
     }
     return;
   }
@@ -226,15 +266,15 @@ async function handleDigest(
       return { kind: "digest_waiting", due_at: digest.due_at };
     }
     const sub = await SubscriptionEntity.get(ctx, [msg.subscription_id]);
-    const taken = await DigestEntity.remove(ctx, "take", [msg.subscription_id], {
-      dueAt: digest.due_at,
-      count: digest.events.length,
-    });
-    if (!taken) continue;
-    if (!sub) return { kind: "skipped" };
-    const delivery = await newDelivery(ctx, sub, "digest", digest.events);
-    await enqueueAlerts(ctx, [deliverMessage(delivery)]);
-    return { kind: "digest_queued", delivery_id: delivery.delivery_id };
+    if (!sub) {
+      await DigestEntity.remove(ctx, "take", [msg.subscription_id], {
+        dueAt: digest.due_at,
+        count: digest.events.length,
+      });
+      return { kind: "skipped" };
+    }
+    const taken = await takeDigest(ctx, sub, msg.due_at);
+    if (taken) return { kind: "digest_queued", delivery_id: taken.delivery_id };
   }
   throw new Error(`the digest of ${msg.subscription_id} kept changing while it was taken`);
 }

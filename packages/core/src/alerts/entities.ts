@@ -76,11 +76,20 @@ export const DigestEntity = defineEntity({
   key: (subscriptionId: string) => Keys.alertDigest(subscriptionId),
   updates: {
     /** Adds events; the first ones open the window (`due_at`). The old item says whether it was open. */
-    add: (p: { events: ActivityEvent[]; dueAt: number; expiresAt: number }) => ({
+    add: (p: { events: ActivityEvent[]; dueAt: number; expiresAt: number; max: number }) => ({
       update:
         "SET events = list_append(if_not_exists(events, :none), :e), due_at = if_not_exists(due_at, :due), expires_at = :exp, #type = :type",
+      // A full digest is sent as it is before more events join (the item and the POST stay small).
+      condition: "attribute_not_exists(events) OR size(events) <= :room",
       names: { "#type": "type" },
-      values: { ":none": [], ":e": p.events, ":due": p.dueAt, ":exp": p.expiresAt, ":type": "alert_digest" },
+      values: {
+        ":none": [],
+        ":e": p.events,
+        ":due": p.dueAt,
+        ":exp": p.expiresAt,
+        ":type": "alert_digest",
+        ":room": p.max - p.events.length,
+      },
       returnValues: "ALL_OLD" as const,
     }),
   },
