@@ -64,7 +64,6 @@ export type Role = Me["role"];
 export type AlertSubscription = AnswerOf<typeof AlertRoutes.getSubscriptionRoute>;
 export type AlertSubscriptionInput = BodyOf<typeof AlertRoutes.createSubscriptionRoute>;
 export type AlertDelivery = AnswerOf<typeof AlertRoutes.testSubscriptionRoute>;
-export type OutboxMessage = AnswerOf<typeof AlertRoutes.outboxRoute>["items"][number];
 
 // The record routes are built per entity from these schemas (routes/records.ts): lists of `page(schema)`
 // filtered by the entity's query, one record by `schema`.
