@@ -35,6 +35,7 @@ export default $config({
 
     await import("./stacks/secrets");
     const { table } = await import("./stacks/storage");
+    const { alertsQueue } = await import("./stacks/alerts");
     const { syncQueue, syncDeadLetterQueue } = await import("./stacks/queue");
     await import("./stacks/sync");
     const { changesDeadLetterQueue } = await import("./stacks/changes");
@@ -48,6 +49,7 @@ export default $config({
       queue: syncQueue.url,
       deadLetterQueue: syncDeadLetterQueue.url,
       changesDeadLetterQueue: changesDeadLetterQueue.url,
+      alertsQueue: alertsQueue.url,
     };
   },
 });

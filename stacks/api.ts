@@ -6,6 +6,7 @@ import {
   WEBHOOK_THROTTLE_BURST,
   WEBHOOK_THROTTLE_RATE_PER_SECOND,
 } from "@dashboard/config";
+import { alertsEnvironment, alertsPermissions } from "./alerts";
 import { backendLinks } from "./queue";
 
 /**
@@ -32,6 +33,9 @@ const apiFunction = new sst.aws.Function("ApiFunction", {
   timeout: "29 seconds",
   memory: `${API_MEMORY_MB} MB`,
   link: backendLinks,
+  // The alerts test button sends at once.
+  permissions: alertsPermissions,
+  environment: alertsEnvironment,
 });
 
 const webhookFunction = new sst.aws.Function("WebhookFunction", {

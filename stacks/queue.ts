@@ -9,6 +9,7 @@ import {
   SYNC_QUEUE_RETENTION_SECONDS,
   SYNC_QUEUE_VISIBILITY_TIMEOUT_SECONDS,
 } from "@dashboard/config";
+import { alertsQueue } from "./alerts";
 import { secrets } from "./secrets";
 import { table } from "./storage";
 
@@ -34,8 +35,11 @@ export const syncQueue = new sst.aws.Queue("SyncQueue", {
   },
 });
 
-/** What every backend function is linked to (read at run time through `Resource` from "sst"). */
-export const backendLinks = [table, syncQueue, ...secrets];
+/**
+ * What every backend function is linked to (read at run time through `Resource` from "sst"); the alerts
+ * queue too, so the change processor's `Alerts.onEvents` can enqueue deliveries.
+ */
+export const backendLinks = [table, syncQueue, alertsQueue, ...secrets];
 
 syncQueue.subscribe(
   {

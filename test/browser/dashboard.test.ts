@@ -714,6 +714,7 @@ describe("Dashboard UI in chromium, on the local runtime", () => {
       ["exhibitions", "#/exhibitions", "exhibition-card"],
       ["settings", "#/settings?site_id=demo-1", "settings-table"],
       ["sites", "#/sites", "site-row"],
+      ["alerts", "#/alerts", "alert-add"],
       ["not-found", "#/no-such-screen", "notfound-home"],
     ];
     const found = await violationsOnScreens(page, screens);

@@ -160,7 +160,13 @@ describe("the stacks' handlers", () => {
   it("declare the components the functions read through Resource", () => {
     expect(linkableComponents(ROOT)).toEqual({
       tables: ["Table"],
-      queues: ["ChangesDeadLetterQueue", "SyncDeadLetterQueue", "SyncQueue"],
+      queues: [
+        "AlertsDeadLetterQueue",
+        "AlertsQueue",
+        "ChangesDeadLetterQueue",
+        "SyncDeadLetterQueue",
+        "SyncQueue",
+      ],
       secrets: ["AdminTokens", "EncryptionKeys"],
     });
   });
@@ -176,6 +182,7 @@ describe("the stacks' handlers", () => {
         "packages/functions/src/scheduler.handler",
         "packages/functions/src/consumer.handler",
         "packages/functions/src/changes.handler",
+        "packages/functions/src/alerts.handler",
       ]),
     );
   });

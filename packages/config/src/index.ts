@@ -56,6 +56,17 @@ export const CHANGES_MEMORY_MB = 512;
  * first success afterwards `site_recovered`. Set as `ALERT_UNREACHABLE_MINUTES` on the change processor.
  */
 export const ALERT_UNREACHABLE_MINUTES = 60;
+/** The alerts consumer's timeout: one message is one POST (10 s at most) or one e-mail, with room to spare. */
+export const ALERTS_CONSUMER_TIMEOUT_SECONDS = 60;
+/** The alerts queue hides a received message twice the consumer's timeout (same rule as the sync queue). */
+export const ALERTS_QUEUE_VISIBILITY_TIMEOUT_SECONDS = 2 * ALERTS_CONSUMER_TIMEOUT_SECONDS;
+/**
+ * Receives of one alert message before the DLQ: above core's attempts of one delivery (6), which end the
+ * delivery `failed` themselves, so only a message that keeps crashing the consumer gets there.
+ */
+export const ALERTS_MAX_RECEIVES = 10;
+/** The alerts queue keeps a message as long as the longest retry schedule needs (core: about 3 hours). */
+export const ALERTS_QUEUE_RETENTION_SECONDS = 4 * 24 * 60 * 60;
 
 /** How often every site is synced on schedule (EventBridge Scheduler rate expression). */
 export const SYNC_SCHEDULE = "rate(15 minutes)";

@@ -25,6 +25,10 @@ export const AuditAction = z.enum([
   "token.revoked",
   "personal_data.read",
   "data.exported",
+  "alert.subscription_created",
+  "alert.subscription_updated",
+  "alert.subscription_deleted",
+  "alert.test_sent",
 ]);
 export type AuditAction = z.infer<typeof AuditAction>;
 
@@ -33,7 +37,7 @@ export const AuditOutcome = z.enum(["success", "denied", "failed"]);
 export type AuditOutcome = z.infer<typeof AuditOutcome>;
 
 export const AuditTarget = z.object({
-  type: z.enum(["site", "run", "token", "records"]),
+  type: z.enum(["site", "run", "token", "records", "alert_subscription"]),
   id: z.string(),
 });
 

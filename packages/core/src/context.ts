@@ -21,6 +21,18 @@ export interface Ctx {
   readonly now: () => Date;
   /** How long deleted records, rejected records' raw copies and audit entries are kept (retention.ts). */
   readonly retention: Retention;
+  /** Where alerts go (alerts/): their queue and how e-mail leaves; absent where alerts are not deployed. */
+  readonly alerts?: AlertsConfig;
+}
+
+/** Alerts' resources (stacks/alerts.ts; the local runtime creates the same queue in fauxqs). */
+export interface AlertsConfig {
+  /** The alerts queue: one message per delivery (or pending digest). */
+  readonly queueUrl: string;
+  /** E-mail sender (`ALERTS_EMAIL_FROM`): e-mails go through SES v2 when it is set, else to the outbox. */
+  readonly emailFrom?: string;
+  /** Where the outbox also writes each e-mail as a file (locally `DATA_DIR/outbox`). */
+  readonly outboxDir?: string;
 }
 
 export const documentClient = (client: DynamoDBClient): DynamoDBDocumentClient =>
@@ -37,6 +49,7 @@ export interface CtxOptions {
   production?: boolean;
   now?: () => Date;
   retention?: Partial<Retention>;
+  alerts?: AlertsConfig;
 }
 
 export const createCtx = (o: CtxOptions): Ctx => ({
@@ -50,7 +63,26 @@ export const createCtx = (o: CtxOptions): Ctx => ({
   production: o.production ?? false,
   now: o.now ?? (() => new Date()),
   retention: { ...DEFAULT_RETENTION, ...o.retention },
+  ...(o.alerts ? { alerts: o.alerts } : {}),
 });
+
+/** A linked queue's URL, or undefined when this function is not linked to it. */
+const linkedQueueUrl = (name: string): string | undefined => {
+  try {
+    return (Resource as unknown as Record<string, { url?: string } | undefined>)[name]?.url;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Alerts' configuration from the links and the environment (ALERTS_EMAIL_FROM, ALERTS_OUTBOX_DIR). */
+export const alertsFromResources = (env: Record<string, string | undefined>): AlertsConfig | undefined => {
+  const queueUrl = linkedQueueUrl("AlertsQueue");
+  if (!queueUrl) return undefined;
+  const emailFrom = env.ALERTS_EMAIL_FROM?.trim();
+  const outboxDir = env.ALERTS_OUTBOX_DIR?.trim();
+  return { queueUrl, ...(emailFrom ? { emailFrom } : {}), ...(outboxDir ? { outboxDir } : {}) };
+};
 
 /** The context of a deployed (or locally linked) Lambda: resources come from SST links. */
 export const ctxFromResources = (): Ctx =>
@@ -60,4 +92,5 @@ export const ctxFromResources = (): Ctx =>
     queueUrl: Resource.SyncQueue.url,
     production: process.env.DASHBOARD_ENV === "production",
     retention: retentionFromEnv(process.env),
+    alerts: alertsFromResources(process.env),
   });

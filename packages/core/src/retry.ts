@@ -41,11 +41,19 @@ export function parseRetryDelays(text: string | undefined): readonly number[] {
   return delays;
 }
 
-/** Makes a received message visible again in `seconds` (its next attempt), instead of the queue's timeout. */
-export async function delayRedelivery(ctx: Ctx, receiptHandle: string, seconds: number): Promise<void> {
+/**
+ * Makes a received message visible again in `seconds` (its next attempt), instead of the queue's timeout;
+ * `queueUrl`: the queue it came from (the sync queue unless said).
+ */
+export async function delayRedelivery(
+  ctx: Ctx,
+  receiptHandle: string,
+  seconds: number,
+  queueUrl: string = ctx.queueUrl,
+): Promise<void> {
   await ctx.sqs.send(
     new ChangeMessageVisibilityCommand({
-      QueueUrl: ctx.queueUrl,
+      QueueUrl: queueUrl,
       ReceiptHandle: receiptHandle,
       VisibilityTimeout: seconds,
     }),

@@ -13,19 +13,22 @@
  * per `minIntervalSeconds`; an event inside the interval queues its sync to start when the interval ends
  * (SQS delay), and every later event of the burst for the same entities folds into that waiting sync.
  */
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import * as z from "zod";
 import type { Ctx } from "./context";
 import { ALL_ENTITIES, type Entity } from "./entity";
 import { VisibleError } from "./error";
+import { verify } from "./signature";
 import * as SiteStore from "./site";
 import { defineEntity } from "./store/entity";
 import { Keys } from "./store/keys";
 import { type Started, start } from "./sync";
 import { epochSeconds } from "./util/time";
 
+/** The signature scheme, shared with the alerts the Dashboard sends (signature.ts). */
+export { parseSignature, sign, signatureHeader, TOLERANCE_SECONDS, verify } from "./signature";
+
 export const SIGNATURE_HEADER = "x-template-signature";
-export const TOLERANCE_SECONDS = 300;
 export const MAX_BODY_BYTES = 64 * 1024;
 /** Accepted events per site per minute; more get 429. */
 export const RATE_LIMIT_PER_MINUTE = 120;
@@ -59,44 +62,6 @@ export function entitiesFor(event: string): Entity[] | undefined {
 
 const unauthorized = () =>
   new VisibleError("unauthorized", "invalid_signature", "Missing, invalid or expired X-Template-Signature");
-
-/** `t=...,v1=...,v1=...` → the timestamp and every v1 signature. */
-export function parseSignature(header: string | undefined): { t: number; v1: string[] } | undefined {
-  if (!header || header.length > 2048) return undefined;
-  let t: number | undefined;
-  const v1: string[] = [];
-  for (const part of header.split(",")) {
-    const [k, v] = part.trim().split("=", 2);
-    if (k === "t" && v && /^\d{1,12}$/.test(v)) t = Number(v);
-    else if (k === "v1" && v && /^[0-9a-f]{64}$/i.test(v)) v1.push(v.toLowerCase());
-  }
-  return t === undefined || v1.length === 0 ? undefined : { t, v1 };
-}
-
-export const sign = (secret: string, timestamp: number, rawBody: string): string =>
-  createHmac("sha256", secret).update(`${timestamp}.${rawBody}`).digest("hex");
-
-/** The header a Template sends; used by tests, the local demo and docs/webhooks.md. */
-export const signatureHeader = (secret: string, rawBody: string, now = new Date()): string => {
-  const t = epochSeconds(now);
-  return `t=${t},v1=${sign(secret, t, rawBody)}`;
-};
-
-/** True when one of the signatures matches one of the secrets, within the tolerance. */
-export function verify(secrets: string[], header: string | undefined, rawBody: string, now: Date): boolean {
-  const parsed = parseSignature(header);
-  if (!parsed) return false;
-  if (Math.abs(epochSeconds(now) - parsed.t) > TOLERANCE_SECONDS) return false;
-  let ok = false;
-  for (const secret of secrets) {
-    const expected = Buffer.from(sign(secret, parsed.t, rawBody), "hex");
-    for (const candidate of parsed.v1) {
-      // Every comparison runs, so timing does not tell which secret or signature matched.
-      if (timingSafeEqual(expected, Buffer.from(candidate, "hex"))) ok = true;
-    }
-  }
-  return ok;
-}
 
 export interface WebhookResult {
   accepted: true;

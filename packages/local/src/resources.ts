@@ -18,6 +18,8 @@ export interface LocalResources {
   tableName: string;
   queueUrl: string;
   dlqUrl: string;
+  /** The alerts queue (stacks/alerts.ts), when the runtime runs the alerts consumer. */
+  alertsQueueUrl?: string;
   /** Value of the `AdminTokens` secret, as `sst secret set AdminTokens …` would hold it. */
   adminTokens: string;
   /** Value of the `EncryptionKeys` secret. */
@@ -34,6 +36,7 @@ export const LINK_NAMES = {
   table: "Table",
   queue: "SyncQueue",
   deadLetterQueue: "SyncDeadLetterQueue",
+  alertsQueue: "AlertsQueue",
   adminTokens: "AdminTokens",
   encryptionKeys: "EncryptionKeys",
 } as const;
@@ -46,6 +49,7 @@ const link = (value: Record<string, string>) => JSON.stringify(value);
 /** The environment a linked Lambda sees, for these local resources. Pure. */
 export function resourceEnvironment(resources: LocalResources): Record<string, string> {
   for (const [key, value] of Object.entries(resources)) {
+    if (key === "alertsQueueUrl" && value === undefined) continue;
     if (key !== "stage" && (typeof value !== "string" || value === "")) {
       throw new TypeError(`linkResources: ${key} must be a non-empty string`);
     }
@@ -55,6 +59,14 @@ export function resourceEnvironment(resources: LocalResources): Record<string, s
     [`SST_RESOURCE_${LINK_NAMES.table}`]: link({ name: resources.tableName, type: "sst.aws.Dynamo" }),
     [`SST_RESOURCE_${LINK_NAMES.queue}`]: link({ url: resources.queueUrl, type: "sst.aws.Queue" }),
     [`SST_RESOURCE_${LINK_NAMES.deadLetterQueue}`]: link({ url: resources.dlqUrl, type: "sst.aws.Queue" }),
+    ...(resources.alertsQueueUrl
+      ? {
+          [`SST_RESOURCE_${LINK_NAMES.alertsQueue}`]: link({
+            url: resources.alertsQueueUrl,
+            type: "sst.aws.Queue",
+          }),
+        }
+      : {}),
     [`SST_RESOURCE_${LINK_NAMES.adminTokens}`]: link({
       value: resources.adminTokens,
       type: "sst.sst.Secret",

@@ -29,6 +29,7 @@ import {
 } from "@dashboard/config";
 import type { Ctx } from "@dashboard/core/context";
 import type { Context, DynamoDBStreamEvent, ScheduledEvent, SQSEvent } from "aws-lambda";
+import { alertsEnvironment, ensureAlertQueues, startAlertsPoller } from "./alerts";
 import { type DemoSite, demoSpecs, startDemoSites } from "./demo";
 import { type DynamoServer, startDynamo } from "./dynamo";
 import { LocalRuntimeError } from "./errors";
@@ -66,6 +67,8 @@ export interface LocalRuntime {
   dataDir: string;
   tableName: string;
   queues: Queues;
+  /** The alerts queue and its DLQ. */
+  alertQueues: Queues;
   dynamoEndpoint: string;
   sqsEndpoint: string;
   region: string;
@@ -210,6 +213,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       maxReceiveCount,
       visibilityTimeoutSeconds: visibility,
     });
+    const alertQueues = await ensureAlertQueues(sqs, queueName);
     if (secrets.encryptionKeysCreated && !table.created) {
       print(
         `[secrets] ${join(dataDir, "encryption-keys")} was missing and has been created: API keys stored before cannot be decrypted any more; set them again (PATCH /api/sites/{id}). Demo sites are updated automatically.`,
@@ -221,6 +225,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       tableName,
       queueUrl: queues.queueUrl,
       dlqUrl: queues.dlqUrl,
+      alertsQueueUrl: alertQueues.queueUrl,
       adminTokens: secrets.adminToken,
       encryptionKeys: secrets.encryptionKeys,
       dynamoEndpoint,
@@ -233,11 +238,12 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       process.env.SYNC_RETRY_DELAYS_SECONDS = consumer.retryDelaysSeconds.join(",");
     // Loopback Template URLs (the demo sites) are allowed locally, whatever the shell says.
     process.env.DASHBOARD_ENV = "local";
+    alertsEnvironment(dataDir);
     // The console is for people (progress lines say how syncs go): the handlers' JSON logs show errors
     // only, and EMF metrics not at all, unless asked for.
     defaultEnv("POWERTOOLS_LOG_LEVEL", "ERROR");
     defaultEnv("POWERTOOLS_METRICS_DISABLED", "true");
-    const [{ ctx }, apiModule, webhookModule, consumerModule, schedulerModule, changesModule] =
+    const [{ ctx }, apiModule, webhookModule, consumerModule, schedulerModule, changesModule, alertsModule] =
       await Promise.all([
         import("@dashboard/functions/shared/ctx"),
         import("@dashboard/functions/api"),
@@ -245,6 +251,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
         import("@dashboard/functions/consumer"),
         import("@dashboard/functions/scheduler"),
         import("@dashboard/functions/changes"),
+        import("@dashboard/functions/alerts"),
       ]);
 
     // Runs cut short by the last stop lost their messages with the in-memory queue.
@@ -270,6 +277,13 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       onError: pollerReporter(print),
     });
     undo.push(() => poller.stop());
+    const alertsPoller = startAlertsPoller(
+      sqs,
+      alertQueues,
+      alertsModule.handler as unknown as Handler<SQSEvent>,
+      pollerReporter(print),
+    );
+    undo.push(() => alertsPoller.stop());
 
     const streams = startStreamPoller({
       client: streamsClient,
@@ -322,6 +336,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
         // The consumer's last writes are on the stream: the change processor reads them before it stops.
         await streams.idle({ timeoutMs: 10_000 }).catch(() => {});
         await streams.stop();
+        await alertsPoller.stop();
         await progress?.poll();
         await progress?.stop();
         await demo.close();
@@ -343,6 +358,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       dataDir,
       tableName,
       queues,
+      alertQueues,
       dynamoEndpoint,
       sqsEndpoint,
       region,

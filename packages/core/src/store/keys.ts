@@ -143,6 +143,26 @@ export const Keys = {
   siteActivityIndex: (siteId: string) => ({ index: "gsi2" as const, pk: `SITE#${siteId}#ACTIVITY` }),
   /** Sort-key bounds of the events (or history entries) between two ISO instants (inclusive). */
   timeRange: (from: string, to: string) => ({ from, to: `${to}#~` }),
+  /** Alert subscriptions (alerts/): one partition, few items, listed whole. */
+  alertSubscriptionPartition: "ALERTS",
+  alertSubscriptionPrefix: "SUB#",
+  alertSubscription: (subscriptionId: string) => ({ pk: "ALERTS", sk: `SUB#${subscriptionId}` }),
+  /** A subscription's deliveries (`DLV#<ulid>`, newest last), its seen events and its pending digest. */
+  alertPartition: (subscriptionId: string) => `ALERTSUB#${subscriptionId}`,
+  alertDeliveryPrefix: "DLV#",
+  alertDelivery: (subscriptionId: string, deliveryId: string) => ({
+    pk: `ALERTSUB#${subscriptionId}`,
+    sk: `DLV#${deliveryId}`,
+  }),
+  /** An event already matched to the subscription: a redelivered stream batch sends it once. */
+  alertSeen: (subscriptionId: string, eventId: string) => ({
+    pk: `ALERTSUB#${subscriptionId}`,
+    sk: `SEEN#${eventId}`,
+  }),
+  alertDigest: (subscriptionId: string) => ({ pk: `ALERTSUB#${subscriptionId}`, sk: "DIGEST" }),
+  /** E-mails the local outbox holds (not sent: `npm start`, tests), newest last. */
+  alertOutboxPartition: "ALERT_OUTBOX",
+  alertOutbox: (at: string, id: string) => ({ pk: "ALERT_OUTBOX", sk: `${at}#${id}` }),
   /** A named admin token, stored as its SHA-256 (token.ts); its id is a prefix of that hash. */
   adminToken: (hash: string) => ({ pk: "ADMIN_TOKENS", sk: hash }),
   adminTokenPartition: "ADMIN_TOKENS",

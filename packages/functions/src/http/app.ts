@@ -16,6 +16,7 @@ import { type HttpLogger, requestLogging } from "./logging";
 import { type ApiApp, type ApiEnv, json, publicErrors, SECURITY_SCHEME } from "./openapi";
 import { registerAccessRoutes } from "./routes/access";
 import { registerActivityRoutes } from "./routes/activity";
+import { registerAlertRoutes } from "./routes/alerts";
 import { EXPORT_PREFIX, registerExportRoutes } from "./routes/export";
 import { registerRecordRoutes } from "./routes/records";
 import { registerSiteRoutes } from "./routes/sites";
@@ -69,6 +70,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   registerAccessRoutes(app, deps.ctx);
   registerActivityRoutes(app, deps.ctx);
   registerExportRoutes(app, deps.ctx, deps.logger);
+  registerAlertRoutes(app, deps.ctx);
 
   // The webhook is served by its own app (and Lambda); it is listed here so the document covers all of /api.
   app.openAPIRegistry.registerPath(webhookRoute);

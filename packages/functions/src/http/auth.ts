@@ -74,6 +74,7 @@ const TARGET_PARAMS = [
   ["token_id", "token"],
   ["run_id", "run"],
   ["site_id", "site"],
+  ["subscription_id", "alert_subscription"],
 ] as const;
 
 /** The names (never the values) of the fields a change set, or of the filters a read used. */

@@ -60,7 +60,7 @@ export interface AccessVariables {
   /** The authenticated caller (set by the authentication middleware on every admin route). */
   actor: Actor;
   /** What a create action made, when the path does not name it (for the audit entry). */
-  auditTarget?: { type: "site" | "token" | "records"; id: string };
+  auditTarget?: { type: "site" | "token" | "records" | "alert_subscription"; id: string };
 }
 
 export type ApiEnv = { Variables: RequestIdVariables & AccessVariables };

@@ -21,21 +21,27 @@ export const fixture = <T>(name: string): T => JSON.parse(readFileSync(`${FIXTUR
 export interface LinkedEnv {
   table: TestTable;
   queues: TestQueues;
+  /** The alerts queue and its DLQ, when asked for (`alerts: true`). */
+  alertQueues?: TestQueues;
   close(): Promise<void>;
 }
 
 /** Creates the resources and links them; import the handler (dynamically) after this resolves. */
 export async function linkTestResources(
   prefix: string,
-  opts: { maxReceiveCount?: number } = {},
+  opts: { maxReceiveCount?: number; alerts?: boolean } = {},
 ): Promise<LinkedEnv> {
   const table = await createTestTable(prefix);
   const queues = await createTestQueues(prefix, { maxReceiveCount: opts.maxReceiveCount ?? 3 });
+  const alertQueues = opts.alerts
+    ? await createTestQueues(`${prefix}-alerts`, { maxReceiveCount: 10 })
+    : undefined;
   const { dynamoEndpoint, sqsEndpoint, region } = localAws();
   linkResources({
     tableName: table.tableName,
     queueUrl: queues.queueUrl,
     dlqUrl: queues.dlqUrl,
+    ...(alertQueues ? { alertsQueueUrl: alertQueues.queueUrl } : {}),
     adminTokens: "adm_handlers_test_token_0123456789",
     encryptionKeys: generateKeyRingEntry(),
     dynamoEndpoint,
@@ -49,8 +55,9 @@ export async function linkTestResources(
   return {
     table,
     queues,
+    ...(alertQueues ? { alertQueues } : {}),
     close: async () => {
-      await Promise.allSettled([table.drop(), queues.drop()]);
+      await Promise.allSettled([table.drop(), queues.drop(), alertQueues?.drop()]);
     },
   };
 }

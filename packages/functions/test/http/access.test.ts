@@ -140,6 +140,14 @@ const EXPECTED_ROLES: Record<string, Role> = {
   "GET /api/export/runs.csv": "viewer",
   "GET /api/export/activity.csv": "viewer",
   "GET /api/export/:list": "viewer",
+  "GET /api/alerts/subscriptions": "owner",
+  "POST /api/alerts/subscriptions": "owner",
+  "GET /api/alerts/subscriptions/:subscription_id": "owner",
+  "PATCH /api/alerts/subscriptions/:subscription_id": "owner",
+  "DELETE /api/alerts/subscriptions/:subscription_id": "owner",
+  "POST /api/alerts/subscriptions/:subscription_id/test": "owner",
+  "GET /api/alerts/subscriptions/:subscription_id/deliveries": "owner",
+  "GET /api/alerts/outbox": "owner",
 };
 
 const request = (token: string, route: string) => {

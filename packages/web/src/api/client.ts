@@ -13,6 +13,8 @@ import type {
   AccessRoutes,
   ActivityFilters,
   ActivityRoutes,
+  AlertRoutes,
+  AlertSubscriptionInput,
   AnswerOf,
   AuditFilters,
   BodyOf,
@@ -412,6 +414,46 @@ export function createApi(options: ApiOptions) {
       id: string,
       paging: PageQuery = {},
     ) => list<HistoryEntry>(`/sites/${seg(siteId)}/${entity}/${seg(id)}/history`, {}, paging),
+    listAlerts: (signal?: AbortSignal) =>
+      answer(call<typeof AlertRoutes.listSubscriptionsRoute>("GET", "/api/alerts/subscriptions", { signal })),
+    createAlert: (input: AlertSubscriptionInput) =>
+      answer(
+        call<typeof AlertRoutes.createSubscriptionRoute>("POST", "/api/alerts/subscriptions", {
+          body: input,
+        }),
+      ),
+    deleteAlert: (id: string) =>
+      answer(
+        call<typeof AlertRoutes.deleteSubscriptionRoute>(
+          "DELETE",
+          "/api/alerts/subscriptions/{subscription_id}",
+          {
+            params: { subscription_id: id },
+          },
+        ),
+      ),
+    testAlert: (id: string) =>
+      answer(
+        call<typeof AlertRoutes.testSubscriptionRoute>(
+          "POST",
+          "/api/alerts/subscriptions/{subscription_id}/test",
+          {
+            params: { subscription_id: id },
+          },
+        ),
+      ),
+    listAlertDeliveries: (id: string, signal?: AbortSignal) =>
+      answer(
+        call<typeof AlertRoutes.listDeliveriesRoute>(
+          "GET",
+          "/api/alerts/subscriptions/{subscription_id}/deliveries",
+          { params: { subscription_id: id }, query: { limit: 20 }, signal },
+        ),
+      ),
+    listOutbox: (signal?: AbortSignal) =>
+      answer(
+        call<typeof AlertRoutes.outboxRoute>("GET", "/api/alerts/outbox", { query: { limit: 20 }, signal }),
+      ),
 
     getSettings: (siteId: string, signal?: AbortSignal) =>
       answer(

@@ -7,11 +7,12 @@
 
 import type * as AccessRoutes from "@dashboard/functions/http/routes/access";
 import type * as ActivityRoutes from "@dashboard/functions/http/routes/activity";
+import type * as AlertRoutes from "@dashboard/functions/http/routes/alerts";
 import type * as ExportRoutes from "@dashboard/functions/http/routes/export";
 import type * as SiteRoutes from "@dashboard/functions/http/routes/sites";
 import type * as SyncRoutes from "@dashboard/functions/http/routes/sync";
 
-export type { AccessRoutes, ActivityRoutes, SiteRoutes, SyncRoutes };
+export type { AccessRoutes, ActivityRoutes, AlertRoutes, SiteRoutes, SyncRoutes };
 
 import type * as Http from "@dashboard/functions/http/schemas";
 import type { z } from "zod";
@@ -61,6 +62,10 @@ type AuditList = AnswerOf<typeof AccessRoutes.auditRoute>;
 export type AuditEntry = AuditList["items"][number];
 export type AuditFilters = Omit<QueryOf<typeof AccessRoutes.auditRoute>, "limit" | "cursor">;
 export type Role = Me["role"];
+
+export type AlertSubscription = AnswerOf<typeof AlertRoutes.getSubscriptionRoute>;
+export type AlertSubscriptionInput = BodyOf<typeof AlertRoutes.createSubscriptionRoute>;
+export type AlertDelivery = AnswerOf<typeof AlertRoutes.testSubscriptionRoute>;
 
 // The record routes are built per entity from these schemas (routes/records.ts): lists of `page(schema)`
 // filtered by the entity's query, one record by `schema`.

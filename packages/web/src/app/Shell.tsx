@@ -5,6 +5,7 @@ import type { Action } from "../lib/roles";
 import { href, type Route, type RouteName } from "../lib/router";
 import { AccessScreen } from "../screens/Access";
 import { ActivityScreen } from "../screens/Activity";
+import { AlertsScreen } from "../screens/Alerts";
 import { AuditScreen } from "../screens/Audit";
 import { ExhibitionsScreen } from "../screens/Exhibitions";
 import { NotFoundScreen } from "../screens/NotFound";
@@ -58,6 +59,7 @@ const NAV: ReadonlyArray<{ group: MessageKey; items: NavItem[] }> = [
       { route: "sites", label: "nav.sites", icon: "sites" },
       { route: "access", label: "nav.access", icon: "lock", needs: "tokens.manage" },
       { route: "audit", label: "nav.audit", icon: "audit", needs: "audit.read" },
+      { route: "alerts", label: "nav.alerts", icon: "bell", needs: "alerts.manage" },
     ],
   },
 ];
@@ -262,6 +264,8 @@ function Screen({ route }: { route: Route }) {
       return <AccessScreen />;
     case "audit":
       return <AuditScreen route={route} />;
+    case "alerts":
+      return <AlertsScreen />;
     default:
       return <NotFoundScreen path={route.path} />;
   }

@@ -10,6 +10,10 @@ export const AUDIT_ACTIONS = [
   "token.revoked",
   "personal_data.read",
   "data.exported",
+  "alert.subscription_created",
+  "alert.subscription_updated",
+  "alert.subscription_deleted",
+  "alert.test_sent",
 ] as const;
 
 export const AUDIT_OUTCOMES = ["success", "denied", "failed"] as const;

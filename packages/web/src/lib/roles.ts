@@ -17,6 +17,7 @@ const ACTION_ROLES = {
   "site.rotate_secret": "owner",
   "tokens.manage": "owner",
   "audit.read": "owner",
+  "alerts.manage": "owner",
 } as const satisfies Record<string, Role>;
 export type Action = keyof typeof ACTION_ROLES;
 

@@ -20,6 +20,7 @@ export const ROUTES = {
   order: "/orders/:site/:id",
   access: "/access",
   audit: "/audit",
+  alerts: "/alerts",
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

@@ -62,6 +62,12 @@ const PATHS = {
   ),
   activity: <path d="M3 12h4l3-8 4 16 3-8h4" />,
   menu: <path d="M4 6h16M4 12h16M4 18h16" />,
+  bell: (
+    <>
+      <path d="M6 16V11a6 6 0 0112 0v5l1.5 2h-15z" />
+      <path d="M10 20a2 2 0 004 0" />
+    </>
+  ),
   close: <path d="M6 6l12 12M18 6L6 18" />,
   logout: (
     <>

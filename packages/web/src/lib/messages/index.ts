@@ -5,18 +5,20 @@
  */
 import { activity as enActivity } from "./en/activity";
 import { admin as enAdmin } from "./en/admin";
+import { alerts as enAlerts } from "./en/alerts";
 import { app as enApp } from "./en/app";
 import { exports as enExports } from "./en/exports";
 import { records as enRecords } from "./en/records";
 import { sync as enSync } from "./en/sync";
 import { activity } from "./fr/activity";
 import { admin } from "./fr/admin";
+import { alerts } from "./fr/alerts";
 import { app } from "./fr/app";
 import { exports } from "./fr/exports";
 import { records } from "./fr/records";
 import { sync } from "./fr/sync";
 
-export const fr = { ...app, ...sync, ...records, ...admin, ...activity, ...exports } as const;
+export const fr = { ...app, ...sync, ...records, ...admin, ...activity, ...exports, ...alerts } as const;
 
 export type MessageKey = keyof typeof fr;
 
@@ -27,4 +29,5 @@ export const en: Record<MessageKey, string> = {
   ...enAdmin,
   ...enActivity,
   ...enExports,
+  ...enAlerts,
 };

@@ -104,4 +104,8 @@ export const admin: Record<keyof typeof fr, string> = {
   "audit.action.token.revoked": "Token revoked",
   "audit.action.personal_data.read": "Personal data read",
   "audit.action.data.exported": "Data exported (CSV)",
+  "audit.action.alert.subscription_created": "Alert created",
+  "audit.action.alert.subscription_updated": "Alert changed",
+  "audit.action.alert.subscription_deleted": "Alert deleted",
+  "audit.action.alert.test_sent": "Alert test sent",
 };

@@ -103,4 +103,8 @@ export const admin = {
   "audit.action.token.revoked": "Jeton révoqué",
   "audit.action.personal_data.read": "Données personnelles consultées",
   "audit.action.data.exported": "Données exportées (CSV)",
+  "audit.action.alert.subscription_created": "Alerte créée",
+  "audit.action.alert.subscription_updated": "Alerte modifiée",
+  "audit.action.alert.subscription_deleted": "Alerte supprimée",
+  "audit.action.alert.test_sent": "Test d'alerte envoyé",
 } as const satisfies Record<string, string>;

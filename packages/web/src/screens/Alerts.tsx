@@ -1,0 +1,508 @@
+/**
+ * "Alertes" (owners): subscriptions to activity events, each sending to an e-mail address or a URL (a signed
+ * JSON POST), at once or as a digest. The signing secret is shown once, when created; "Envoyer un test"
+ * sends a sample event now; each subscription's deliveries list every attempt; locally, the outbox lists
+ * the e-mails that were not sent.
+ */
+import { useQuery } from "@tanstack/react-query";
+import { type FormEvent, useId, useState } from "react";
+import { ApiError } from "../api/client";
+import type { AlertDelivery, AlertSubscription, AlertSubscriptionInput } from "../api/types";
+import { useApi, useCan, useI18n, useSession } from "../app/context";
+import { formatDateTime, formatDuration } from "../lib/format";
+import type { MessageKey } from "../lib/i18n";
+import type { Tone } from "../lib/status";
+import { Badge, Button, EmptyState, ErrorState, errorTitleKey, Loading, PageHeader } from "../ui/components";
+import { ConfirmDialog, CopyField, Field, Modal } from "../ui/dialogs";
+
+type Kind = AlertSubscription["kinds"][number];
+const KIND_SET: Record<Kind, true> = {
+  order_created: true,
+  order_status_changed: true,
+  painting_sold: true,
+  painting_price_changed: true,
+  painting_added: true,
+  painting_removed: true,
+  user_registered: true,
+  exhibition_added: true,
+  site_unreachable: true,
+  sync_failed: true,
+  site_recovered: true,
+  security_warning: true,
+};
+const KINDS = Object.keys(KIND_SET) as Kind[];
+const STATUS_TONE: Record<AlertDelivery["status"], Tone> = {
+  pending: "neutral",
+  retrying: "warning",
+  delivered: "success",
+  failed: "danger",
+};
+
+export function AlertsScreen() {
+  const { t } = useI18n();
+  const can = useCan();
+  if (!can("alerts.manage")) {
+    return (
+      <>
+        <PageHeader title={t("nav.alerts")} />
+        <EmptyState title={t("session.forbidden")} />
+      </>
+    );
+  }
+  return <AlertManager />;
+}
+
+function AlertManager() {
+  const api = useApi();
+  const { t } = useI18n();
+  const { notify } = useSession();
+  const subs = useQuery({ queryKey: ["alerts"], queryFn: ({ signal }) => api.listAlerts(signal) });
+  const [creating, setCreating] = useState(false);
+  const [secret, setSecret] = useState<{ name: string; secret: string } | null>(null);
+  const [deleting, setDeleting] = useState<AlertSubscription | null>(null);
+  const [open, setOpen] = useState<AlertSubscription | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  const remove = async () => {
+    if (!deleting) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await api.deleteAlert(deleting.subscription_id);
+      notify("success", t("alerts.deleted_toast", { name: deleting.name }));
+      setDeleting(null);
+      void subs.refetch();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const items = subs.data?.items ?? [];
+  return (
+    <>
+      <PageHeader
+        title={t("nav.alerts")}
+        subtitle={t("alerts.subtitle")}
+        actions={
+          <Button variant="primary" icon="plus" onClick={() => setCreating(true)} data-testid="alert-add">
+            {t("alerts.add")}
+          </Button>
+        }
+      />
+      {subs.isPending ? (
+        <Loading />
+      ) : subs.error && !subs.data ? (
+        <ErrorState error={subs.error} onRetry={() => void subs.refetch()} />
+      ) : items.length === 0 ? (
+        <EmptyState title={t("alerts.empty")} hint={t("alerts.empty_hint")} />
+      ) : (
+        <div className="table-wrap card">
+          <table className="data-table responsive-table" data-testid="alerts-table">
+            <thead>
+              <tr>
+                <th scope="col">{t("alerts.col.name")}</th>
+                <th scope="col">{t("alerts.col.events")}</th>
+                <th scope="col">{t("alerts.col.target")}</th>
+                <th scope="col">{t("alerts.col.digest")}</th>
+                <th scope="col" />
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((sub) => (
+                <AlertRow
+                  key={sub.subscription_id}
+                  sub={sub}
+                  onDeliveries={() => setOpen(sub)}
+                  onDelete={() => setDeleting(sub)}
+                />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Outbox />
+      {creating ? (
+        <AlertForm
+          onClose={() => setCreating(false)}
+          onCreated={(name, created) => {
+            setCreating(false);
+            if (created) setSecret({ name, secret: created });
+            void subs.refetch();
+          }}
+        />
+      ) : null}
+      {secret ? (
+        <Modal
+          title={t("alerts.secret_title")}
+          onClose={() => setSecret(null)}
+          testId="alert-secret-modal"
+          dismissable={false}
+          footer={
+            <Button variant="primary" onClick={() => setSecret(null)} data-testid="alert-secret-done">
+              {t("alerts.done")}
+            </Button>
+          }
+        >
+          <p className="notice notice-warning">{t("alerts.secret_warning")}</p>
+          <CopyField
+            value={secret.secret}
+            label={t("alerts.secret_label", { name: secret.name })}
+            testId="alert-secret"
+          />
+        </Modal>
+      ) : null}
+      {open ? <Deliveries sub={open} onClose={() => setOpen(null)} /> : null}
+      {deleting ? (
+        <ConfirmDialog
+          title={t("alerts.delete_title", { name: deleting.name })}
+          message={t("alerts.delete_message")}
+          confirmLabel={t("alerts.delete")}
+          danger
+          busy={busy}
+          error={error}
+          onConfirm={remove}
+          onCancel={() => {
+            setDeleting(null);
+            setError(null);
+          }}
+        />
+      ) : null}
+    </>
+  );
+}
+
+const attemptText = (
+  t: (key: MessageKey, vars?: Record<string, string | number>) => string,
+  attempt: AlertDelivery["attempts"][number],
+): string =>
+  attempt.outcome === "delivered"
+    ? `${t("alerts.attempt_ok")}${attempt.status_code ? ` (${attempt.status_code})` : ""}`
+    : attempt.error && `alerts.attempt_error.${attempt.error}` in KNOWN_ERRORS
+      ? t(`alerts.attempt_error.${attempt.error}` as MessageKey, { status: attempt.status_code ?? "" })
+      : (attempt.error ?? "");
+
+const KNOWN_ERRORS: Record<string, true> = Object.fromEntries(
+  ["timeout", "network", "http_error", "not_allowed", "email_failed", "no_secret"].map((c) => [
+    `alerts.attempt_error.${c}`,
+    true,
+  ]),
+);
+
+function AlertRow({
+  sub,
+  onDeliveries,
+  onDelete,
+}: {
+  sub: AlertSubscription;
+  onDeliveries: () => void;
+  onDelete: () => void;
+}) {
+  const api = useApi();
+  const { t } = useI18n();
+  const { notify } = useSession();
+  const [testing, setTesting] = useState(false);
+  const test = async () => {
+    setTesting(true);
+    try {
+      const delivery = await api.testAlert(sub.subscription_id);
+      const last = delivery.attempts.at(-1);
+      notify(
+        delivery.status === "delivered" ? "success" : "danger",
+        t("alerts.test_done", {
+          status: last ? attemptText(t, last) : t(`alerts.status.${delivery.status}`),
+        }),
+      );
+    } catch (error) {
+      notify("danger", t(errorTitleKey(error)));
+    } finally {
+      setTesting(false);
+    }
+  };
+  const target = sub.target.type === "email" ? sub.target.email : sub.target.url;
+  return (
+    <tr data-testid="alert-row" data-subscription-id={sub.subscription_id}>
+      <td data-label={t("alerts.col.name")}>
+        <strong>{sub.name}</strong>
+      </td>
+      <td data-label={t("alerts.col.events")}>
+        {sub.kinds.length ? sub.kinds.map((k) => t(`alerts.kind.${k}`)).join(", ") : t("alerts.all_kinds")}
+        <div className="muted small">
+          {sub.site_ids.length ? sub.site_ids.join(", ") : t("alerts.all_sites")}
+        </div>
+      </td>
+      <td data-label={t("alerts.col.target")} className="mono small">
+        {target}
+      </td>
+      <td data-label={t("alerts.col.digest")}>
+        {sub.digest_minutes
+          ? t("alerts.digest_every", { minutes: sub.digest_minutes })
+          : t("alerts.no_digest")}
+      </td>
+      <td>
+        <div className="alert-actions">
+          <Button size="sm" busy={testing} onClick={() => void test()} data-testid="alert-test">
+            {t("alerts.test")}
+          </Button>
+          <Button size="sm" onClick={onDeliveries} data-testid="alert-deliveries">
+            {t("alerts.deliveries")}
+          </Button>
+          <Button size="sm" variant="danger" onClick={onDelete} data-testid="alert-delete">
+            {t("alerts.delete")}
+          </Button>
+        </div>
+      </td>
+    </tr>
+  );
+}
+
+function Deliveries({ sub, onClose }: { sub: AlertSubscription; onClose: () => void }) {
+  const api = useApi();
+  const { t, lang } = useI18n();
+  const deliveries = useQuery({
+    queryKey: ["alerts", sub.subscription_id, "deliveries"],
+    queryFn: ({ signal }) => api.listAlertDeliveries(sub.subscription_id, signal),
+    refetchInterval: 5_000,
+  });
+  const items = deliveries.data?.items ?? [];
+  return (
+    <Modal
+      title={t("alerts.deliveries_title", { name: sub.name })}
+      onClose={onClose}
+      testId="alert-deliveries-modal"
+    >
+      {deliveries.isPending ? (
+        <Loading />
+      ) : deliveries.error && !deliveries.data ? (
+        <ErrorState error={deliveries.error} compact />
+      ) : items.length === 0 ? (
+        <p className="muted">{t("alerts.deliveries_empty")}</p>
+      ) : (
+        <table className="data-table" data-testid="alert-deliveries-table">
+          <thead>
+            <tr>
+              <th scope="col">{t("alerts.col.when")}</th>
+              <th scope="col">{t("alerts.col.kind")}</th>
+              <th scope="col">{t("alerts.col.status")}</th>
+              <th scope="col">{t("alerts.col.attempts")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((d) => (
+              <tr key={d.delivery_id} data-testid="alert-delivery" data-status={d.status}>
+                <td>{formatDateTime(d.created_at, lang)}</td>
+                <td>{t(`alerts.delivery.${d.kind}`)}</td>
+                <td>
+                  <Badge tone={STATUS_TONE[d.status]}>{t(`alerts.status.${d.status}`)}</Badge>
+                </td>
+                <td>
+                  <ul className="small">
+                    {d.attempts.map((a) => (
+                      <li key={a.at} data-testid="alert-attempt">
+                        {t("alerts.attempt", {
+                          at: formatDateTime(a.at, lang),
+                          result: attemptText(t, a),
+                          duration: formatDuration(a.duration_ms, lang),
+                        })}
+                      </li>
+                    ))}
+                  </ul>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Modal>
+  );
+}
+
+/** The local outbox; absent in production (the API answers 404 there). */
+function Outbox() {
+  const api = useApi();
+  const { t, lang } = useI18n();
+  const outbox = useQuery({
+    queryKey: ["alerts", "outbox"],
+    queryFn: ({ signal }) => api.listOutbox(signal),
+    refetchInterval: 5_000,
+    retry: false,
+  });
+  if (outbox.error instanceof ApiError && outbox.error.status === 404) return null;
+  const items = outbox.data?.items ?? [];
+  return (
+    <section className="section" aria-labelledby="alerts-outbox-title" data-testid="alerts-outbox">
+      <h2 id="alerts-outbox-title">{t("alerts.outbox")}</h2>
+      <p className="muted small">{t("alerts.outbox_hint")}</p>
+      {items.length === 0 ? (
+        <p className="muted">{t("alerts.outbox_empty")}</p>
+      ) : (
+        <div className="table-wrap card">
+          <table className="data-table responsive-table">
+            <thead>
+              <tr>
+                <th scope="col">{t("alerts.col.when")}</th>
+                <th scope="col">{t("alerts.outbox.to")}</th>
+                <th scope="col">{t("alerts.outbox.subject")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((m) => (
+                <tr key={m.message_id} data-testid="outbox-message">
+                  <td data-label={t("alerts.col.when")}>{formatDateTime(m.at, lang)}</td>
+                  <td data-label={t("alerts.outbox.to")}>{m.to}</td>
+                  <td data-label={t("alerts.outbox.subject")}>
+                    <details>
+                      <summary>{m.subject}</summary>
+                      <pre className="mono small">{m.text}</pre>
+                    </details>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function AlertForm({
+  onClose,
+  onCreated,
+}: {
+  onClose: () => void;
+  onCreated: (name: string, secret: string | undefined) => void;
+}) {
+  const api = useApi();
+  const { t } = useI18n();
+  const sites = useQuery({ queryKey: ["sites"], queryFn: ({ signal }) => api.listSites(signal) });
+  const ids = { name: useId(), target: useId(), digest: useId(), lang: useId(), type: useId() };
+  const [name, setName] = useState("");
+  const [type, setType] = useState<"email" | "url">("email");
+  const [target, setTarget] = useState("");
+  const [kinds, setKinds] = useState<Kind[]>([]);
+  const [siteIds, setSiteIds] = useState<string[]>([]);
+  const [digest, setDigest] = useState("0");
+  const [mailLang, setMailLang] = useState<"fr" | "en">("fr");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const toggle = <T,>(list: T[], value: T) =>
+    list.includes(value) ? list.filter((v) => v !== value) : [...list, value];
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const input: AlertSubscriptionInput = {
+      name: name.trim(),
+      kinds,
+      site_ids: siteIds,
+      target: type === "email" ? { type, email: target.trim() } : { type, url: target.trim() },
+      digest_minutes: Math.max(0, Math.trunc(Number(digest) || 0)),
+      lang: mailLang,
+    };
+    setBusy(true);
+    setError(null);
+    try {
+      const created = await api.createAlert(input);
+      onCreated(created.subscription.name, created.secret);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal title={t("alerts.form_title")} onClose={onClose} testId="alert-form-modal">
+      <form onSubmit={submit} noValidate data-testid="alert-form">
+        <Field label={t("alerts.field.name")} htmlFor={ids.name}>
+          <input
+            id={ids.name}
+            value={name}
+            maxLength={100}
+            onChange={(e) => setName(e.target.value)}
+            data-testid="alert-name"
+            data-autofocus
+          />
+        </Field>
+        <Field label={t("alerts.field.target_type")} htmlFor={ids.type}>
+          <select
+            id={ids.type}
+            value={type}
+            onChange={(e) => setType(e.target.value as "email" | "url")}
+            data-testid="alert-target-type"
+          >
+            <option value="email">{t("alerts.target.email")}</option>
+            <option value="url">{t("alerts.target.url")}</option>
+          </select>
+        </Field>
+        <Field
+          label={t(type === "email" ? "alerts.field.email" : "alerts.field.url")}
+          htmlFor={ids.target}
+          {...(type === "url" ? { hint: t("alerts.field.url_hint") } : {})}
+        >
+          <input
+            id={ids.target}
+            type={type === "email" ? "email" : "url"}
+            value={target}
+            onChange={(e) => setTarget(e.target.value)}
+            data-testid="alert-target"
+          />
+        </Field>
+        <fieldset className="field" data-testid="alert-kinds">
+          <legend>{t("alerts.field.kinds")}</legend>
+          {KINDS.map((kind) => (
+            <label key={kind} className="checkbox">
+              <input
+                type="checkbox"
+                checked={kinds.includes(kind)}
+                onChange={() => setKinds(toggle(kinds, kind))}
+                data-testid={`alert-kind-${kind}`}
+              />{" "}
+              {t(`alerts.kind.${kind}`)}
+            </label>
+          ))}
+        </fieldset>
+        {sites.data?.items.length ? (
+          <fieldset className="field" data-testid="alert-sites">
+            <legend>{t("alerts.field.sites")}</legend>
+            {sites.data.items.map((site) => (
+              <label key={site.id} className="checkbox">
+                <input
+                  type="checkbox"
+                  checked={siteIds.includes(site.id)}
+                  onChange={() => setSiteIds(toggle(siteIds, site.id))}
+                />{" "}
+                {site.name}
+              </label>
+            ))}
+          </fieldset>
+        ) : null}
+        <Field label={t("alerts.field.digest")} htmlFor={ids.digest}>
+          <input
+            id={ids.digest}
+            type="number"
+            min={0}
+            max={1440}
+            value={digest}
+            onChange={(e) => setDigest(e.target.value)}
+            data-testid="alert-digest"
+          />
+        </Field>
+        <Field label={t("alerts.field.lang")} htmlFor={ids.lang}>
+          <select id={ids.lang} value={mailLang} onChange={(e) => setMailLang(e.target.value as "fr" | "en")}>
+            <option value="fr">Français</option>
+            <option value="en">English</option>
+          </select>
+        </Field>
+        {error ? <ErrorState error={error} compact /> : null}
+        <div className="modal-footer">
+          <Button onClick={onClose}>{t("common.cancel")}</Button>
+          <Button type="submit" variant="primary" busy={busy} data-testid="alert-submit">
+            {t("alerts.create")}
+          </Button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
