@@ -153,7 +153,7 @@ async function addToDigest(ctx: Ctx, sub: SubscriptionItem, events: ActivityEven
 
 /**
  * Takes the digest as it is (the window `dueAt`, or whatever window when undefined) and queues it as one
- * delivery; false when there is none to take, or it changed meanwhile.
+ * delivery; undefined when there is none to take, or it changed meanwhile.
  */
 async function takeDigest(
   ctx: Ctx,
