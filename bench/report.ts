@@ -176,6 +176,21 @@ export const BenchReport = z.object({
       }),
     })
     .optional(),
+  /** The change processor per 1,000 changed records (bench/changes-scenario.ts). */
+  changes: z
+    .object({
+      changed_records: z.number(),
+      history_entries: z.number(),
+      events: z.number(),
+      per_1000: z.object({
+        invocations: z.number(),
+        billed_ms: z.number(),
+        read_units: z.number(),
+        write_units: z.number(),
+        usd: z.number(),
+      }),
+    })
+    .optional(),
   /** CSV exports: 100,000 orders through the export's stream (bench/scenarios-exports.ts). */
   exports: z
     .object({
@@ -357,6 +372,14 @@ export function renderReport(r: BenchReport): string {
       "  with NODE_OPTIONS",
       `${fmt(l.with_node_options.peak_rss_mb)} MB`,
       `${l.with_node_options.node_options}: ${fmt(l.with_node_options.seconds, 1)} s, heap ≤ ${fmt(l.with_node_options.peak_heap_total_mb)} MB`,
+    );
+  }
+  if (r.changes) {
+    const c = r.changes;
+    row(
+      "change processor, per 1,000 changed records",
+      `$${fmt(c.per_1000.usd, 5)}`,
+      `${fmt(c.per_1000.invocations, 1)} invocations, ${fmt(c.per_1000.billed_ms)} billed ms, ${fmt(c.per_1000.write_units)} WCU, ${fmt(c.per_1000.read_units)} RCU (${c.changed_records} changed: ${c.history_entries} history entries, ${c.events} events)`,
     );
   }
   if (r.exports) {

@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { resourceEnvironment } from "@dashboard/local/resources";
 import { measureBundles } from "./bundles";
+import { changesScenario } from "./changes-scenario";
 import { buildWorker } from "./child";
 import { cost } from "./cost-scenario";
 import type { BenchContext } from "./harness";
@@ -32,6 +33,7 @@ export const SCENARIOS = [
   "large",
   "cost",
   "exports",
+  "changes",
 ] as const;
 
 const usage = `usage: npm run bench -- [--size small|default] [--latency local|aws] [--out FILE] [--only ${SCENARIOS.join(",")}] [--cpu-prof DIR] [--node-flags="FLAGS"]`;
@@ -154,6 +156,10 @@ async function main() {
     if (opts.only.has("large")) {
       log("large entity…");
       await largeEntity(b, partial);
+    }
+    if (opts.only.has("changes")) {
+      log("change processor…");
+      await changesScenario(b, partial);
     }
     if (opts.only.has("exports")) {
       log("export, 100,000 orders…");

@@ -7,6 +7,7 @@ import {
   CHANGES_TIMEOUT_SECONDS,
   DLQ_RETENTION_SECONDS,
 } from "@dashboard/config";
+import { CHANGE_FILTERS } from "@dashboard/core/activity/stream";
 import { backendLinks } from "./queue";
 import { table } from "./storage";
 
@@ -38,6 +39,8 @@ table.subscribe(
     permissions: [{ actions: ["sqs:SendMessage"], resources: [changesDeadLetterQueue.arn] }],
   },
   {
+    // Only what the processor acts on invokes it (core/src/activity/stream.ts); the rest is dropped unbilled.
+    filters: CHANGE_FILTERS.map((pattern) => ({ ...pattern })),
     transform: {
       eventSourceMapping: (args) => {
         args.batchSize = CHANGES_BATCH_SIZE;

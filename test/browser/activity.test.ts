@@ -1,21 +1,21 @@
 /**
  * Activity and history in a real browser (Debian's chromium, playwright-core) against the local runtime with
- * one demo site. Events and history entries are seeded in the table as the change processor writes them
- * (@dashboard/testing/activity, same keys): the read side is tested here on its own. Acceptance of issue 14
- * (the read side):
+ * one demo site. Some events are seeded in the table as the change processor writes them
+ * (@dashboard/testing/activity, same keys), to show every kind of sentence; the rest comes from the real
+ * pipeline: a painting repriced at the demo site's template-sim, synced, captured from the table's stream by
+ * the change processor, shown in the feed within the live delay and in the painting's Historique.
+ * Acceptance of issue 14:
  *
- *   the Activité screen shows the seeded events in French and English, filtered by kind · a new event appears
- *   within the live delay, without a reload, asked with If-None-Match meanwhile · the overview shows the latest
- *   events · a painting's page shows its price change in Historique · no serious axe violation.
- *
- * The variant driven by the real pipeline (a change at a template-sim site → sync → stream → processor →
- * activity) belongs with the capture part's stream poller: see the note in the last test.
+ *   the Activité screen shows the events in French and English, filtered by kind · a change made at a
+ *   template-sim site appears within the live delay, without a reload, asked with If-None-Match meanwhile · the
+ *   overview shows the latest events · a painting's page shows its price change in Historique · no serious axe
+ *   violation.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ActivityEvent } from "@dashboard/core/activity/schema";
-import { sampleEvent, seedEvents, seedHistory } from "@dashboard/testing/activity";
+import { sampleEvent, seedEvents } from "@dashboard/testing/activity";
 import { buildWeb } from "@dashboard/web";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -34,7 +34,7 @@ let page: Page;
 let problems: ReturnType<typeof collectProblems>;
 let distDir: string;
 let siteId = "";
-let painting: { id: number; site_id: string; name: string | null };
+let painting: { id: number; site_id: string; name: string | null; price: number; technique: string | null };
 
 const byTestId = (id: string, root: Page | Locator = page) => root.locator(`[data-testid="${id}"]`);
 const sentences = () => byTestId("activity-sentence", byTestId("activity-list")).allTextContents();
@@ -61,6 +61,7 @@ beforeAll(async () => {
   page.setDefaultTimeout(UI_TIMEOUT);
   problems = collectProblems(page);
   await Promise.all(t.runtime.demoSites.map((demo) => finishedRun(t.api, demo.runId as string, RUN_TIMEOUT)));
+  await t.runtime.idle();
   siteId = t.runtime.demoSites[0]?.id ?? "";
   const first = (await listAll<typeof painting>(t.api, `/api/paintings?site_id=${siteId}`))[0];
   if (!first) throw new Error("the demo site has no painting");
@@ -104,27 +105,6 @@ beforeAll(async () => {
     }),
   ];
   await seedEvents(t.runtime.ctx, events);
-  await seedHistory(t.runtime.ctx, [
-    {
-      site_id: siteId,
-      entity: "paintings",
-      record_id: painting.id,
-      at: ago(90),
-      change: "created",
-      fields: [],
-    },
-    {
-      site_id: siteId,
-      entity: "paintings",
-      record_id: painting.id,
-      at: ago(40),
-      change: "updated",
-      fields: [
-        { field: "price", from: 820, to: 990 },
-        { field: "technique", from: null, to: "Huile sur toile" },
-      ],
-    },
-  ]);
 });
 
 afterAll(async () => {
@@ -142,11 +122,18 @@ describe("activity and history in chromium", () => {
     await expect.poll(() => byTestId("nav-activity").getAttribute("aria-current")).toBe("page");
     await byTestId("activity-event").first().waitFor();
     expect(await byTestId("live-indicator").count()).toBe(1);
-    expect(await sentences()).toEqual([
-      "La synchronisation a échoué",
-      expect.stringMatching(/^Prix de « .+ » modifié : 820 € → 990 €$/),
-      "Nouvelle commande de Claire Martin : 450 €",
-    ]);
+    // The feed is the API's, newest first: the seeded events among what the demo site's sync raised.
+    const feed = (await t.api.get<{ items: ActivityEvent[] }>("/api/activity?limit=50")).json.items;
+    const seeded = ["evt_seed_failed", "evt_seed_price", "evt_seed_order"];
+    expect(feed.map((e) => e.event_id).filter((id) => seeded.includes(id))).toEqual(seeded);
+    expect(await sentences()).toEqual(feed.map((e) => e.message.fr));
+    expect(await sentences()).toEqual(
+      expect.arrayContaining([
+        "La synchronisation a échoué",
+        expect.stringMatching(/^Prix de « .+ » modifié : 820 € → 990 €$/),
+        "Nouvelle commande de Claire Martin : 450 €",
+      ]),
+    );
     const price = page.locator('[data-testid="activity-event"][data-event-id="evt_seed_price"]');
     expect(await byTestId("activity-link", price).getAttribute("href")).toBe(
       `#/paintings/${siteId}/${painting.id}`,
@@ -154,24 +141,21 @@ describe("activity and history in chromium", () => {
     await screenshot(page, "activity-01-feed");
 
     await byTestId("lang-en").click();
-    await expect
-      .poll(sentences)
-      .toEqual([
-        "The sync failed",
-        expect.stringMatching(/^Price of “.+” changed: €820 → €990$/),
-        "New order from Claire Martin: €450",
-      ]);
+    await expect.poll(sentences).toEqual(feed.map((e) => e.message.en));
+    expect(await sentences()).toEqual(
+      expect.arrayContaining(["The sync failed", "New order from Claire Martin: €450"]),
+    );
     await byTestId("lang-fr").click();
 
     await byTestId("filter-kind").selectOption("order_created");
     await expect.poll(sentences).toEqual(["Nouvelle commande de Claire Martin : 450 €"]);
     expect(page.url()).toContain("kind=order_created");
     await byTestId("filter-kind").selectOption("");
-    await expect.poll(() => byTestId("activity-event").count()).toBe(3);
+    await expect.poll(() => byTestId("activity-event").count()).toBe(feed.length);
     expect(problems.take()).toEqual([]);
   });
 
-  it("shows a new event within the live delay, without a reload, asking with If-None-Match meanwhile", async () => {
+  it("shows a change made at the Template, then a new event, within the live delay, without a reload, asking with If-None-Match", async () => {
     const conditional: string[] = [];
     const onRequest = (request: { url(): string; headers(): Record<string, string> }) => {
       if (request.url().includes("/api/activity") && request.headers()["if-none-match"])
@@ -186,6 +170,40 @@ describe("activity and history in chromium", () => {
         return true;
       });
       expect(marker).toBe(true);
+      const before = await byTestId("activity-event").count();
+      // A change at the Template: the demo site's template-sim reprices the painting; a sync (as a webhook
+      // or the schedule would start it) stores it, the change processor turns the stream's record into an event.
+      const demo = t.runtime.demoSites[0];
+      const atSim = demo?.sim.data.paintings.find((p) => p.id === painting.id);
+      if (!atSim) throw new Error("the painting is not at the demo site's Template");
+      atSim.price = painting.price + 170;
+      // A value set or unset at the Template: history words the missing side "non renseigné".
+      atSim.technique = painting.technique === null ? "Huile sur toile" : null;
+      const changedAt = Date.now();
+      const synced = await t.api.post<{ status: string }>(`/api/sync/template/${siteId}?wait=25`, {
+        entities: ["paintings"],
+      });
+      expect(synced.status).toBe(200);
+      // The change processor has stored its event: from then on, the screen shows it within the live delay.
+      let stored: ActivityEvent | undefined;
+      await expect
+        .poll(
+          async () => {
+            const path = `/api/activity?site_id=${siteId}&kind=painting_price_changed&limit=1`;
+            stored = (await t.api.get<{ items: ActivityEvent[] }>(path)).json.items[0];
+            // The newest of its kind, and not the one seeded 40 minutes ago.
+            return stored && stored.event_id !== "evt_seed_price" ? stored.record_id : undefined;
+          },
+          { timeout: 30_000, interval: 200 },
+        )
+        .toBe(painting.id);
+      const storedAt = Date.now();
+      expect(stored?.params).toEqual({ from: painting.price, to: painting.price + 170 });
+      await expect
+        .poll(async () => (await sentences())[0], { timeout: LIVE_BOUND_MS, interval: 200 })
+        .toBe(stored?.message.fr);
+      expect(Date.now() - storedAt).toBeLessThan(LIVE_BOUND_MS);
+      expect(Date.now() - changedAt).toBeLessThan(60_000);
       const seededAt = Date.now();
       await seedEvents(t.runtime.ctx, [
         sampleEvent({
@@ -205,7 +223,7 @@ describe("activity and history in chromium", () => {
       expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
         true,
       );
-      expect(await byTestId("activity-event").count()).toBe(4);
+      expect(await byTestId("activity-event").count()).toBe(before + 2);
       await screenshot(page, "activity-02-live");
     } finally {
       page.off("request", onRequest);
@@ -236,14 +254,25 @@ describe("activity and history in chromium", () => {
       ),
     ).toEqual(["updated", "created"]);
     const price = page.locator('[data-testid="history-field"][data-field="price"]');
-    expect(await price.textContent()).toMatch(/^Prix : 820,00\s€ → 990,00\s€$/);
+    const shown = (n: number) =>
+      n
+        .toFixed(2)
+        .replace(".", ",")
+        .replace(/\B(?=(\d{3})+(?!\d))/g, "\\s");
+    expect(await price.textContent()).toMatch(
+      new RegExp(`^Prix : ${shown(painting.price)}\\s€ → ${shown(painting.price + 170)}\\s€$`),
+    );
     const technique = page.locator('[data-testid="history-field"][data-field="technique"]');
-    expect(await technique.textContent()).toBe("Technique : non renseigné → Huile sur toile");
+    expect(await technique.textContent()).toBe(
+      painting.technique === null
+        ? "Technique : non renseigné → Huile sur toile"
+        : `Technique : ${painting.technique} → non renseigné`,
+    );
     expect(await byTestId("history-entry", history).last().textContent()).toContain("Créé sur le site");
     await screenshot(page, "activity-03-painting-history");
 
     await byTestId("lang-en").click();
-    await expect.poll(() => price.textContent()).toMatch(/^Price: €820\.00 → €990\.00$/);
+    await expect.poll(() => price.textContent()).toMatch(/^Price: €[\d,]+\.\d\d → €[\d,]+\.\d\d$/);
     await byTestId("lang-fr").click();
     expect(problems.take()).toEqual([]);
   });
@@ -254,8 +283,5 @@ describe("activity and history in chromium", () => {
       ["painting-history", `#/paintings/${siteId}/${painting.id}`, "history-entry"],
     ]);
     expect(found).toEqual([]);
-    // The pipeline-driven variant (a price changed at a template-sim site, synced, captured from the stream,
-    // then shown here within the live delay) needs the capture part's stream poller in the local runtime; the
-    // merger adds it to test/browser/dashboard.test.ts beside "shows a run started elsewhere…".
   }, 300_000);
 });

@@ -7,11 +7,14 @@
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { RECORD_EVENT_KINDS } from "@dashboard/core/activity/schema";
 import { fold } from "@dashboard/core/record";
+import { verify } from "@dashboard/core/signature";
 import { Keys } from "@dashboard/core/store/keys";
 import { LOCAL_CREDENTIALS } from "@dashboard/local/resources";
 import { type StreamBatchHandler, startStreamPoller } from "@dashboard/local/streams";
 import { ensureSorted, type Sim, startSim } from "@dashboard/template-sim";
+import { type Receiver, startReceiver } from "@dashboard/testing/alerts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestRuntime, type TestRuntime } from "./support";
 
@@ -20,6 +23,7 @@ const API_KEY = "key-capture-site-0001";
 
 let t: TestRuntime;
 let sim: Sim;
+let receiver: Receiver | undefined;
 
 beforeAll(async () => {
   t = await startTestRuntime({ demoSites: 0 });
@@ -39,6 +43,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await receiver?.close();
   await t?.close();
   await sim?.close();
 });
@@ -92,16 +97,16 @@ async function counts() {
 }
 
 describe("change capture through the local runtime", () => {
-  it("the first sync: every record created once, with its creation event", async () => {
-    const feed = await events();
-    const byKind = (kind: string) => feed.filter((e) => e.kind === kind).length;
-    expect(byKind("painting_added")).toBe(sim.data.paintings.length);
-    expect(byKind("user_registered")).toBe(sim.data.users.length);
-    expect(byKind("order_created")).toBe(sim.data.orders.length);
-    expect(byKind("exhibition_added")).toBe(sim.data.exhibitions.length);
-    const painting = sim.data.paintings[0];
-    if (!painting) throw new Error("no painting");
-    expect(await historyOf("paintings", painting.id)).toEqual([["created", []]]);
+  it("the first sync: every record's history starts, and the site's existing data raises no event", async () => {
+    // Only what the sync noticed about the site itself (its settings export is open) is news.
+    expect(
+      (await events()).filter((e) => (RECORD_EVENT_KINDS as readonly unknown[]).includes(e.kind)),
+    ).toEqual([]);
+    for (const entity of ["paintings", "users", "orders"] as const) {
+      for (const record of sim.data[entity]) {
+        expect(await historyOf(entity, record.id)).toEqual([["created", []]]);
+      }
+    }
   });
 
   it("a painting's price change and another's sale: one history entry and the events each, once", async () => {
@@ -119,17 +124,13 @@ describe("change capture through the local runtime", () => {
       ["updated", [{ field: "price", from: oldPrice, to: oldPrice + 170 }]],
     ]);
     expect(await eventsOf(repriced.id, "paintings")).toEqual([
-      ["painting_added", { price: oldPrice }],
       ["painting_price_changed", { from: oldPrice, to: oldPrice + 170 }],
     ]);
     expect(await historyOf("paintings", sold.id)).toEqual([
       ["created", []],
       ["updated", [{ field: "status", from: oldStatus, to: "Vendu" }]],
     ]);
-    expect((await eventsOf(sold.id, "paintings")).map(([kind]) => kind)).toEqual([
-      "painting_added",
-      "painting_sold",
-    ]);
+    expect((await eventsOf(sold.id, "paintings")).map(([kind]) => kind)).toEqual(["painting_sold"]);
   });
 
   it("an order created, then shipped", async () => {
@@ -151,7 +152,7 @@ describe("change capture through the local runtime", () => {
     ]);
   });
 
-  it("a user deleted at the Template: its history says deleted, no event beyond its registration", async () => {
+  it("a user deleted at the Template: its history says deleted, and no event is raised", async () => {
     const [user] = sim.remove("users", 1);
     if (!user) throw new Error("no user removed");
     await syncAndCapture();
@@ -159,13 +160,53 @@ describe("change capture through the local runtime", () => {
       ["created", []],
       ["deleted", []],
     ]);
-    expect((await eventsOf(user.id, "users")).map(([kind]) => kind)).toEqual(["user_registered"]);
+    expect(await eventsOf(user.id, "users")).toEqual([]);
   });
 
   it("a resync with no change writes no history and no event", async () => {
     const before = await counts();
     await syncAndCapture();
     expect(await counts()).toEqual(before);
+  });
+
+  it("an alert subscription gets the next price change, and only it, as one signed POST", async () => {
+    receiver = await startReceiver();
+    const created = await t.api.post<{ secret: string; subscription: { id: string } }>(
+      "/api/alerts/subscriptions",
+      {
+        name: "Prix",
+        kinds: ["painting_price_changed"],
+        site_ids: [SITE],
+        target: { type: "url", url: receiver.url },
+      },
+    );
+    expect(created.status).toBe(201);
+    const painting = sim.data.paintings.find((p) => fold(p.status ?? "") !== "vendu");
+    if (!painting) throw new Error("no unsold painting");
+    const oldPrice = painting.price;
+    painting.price = oldPrice + 10;
+    // A new user too: an event the subscription does not ask for.
+    sim.data.users.push({
+      ...(sim.data.users[0] as (typeof sim.data.users)[number]),
+      id: 9_001,
+      email: "new@example.org",
+    });
+    ensureSorted(sim.data, "users");
+    await syncAndCapture();
+
+    const deadline = Date.now() + 30_000;
+    while (receiver.received.length === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    expect(receiver.received).toHaveLength(1);
+    const [post] = receiver.received;
+    if (!post) throw new Error("no POST");
+    const header = post.headers["x-dashboard-signature"];
+    expect(verify([created.json.secret], String(header), post.body, new Date())).toBe(true);
+    expect(verify(["another-secret"], String(header), post.body, new Date())).toBe(false);
+    const body = JSON.parse(post.body) as { events: { kind: string; record_id: number; params: unknown }[] };
+    expect(body.events.map((e) => [e.kind, e.record_id, e.params])).toEqual([
+      ["painting_price_changed", painting.id, { from: oldPrice, to: oldPrice + 10 }],
+    ]);
   });
 
   it("the whole stream delivered a second time writes nothing twice", async () => {
@@ -195,5 +236,8 @@ describe("change capture through the local runtime", () => {
     }
     await t.runtime.streams.idle({ timeoutMs: 30_000 });
     expect(await counts()).toEqual(before);
+    // The events came back on the stream too: the subscription was not sent them again, nor the older ones.
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(receiver?.received).toHaveLength(1);
   });
 });

@@ -136,6 +136,12 @@ export function toItem(
   changedBy?: string,
   /** Its data-quality codes (`validateRecord`); empty for a complete record. */
   quality: string[] = [],
+  /**
+   * Written by the first import of its (site, entity), not by a change at the Template: the change processor
+   * records its creation in history but raises no "added" event (a new site would otherwise announce every
+   * record it already had). The next write of the record drops the mark.
+   */
+  initialImport = false,
 ): Item {
   const data: Record<string, unknown> = {
     ...record,
@@ -159,6 +165,7 @@ export function toItem(
     f_category: lower(record.category),
     f_role: lower(record.role),
     f_quality: quality.length > 0 ? "flagged" : undefined,
+    initial_import: initialImport || undefined,
     data,
   });
 }

@@ -33,6 +33,28 @@ const change = (
   }) as Images;
 
 describe("diffRecord", () => {
+  it("a record of its entity's first import: its history starts, but it is not news (no event)", () => {
+    const imported = toItem(
+      "atelier",
+      "paintings",
+      painting,
+      URL,
+      "2026-12-07T10:00:00.000Z",
+      "h",
+      "run_A",
+      [],
+      true,
+    );
+    const out = diffRecord(change(undefined, imported));
+    expect(out.history?.change).toBe("created");
+    expect(out.events).toEqual([]);
+    // Its next change is news like any other.
+    const repriced = item("paintings", { ...painting, price: 990 });
+    expect(diffRecord(change(imported, repriced)).events.map((e) => e.kind)).toEqual([
+      "painting_price_changed",
+    ]);
+  });
+
   it("a new painting: created, and painting_added with its sentence in both languages", () => {
     const out = diffRecord(change(undefined, item("paintings", painting)));
     expect(out.history).toEqual({

@@ -45,7 +45,8 @@ const event = (over: Partial<ActivityEvent> = {}): ActivityEvent => {
     event_id: `evt-test-${seq}`,
     kind: "painting_sold",
     site_id: "atelier-claire",
-    at: new Date(Date.UTC(2026, 11, 7, 10, 0, seq)).toISOString(),
+    // After the subscriptions of the test were made (a subscription gets what happens after its creation).
+    at: new Date(Date.now() + seq * 1000).toISOString(),
     entity: "paintings",
     record_id: seq,
     record_label: `Marine ${seq}`,

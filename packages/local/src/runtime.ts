@@ -27,6 +27,7 @@ import {
   SYNC_MAX_RECEIVES,
   SYNC_QUEUE_VISIBILITY_TIMEOUT_SECONDS,
 } from "@dashboard/config";
+import { CHANGE_FILTERS } from "@dashboard/core/activity/stream";
 import type { Ctx } from "@dashboard/core/context";
 import type { Context, DynamoDBStreamEvent, ScheduledEvent, SQSEvent } from "aws-lambda";
 import { alertsEnvironment, ensureAlertQueues, startAlertsPoller } from "./alerts";
@@ -293,6 +294,7 @@ export async function startLocal(options: LocalOptions = {}): Promise<LocalRunti
       maxRetries: CHANGES_MAX_RETRIES,
       timeoutMs: CHANGES_TIMEOUT_SECONDS * 1000,
       checkpointFile: join(dataDir, "stream-checkpoints.json"),
+      filters: CHANGE_FILTERS,
       onError: (f) => print(`[changes] ${f.phase} failed: ${(f.error as Error)?.message ?? String(f.error)}`),
     });
     undo.push(() => streams.stop());

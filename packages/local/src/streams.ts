@@ -27,6 +27,7 @@ import {
   type ShardIteratorType,
 } from "@aws-sdk/client-dynamodb-streams";
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
+import { passesFilters } from "./filters";
 import { createLambdaContext, parseArn } from "./lambda-context";
 
 /** What Lambda calls: a middy handler or a plain async function. */
@@ -56,6 +57,8 @@ export interface StreamPollerOptions {
   /** Where the shards' checkpoints are kept across restarts (JSON); in memory only when absent. */
   checkpointFile?: string;
   onError?: (failure: StreamPollerError) => void;
+  /** Lambda's filter criteria (filters.ts): a record no pattern matches is skipped, never delivered. */
+  filters?: Parameters<typeof passesFilters>[0];
 }
 
 export interface StreamPollerStats {
@@ -256,10 +259,21 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
 
   /** Hands one batch of a shard to the function; moves the shard's checkpoint as Lambda would. */
   async function deliver(shardId: string, records: _Record[]): Promise<void> {
-    const event = { Records: records.map((r) => toLambdaRecord(r, streamArn)) };
+    const all = records.map((r) => toLambdaRecord(r, streamArn));
+    const event = { Records: all.filter((r) => passesFilters(options.filters, r)) };
+    if (event.Records.length === 0) {
+      // Nothing for the function: as Lambda does, the shard moves past the batch without an invocation.
+      const last = all[all.length - 1]?.dynamodb?.SequenceNumber;
+      if (last) checkpoints.set(shardId, last);
+      attempts.delete(shardId);
+      resumeAt.delete(shardId);
+      save();
+      return;
+    }
     const seqs = event.Records.map((r) => r.dynamodb?.SequenceNumber ?? "");
+    const lastRead = all[all.length - 1]?.dynamodb?.SequenceNumber;
     stats.invocations++;
-    stats.records += records.length;
+    stats.records += event.Records.length;
     let failedAt: number | undefined;
     try {
       failedAt = firstFailure(await invoke(event), seqs);
@@ -283,7 +297,7 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
       failedAt = undefined;
     }
     if (done > 0 || failedAt === undefined) {
-      const last = failedAt === undefined ? seqs[seqs.length - 1] : seqs[done - 1];
+      const last = failedAt === undefined ? lastRead : seqs[done - 1];
       if (last) checkpoints.set(shardId, last);
       attempts.delete(shardId);
       save();

@@ -83,6 +83,40 @@ describe("the stream poller", () => {
     expect(again).toEqual([]);
   });
 
+  it("applies filter criteria as Lambda does: records no pattern matches are never delivered", async () => {
+    const deliveries: number[][] = [];
+    const checkpoints = join(dir, "filtered.json");
+    const poller = startStreamPoller({
+      client: streams,
+      streamArn,
+      batchSize: 2,
+      intervalMs: 20,
+      filters: [{ dynamodb: { NewImage: { n: { N: ["2", "5"] } } } }],
+      handler: async (event: DynamoDBStreamEvent) => {
+        deliveries.push(ids(event.Records));
+      },
+      checkpointFile: checkpoints,
+    });
+    await poller.idle({ timeoutMs: 30_000 });
+    await poller.stop();
+    // Batches [1,2] [3,4] [5,6]: the middle one holds nothing for the function and is not an invocation.
+    expect(deliveries).toEqual([[2], [5]]);
+    expect(poller.stats()).toMatchObject({ invocations: 2, records: 2 });
+    const again: number[][] = [];
+    const restarted = startStreamPoller({
+      client: streams,
+      streamArn,
+      intervalMs: 20,
+      handler: async (event: DynamoDBStreamEvent) => {
+        again.push(ids(event.Records));
+      },
+      checkpointFile: checkpoints,
+    });
+    await restarted.idle({ timeoutMs: 30_000 });
+    await restarted.stop();
+    expect(again).toEqual([]);
+  });
+
   it("tries a throwing batch again, then gives up on it after maxRetries and reads on", async () => {
     const problems: StreamPollerError[] = [];
     let calls = 0;

@@ -142,6 +142,8 @@ export function diffRecord(change: Images): RecordChange {
     makeEvent(k, cause, { ...base, params });
   const events: ActivityEvent[] = [];
   const changed = (f: string) => fields.find((c) => c.field === f);
+  // The first import of a site's records is its history's start, not activity (record.ts `toItem`).
+  if (kind === "created" && after.initial_import === true) return { history, events };
 
   switch (entity.data) {
     case "paintings":

@@ -53,3 +53,16 @@ export function imagesOf(record: StreamRecord): Images {
     ...(next ? { new: next } : {}),
   };
 }
+
+/**
+ * The stream records the change processor is invoked for, as Lambda event filter patterns (the event source
+ * mapping's filter criteria, and the local stream poller's): records and settings written, sites updated,
+ * runs that failed, events inserted. The rest (run progress, log lines, leases, markers, the processor's own
+ * history entries...) is most of the stream and would only cost invocations: Lambda drops it unbilled.
+ * It must let through every record `process.ts` acts on (`test/pipeline/activity.test.ts` runs with it).
+ */
+export const CHANGE_FILTERS = [
+  { dynamodb: { NewImage: { type: { S: ["record", "setting", "site"] } } } },
+  { dynamodb: { NewImage: { type: { S: ["run"] }, status: { S: ["failed"] } } } },
+  { eventName: ["INSERT"], dynamodb: { NewImage: { type: { S: ["event"] } } } },
+] as const;

@@ -72,9 +72,13 @@ export async function enqueueAlerts(
   }
 }
 
-/** Whether a subscription wants an event: its kinds and sites (empty lists: all). */
+/**
+ * Whether a subscription wants an event: its kinds and sites (empty lists: all), and only what happened since
+ * it was created (a stream replay of older events does not send them to a subscription made since).
+ */
 export const matches = (sub: SubscriptionItem, event: ActivityEvent): boolean =>
   sub.enabled &&
+  event.at >= sub.created_at &&
   (sub.kinds.length === 0 || sub.kinds.includes(event.kind)) &&
   (sub.site_ids.length === 0 || sub.site_ids.includes(event.site_id));
 

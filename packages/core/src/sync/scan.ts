@@ -63,6 +63,8 @@ async function scanRecords(
     ? { ...msg.continuation.counters, inserted: 0 }
     : freshCounters(ctx.now());
   const stored = await Records.index(ctx, site.id, entity);
+  // Never synced to its end before: what this scan writes is the site's existing data, not news.
+  const initialImport = site.last_synced_at?.[entity] === undefined;
   const seen = msg.continuation ? await loadSeen(ctx, msg, msg.continuation.seq) : new Set<number | string>();
   const newlySeen: (number | string)[] = [];
   let invalidWarnings = 0;
@@ -133,6 +135,7 @@ async function scanRecords(
         hash,
         msg.run_id,
         quality,
+        initialImport,
       );
       // What DynamoDB would refuse is rejected alone, before the batch is written: the rest is stored.
       const unstorable = whyUnstorable(item);

@@ -41,7 +41,8 @@ const sold: ActivityEvent = {
   event_id: "evt-handler-1",
   kind: "painting_sold",
   site_id: "atelier-claire",
-  at: "2026-12-07T10:00:00.000Z",
+  // After the test's subscription is made: a subscription gets what happens after its creation.
+  at: new Date(Date.now() + 60_000).toISOString(),
   params: {},
   message: { fr: "« Marine » est vendue", en: '"Marine" was sold' },
 };
