@@ -84,6 +84,16 @@ export interface EnsureTableResult {
   streamArn: string;
 }
 
+interface EnsureTableOptions {
+  timeoutMs?: number;
+  /**
+   * False: no stream, for a table nothing reads changes from (tests and benchmark stages of other parts).
+   * On AWS a stream costs writes nothing; DynamoDB Local keeps it in its own process, so a large load there
+   * is slower with one (50,000 items: several times).
+   */
+  stream?: boolean;
+}
+
 const STREAM = { StreamEnabled: true, StreamViewType: TABLE.streamViewType } as const;
 
 /**
@@ -97,8 +107,19 @@ const STREAM = { StreamEnabled: true, StreamViewType: TABLE.streamViewType } as 
 export async function ensureTable(
   client: DynamoDBClient,
   tableName: string,
-  options: { timeoutMs?: number } = {},
-): Promise<EnsureTableResult> {
+  options?: EnsureTableOptions & { stream?: true },
+): Promise<EnsureTableResult>;
+export async function ensureTable(
+  client: DynamoDBClient,
+  tableName: string,
+  options: EnsureTableOptions & { stream: false },
+): Promise<Omit<EnsureTableResult, "streamArn">>;
+export async function ensureTable(
+  client: DynamoDBClient,
+  tableName: string,
+  options: EnsureTableOptions = {},
+): Promise<Omit<EnsureTableResult, "streamArn"> & { streamArn?: string }> {
+  const withStream = options.stream ?? true;
   const timeoutMs = options.timeoutMs ?? 60_000;
   const primary = keySchema(TABLE.partitionKey, TABLE.sortKey);
   let created = false;
@@ -115,7 +136,7 @@ export async function ensureTable(
             ...Object.values(TABLE.indexes).flatMap((i) => [i.partitionKey, i.sortKey]),
           ]),
           GlobalSecondaryIndexes: indexDefinitions(),
-          StreamSpecification: STREAM,
+          ...(withStream ? { StreamSpecification: STREAM } : {}),
         }),
       );
       created = true;
@@ -146,7 +167,7 @@ export async function ensureTable(
   }
 
   await enableTtl(client, tableName);
-  return { created, streamArn: await enableStream(client, existing, timeoutMs) };
+  return withStream ? { created, streamArn: await enableStream(client, existing, timeoutMs) } : { created };
 }
 
 /**

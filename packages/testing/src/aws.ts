@@ -63,11 +63,15 @@ export interface TestTable {
   drop(): Promise<void>;
 }
 
-/** A new table with the production definition (`TABLE`, via `ensureTable`). */
-export async function createTestTable(prefix = "test"): Promise<TestTable> {
+/**
+ * A new table with the production definition (`TABLE`, via `ensureTable`); its stream only when the test reads
+ * changes (`stream: true`): DynamoDB Local is much slower to write large loads into a table with one.
+ */
+export async function createTestTable(prefix = "test", opts: { stream?: boolean } = {}): Promise<TestTable> {
   const tableName = uniqueName(prefix);
   const client = createDynamoClient();
-  await ensureTable(client, tableName);
+  if (opts.stream) await ensureTable(client, tableName);
+  else await ensureTable(client, tableName, { stream: false });
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return {
     tableName,

@@ -84,7 +84,7 @@ async function main(): Promise<number> {
         });
         clients.push(db, sqs);
         const name = `fidelity-${process.pid}-${w}`;
-        await ensureTable(db, name);
+        await ensureTable(db, name, { stream: false });
         const { queueUrl } = await ensureQueues(sqs, {
           name,
           dlqName: `${name}-dlq`,
