@@ -15,7 +15,7 @@ import { build } from "esbuild";
 import plugins from "../stacks/esbuild-plugins.mjs";
 import { percentile, round } from "./stats";
 
-export const FUNCTIONS = ["api", "webhook", "scheduler", "consumer", "changes"] as const;
+export const FUNCTIONS = ["api", "webhook", "scheduler", "consumer", "changes", "alerts"] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 
 const ROOT = join(import.meta.dirname, "..");
