@@ -103,7 +103,7 @@ export async function naive(ctx: Ctx, siteId: string): Promise<JobOutcome> {
 
 // ---- the two halves of the pipeline --------------------------------------------------------------------
 
-/** Every page of the paged entities in parallel, each with the next page prefetched, plus the small endpoints. */
+/** Every page of the paged entities in parallel, each with pages fetched ahead as the consumer does, plus the small endpoints. */
 export async function fetchOnly(ctx: Ctx, siteId: string): Promise<JobOutcome> {
   const { client } = await clientFor(ctx, siteId);
   const elapsed = stopwatch();

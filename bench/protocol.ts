@@ -30,7 +30,7 @@ export const Job = z.discriminatedUnion("mode", [
   z.object({ mode: z.literal("schedule") }),
   /** The seed's algorithm, made to read every page. */
   z.object({ mode: z.literal("naive"), siteId: z.string() }),
-  /** Only fetch every page of a site, as the consumer does (entities in parallel, next page prefetched). */
+  /** Only fetch every page of a site, as the consumer does (entities in parallel, pages fetched ahead). */
   z.object({ mode: z.literal("fetch"), siteId: z.string() }),
   /** Only write every record of a site, in batches (records are fetched and prepared before the clock starts). */
   z.object({

@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import packageJson from "../package.json" with { type: "json" };
 import {
+  PAGES_AHEAD,
   type Page,
   type RetryEvent,
   TemplateClient,
@@ -291,6 +292,50 @@ describe("TemplateClient.pages", () => {
     expect(off.calls).toHaveLength(2);
     expect((await collect(pagesOff)).length).toBe(1);
     expect(off.calls).toHaveLength(4);
+  });
+
+  it("asks more pages ahead as full pages follow each other, up to PAGES_AHEAD, and yields them in order", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const server = pagedServer("paintings", 95);
+    const { client, calls } = makeClient(async (call, i) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      // Later requests answer first: the pages must still come out in offset order.
+      await new Promise((resolve) => setTimeout(resolve, 20 - (i % 4) * 5));
+      inFlight--;
+      return server(call, i);
+    });
+    const pages = await collect(client.pages("paintings", { pageSize: 10 }));
+    expect(pages.map((p) => p.offset)).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
+    expect(pages.flatMap((p) => p.records.map((r) => (r as { id: number }).id))).toEqual(
+      Array.from({ length: 95 }, (_, i) => 95 - i),
+    );
+    expect(most).toBe(PAGES_AHEAD);
+    // The short last page (5 records) is followed by one request, for the empty page that ends the scan;
+    // the guesses already in flight past the end are the only extra requests.
+    const offsets = calls.map((c) => Number(c.url.searchParams.get("offset")));
+    expect(new Set(offsets).size).toBe(offsets.length);
+    expect(offsets.length).toBeLessThanOrEqual(11 + PAGES_AHEAD - 1);
+  });
+
+  it("drops the pages asked ahead when a page comes back shorter, and reads on from where it ends", async () => {
+    // A proxy starts capping pages at 7 records from offset 30: guesses at 40, 50... are wrong.
+    const capped: Handler = (call, i) => {
+      const offset = Number(call.url.searchParams.get("offset"));
+      return pagedServer("paintings", 80, offset >= 30 ? { cap: 7 } : {})(call, i);
+    };
+    const { client, calls } = makeClient(capped);
+    const pages = await collect(client.pages("paintings", { pageSize: 10 }));
+    const ids = pages.flatMap((p) => p.records.map((r) => (r as { id: number }).id));
+    expect(ids).toEqual(Array.from({ length: 80 }, (_, i) => 80 - i));
+    for (const [i, p] of pages.entries()) {
+      expect(p.nextOffset).toBe(p.offset + p.records.length);
+      if (i > 0) expect(p.offset).toBe(pages[i - 1]!.nextOffset);
+    }
+    // Dropped guesses were aborted, not left running.
+    const dropped = calls.filter((c) => c.signal?.aborted);
+    expect(dropped.length).toBeGreaterThan(0);
   });
 
   it("aborts the in-flight prefetch when the consumer stops early", async () => {

@@ -52,6 +52,13 @@ export const DEFAULT_PAGE_SIZE: Readonly<Record<PagedEntity, number>> = {
   orders: 100,
 };
 
+/**
+ * Requests in flight per scan while a page is processed: each Template round trip (~100 ms over the
+ * internet) overlaps the next ones instead of adding up, and a Template sees at most this many requests of
+ * one entity at a time.
+ */
+export const PAGES_AHEAD = 3;
+
 /** Export paths, relative to the Template's base URL. */
 export const TEMPLATE_PATHS = {
   paintings: "/api/export/paintings",
@@ -116,8 +123,11 @@ export interface PagesOptions {
   pageSize?: number;
   /** Resume a scan from a continuation cursor (`Page.nextOffset`), default 0. */
   startOffset?: number;
-  /** Fetch the next page while the consumer processes the current one, default true. */
-  prefetch?: boolean;
+  /**
+   * Pages fetched ahead while the consumer processes the current one: a number, `true` (one) or `false`
+   * (none). Default `PAGES_AHEAD`.
+   */
+  prefetch?: boolean | number;
   /** Stop with `pagination_loop` after this many non-empty pages, default 100_000. */
   maxPages?: number;
   signal?: AbortSignal;
@@ -227,7 +237,7 @@ export class TemplateClient {
         pageSize,
         startOffset,
         maxPages,
-        prefetch: opts.prefetch ?? true,
+        prefetch: opts.prefetch ?? PAGES_AHEAD,
         ...(opts.signal ? { signal: opts.signal } : {}),
       },
       (offset, limit) => this.#display(this.#url(path, { limit, offset })),

@@ -7,8 +7,10 @@
  *   row, or more pages than `maxPages`, stops with `TemplateValidationError` `pagination_loop`. One repeat is
  *   tolerated: on a live table, as many inserts at the top as the tail page held serve that page twice.
  *
- * Pages are yielded as soon as they arrive, so memory stays flat; with `prefetch` the next page is
- * already on its way while the consumer processes the current one.
+ * Pages are yielded in order as soon as they arrive, so memory stays flat; with `prefetch` the next pages
+ * are already on their way while the consumer processes the current one. Pages ahead are asked at the
+ * offsets the last page's length predicts; when a page comes back shorter than that, the guesses after it
+ * are dropped and paging goes on from where it really ends.
  */
 import { TemplateValidationError } from "./errors";
 
@@ -28,7 +30,8 @@ export interface Page {
 export interface PagingOptions {
   pageSize: number;
   startOffset: number;
-  prefetch: boolean;
+  /** Pages asked ahead while the consumer works on one: `true` one, `false` none, or how many. */
+  prefetch: boolean | number;
   maxPages: number;
   signal?: AbortSignal;
 }
@@ -57,27 +60,48 @@ export async function* paginate(
   urlOf: (offset: number, limit: number) => string,
 ): AsyncGenerator<Page, void, undefined> {
   const { pageSize, maxPages } = opts;
-  // One controller per scan: aborting it cancels an in-flight prefetch when the consumer stops early.
+  const ahead = pagesAhead(opts.prefetch);
+  // One controller per scan: aborting it cancels every request in flight when the consumer stops early.
   const controller = new AbortController();
   const onAbort = () => controller.abort(opts.signal?.reason);
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener("abort", onAbort, { once: true });
 
-  const start = (offset: number): Promise<unknown[]> => {
-    const pending = fetchPage(offset, pageSize, controller.signal);
+  /** Requests in flight, in offset order: the next page first, then the guesses after it. */
+  const inflight: InFlight[] = [];
+  const start = (offset: number) => {
+    const own = new AbortController();
+    const promise = fetchPage(offset, pageSize, AbortSignal.any([controller.signal, own.signal]));
     // Marks a prefetch that fails while nobody awaits it yet as handled; the awaiter still sees the error.
-    pending.catch(() => undefined);
-    return pending;
+    promise.catch(() => undefined);
+    inflight.push({ offset, promise, abort: () => own.abort(new Error("page not needed")) });
+  };
+  const dropAll = () => {
+    for (const request of inflight.splice(0)) request.abort();
+  };
+  // Where the page after the last one asked starts, if every page is as long as the last one read: a server
+  // that caps `limit` is followed at its own page length.
+  let step = pageSize;
+  const fill = (next: number, count: number) => {
+    if (inflight[0] !== undefined && inflight[0].offset !== next) dropAll();
+    while (inflight.length < count) {
+      const last = inflight.at(-1);
+      start(last === undefined ? next : last.offset + step);
+    }
   };
 
   let offset = opts.startOffset;
-  let pending: Promise<unknown[]> | undefined = start(offset);
+  start(offset);
   let previous: string | undefined;
   let identical = 1;
+  // Full pages in a row. The guesses grow with them (one page ahead after the first full page, two after the
+  // second...), and a short page, often the last, is followed by one request only: a small entity costs the
+  // Template no more requests than reading it page by page.
+  let fullPages = 0;
   try {
     for (let index = 0; ; index++) {
-      const records: unknown[] = await pending;
-      pending = undefined;
+      const head = inflight.shift();
+      const records: unknown[] = head ? await head.promise : [];
       if (records.length === 0) return;
 
       if (index >= maxPages) {
@@ -99,13 +123,26 @@ export async function* paginate(
       previous = fingerprint;
 
       const nextOffset = offset + records.length;
-      if (opts.prefetch) pending = start(nextOffset);
+      if (records.length !== step) step = records.length;
+      fullPages = records.length >= pageSize ? fullPages + 1 : 0;
+      // Pages asked at offsets a shorter page proved wrong are dropped and asked again where they start.
+      if (ahead > 0) fill(nextOffset, Math.max(1, Math.min(ahead, fullPages)));
       yield { records, offset, nextOffset, index, requestedLimit: pageSize };
-      pending ??= start(nextOffset);
+      if (inflight.length === 0) start(nextOffset);
       offset = nextOffset;
     }
   } finally {
     opts.signal?.removeEventListener("abort", onAbort);
-    if (pending !== undefined) controller.abort(new Error("paging stopped by the consumer"));
+    if (inflight.length > 0) controller.abort(new Error("paging stopped by the consumer"));
   }
 }
+
+interface InFlight {
+  offset: number;
+  promise: Promise<unknown[]>;
+  abort: () => void;
+}
+
+/** How many pages are asked ahead of the one the consumer is reading: `true` is one, `false` none. */
+const pagesAhead = (prefetch: PagingOptions["prefetch"]): number =>
+  prefetch === true ? 1 : prefetch === false ? 0 : Math.max(0, Math.floor(prefetch));
