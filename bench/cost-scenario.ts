@@ -15,6 +15,7 @@ import { queueDepth } from "@dashboard/local/sqs";
 import {
   ASSUMPTIONS,
   addUsage,
+  durationAtMemory,
   type Measured,
   marginalUsage,
   monthlyCost,
@@ -105,8 +106,15 @@ export async function cost(b: BenchContext, report: Partial<BenchReport>, inputs
           const cpuSplit = cpu();
           const snapshot = await consumer.snapshot(true);
           const consumed = snapshot.usage;
+          // Measured here on a full core; on Lambda the consumer's CPU share follows its memory.
+          const billedMs = Math.ceil(
+            durationAtMemory(consumed.lambda.billed_ms, cpuSplit.consumer * 1000, CONSUMER_MEMORY_MB),
+          );
           const usage = addUsage(
-            usageOf({ ...consumed, lambda: { ...consumed.lambda, memory_mb: CONSUMER_MEMORY_MB } }),
+            usageOf({
+              ...consumed,
+              lambda: { ...consumed.lambda, billed_ms: billedMs, memory_mb: CONSUMER_MEMORY_MB },
+            }),
             schedulerUsage(scheduled.usage),
           );
           const { Table } = await stage.dynamo.send(new DescribeTableCommand({ TableName: stage.tableName }));
@@ -114,6 +122,7 @@ export async function cost(b: BenchContext, report: Partial<BenchReport>, inputs
             usage,
             consumed,
             consumerCpuS: cpuSplit.consumer,
+            billedMsAtMemory: billedMs,
             peakRssMb: snapshot.max_rss_mb,
             scheduler: schedulerUsage(scheduled.usage),
             table: Table,
@@ -193,6 +202,7 @@ export async function cost(b: BenchContext, report: Partial<BenchReport>, inputs
     sqs_requests: t.consumed.sqs.billed_requests,
     consumer_invocations: t.consumed.lambda.invocations,
     consumer_billed_ms: t.consumed.lambda.billed_ms,
+    consumer_billed_ms_at_memory: t.billedMsAtMemory,
     consumer_cpu_s: t.consumerCpuS,
     consumer_peak_rss_mb: t.peakRssMb,
     requests_by_operation: t.consumed.dynamodb.requests,

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   ASSUMPTIONS,
   addUsage,
+  durationAtMemory,
   gbSeconds,
   idlePollsPerMonth,
   type Measured,
@@ -65,6 +66,18 @@ describe("usage", () => {
       lambda_requests: 2,
       lambda_gb_seconds: 3,
     });
+  });
+
+  it("stretches the CPU time of an invocation by the share of a vCPU its memory buys", () => {
+    // 600 ms of CPU in 1,000 ms: at 512 MB the CPU part takes 1769/512 times as long.
+    expect(durationAtMemory(1000, 600, 512)).toBeCloseTo(400 + 600 * (1769 / 512), 6);
+    expect(durationAtMemory(1000, 600, 1769)).toBe(1000);
+    expect(durationAtMemory(1000, 600, 3008)).toBe(1000);
+    // Never more CPU than wall time on one core (a measure that overlaps another process's CPU).
+    expect(durationAtMemory(100, 300, 884.5)).toBeCloseTo(200, 6);
+    // Waiting is cheaper at less memory; CPU costs the same GB-seconds below one vCPU.
+    expect(gbSeconds(durationAtMemory(1000, 0, 512), 512)).toBe(0.5);
+    expect(gbSeconds(durationAtMemory(1000, 1000, 512), 512)).toBeCloseTo(1769 / 1024, 6);
   });
 
   it("never makes a marginal cost a saving", () => {

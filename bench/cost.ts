@@ -56,6 +56,22 @@ export const marginalUsage = (a: Usage, b: Usage): Usage => {
 export const gbSeconds = (billedMs: number, memoryMb: number): number =>
   (billedMs / 1000) * (memoryMb / 1024);
 
+/**
+ * Lambda gives a function CPU in proportion to its memory, one vCPU at 1,769 MB ("Lambda allocates CPU power
+ * in proportion to the amount of memory configured. [...] At 1,769 MB, a function has the equivalent of one
+ * vCPU": AWS Lambda Developer Guide, "Configuring Lambda function memory"). More does not help a
+ * single-threaded Node process.
+ */
+export const ONE_VCPU_MB = 1769;
+
+/**
+ * The duration on Lambda of an invocation measured here on one core: its waits as measured, its CPU time
+ * stretched by the share of a vCPU `memoryMb` buys. Below 1,769 MB a CPU-bound invocation takes longer at less
+ * memory, so its GB-seconds hardly fall; only the time spent waiting gets cheaper.
+ */
+export const durationAtMemory = (wallMs: number, cpuMs: number, memoryMb: number): number =>
+  wallMs + Math.min(cpuMs, wallMs) * Math.max(0, ONE_VCPU_MB / memoryMb - 1);
+
 /** The usage of what one process sent (its DynamoDB and SQS meters) and of its Lambda invocations. */
 export function usageOf(o: {
   dynamodb?: DynamoUsage;

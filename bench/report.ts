@@ -37,6 +37,8 @@ const TickFigures = z.object({
   sqs_requests: z.number().int(),
   consumer_invocations: z.number().int(),
   consumer_billed_ms: z.number().int(),
+  /** The same invocations on Lambda at the consumer's memory: the CPU time stretched (cost.ts `durationAtMemory`). */
+  consumer_billed_ms_at_memory: z.number().int(),
   /** CPU seconds the consumer used on this machine meanwhile, and its peak RSS so far: what its memory is sized on. */
   consumer_cpu_s: z.number(),
   consumer_peak_rss_mb: z.number(),
@@ -358,7 +360,7 @@ export function renderReport(r: BenchReport): string {
     row(
       "  unchanged sync",
       `${fmt(t.dynamodb_requests)} req`,
-      `${fmt(t.dynamodb_read_units, 1)} RRU, ${fmt(t.dynamodb_write_units, 1)} WRU, ${fmt(t.sqs_requests)} SQS, ${fmt(t.consumer_invocations)} invocations ${fmt(t.consumer_billed_ms)} ms (CPU ${fmt(t.consumer_cpu_s, 2)} s, peak RSS ${fmt(t.consumer_peak_rss_mb)} MB)`,
+      `${fmt(t.dynamodb_read_units, 1)} RRU, ${fmt(t.dynamodb_write_units, 1)} WRU, ${fmt(t.sqs_requests)} SQS, ${fmt(t.consumer_invocations)} invocations ${fmt(t.consumer_billed_ms)} ms, ${fmt(t.consumer_billed_ms_at_memory)} ms at its memory (CPU ${fmt(t.consumer_cpu_s, 2)} s, peak RSS ${fmt(t.consumer_peak_rss_mb)} MB)`,
     );
   }
   if (r.large_entity) {

@@ -24,9 +24,13 @@ export const CONSUMER_BATCH_WINDOW_SECONDS = 1;
 
 /**
  * Memory of the functions the cost model bills (Lambda bills GB-seconds at the configured memory, and gives
- * CPU in proportion to it). The scheduler is left at SST's default, 1024 MB.
+ * CPU in proportion to it, one vCPU at 1,769 MB). Below one vCPU, CPU-bound work costs the same GB-seconds at any
+ * memory and only waiting gets cheaper with less; a sync mostly waits on the Template and DynamoDB. The consumer
+ * peaks at 180-260 MB syncing a typical site and about 310 MB on a 100,000-record entity (docs/performance.md):
+ * 512 MB. The scheduler and the API keep SST's default, 1024 MB: the fan-out and an admin's requests are
+ * CPU-bound and waited on.
  */
-export const CONSUMER_MEMORY_MB = 1024;
+export const CONSUMER_MEMORY_MB = 512;
 export const SCHEDULER_MEMORY_MB = 1024;
 export const API_MEMORY_MB = 1024;
 
