@@ -4,7 +4,7 @@
  * what they measured; a full run fills every one.
  */
 import { z } from "zod";
-import { Breakdown } from "./cost";
+import { type Breakdown, CostReport } from "./cost";
 import { LatencyProfile } from "./latency";
 import { renderTable } from "./stats";
 
@@ -27,49 +27,6 @@ const FullSync = z.object({
   entity_seconds: z.record(z.string(), z.number()),
   /** CPU seconds used meanwhile by DynamoDB Local, the consumer and the bench process (sim, SQS). */
   cpu_s: CpuSplit,
-});
-
-/** A scheduled sync of the cost model's site, as the consumer's meters counted it. */
-const TickFigures = z.object({
-  dynamodb_requests: z.number().int(),
-  dynamodb_read_units: z.number(),
-  dynamodb_write_units: z.number(),
-  sqs_requests: z.number().int(),
-  consumer_invocations: z.number().int(),
-  consumer_billed_ms: z.number().int(),
-  /** The same invocations on Lambda at the consumer's memory: the CPU time stretched (cost.ts `durationAtMemory`). */
-  consumer_billed_ms_at_memory: z.number().int(),
-  /** CPU seconds the consumer used on this machine meanwhile, and its peak RSS so far: what its memory is sized on. */
-  consumer_cpu_s: z.number(),
-  consumer_peak_rss_mb: z.number(),
-  requests_by_operation: z.record(z.string(), z.number().int()),
-  /** Read and write units by the kind of item (record, run, log, stats…). */
-  units_by_kind: z.record(z.string(), z.number()),
-});
-
-const CostReport = z.object({
-  region: z.string(),
-  prices_as_of: z.string(),
-  /** A site's month in a fleet of `sites` sites (its share of the deployment's fixed costs included). */
-  per_site_month_usd: z.number(),
-  breakdown: Breakdown,
-  dominant: z.string(),
-  sites: z.number().int(),
-  /** The same site alone in its deployment (it carries every fixed cost). */
-  alone: z.object({ per_site_month_usd: z.number(), breakdown: Breakdown, dominant: z.string() }),
-  site: z.object({
-    paintings: z.number().int(),
-    users: z.number().int(),
-    orders: z.number().int(),
-    records: z.number().int(),
-  }),
-  ticks_per_month: z.number().int(),
-  changed_records_in_run: z.number().int(),
-  storage_mb: z.number(),
-  first_sync: TickFigures,
-  unchanged_sync: TickFigures,
-  changed_sync: TickFigures,
-  memory_mb: z.object({ consumer: z.number(), scheduler: z.number(), api: z.number() }),
 });
 
 export const BenchReport = z.object({

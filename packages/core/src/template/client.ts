@@ -28,7 +28,14 @@ import {
   templateError,
 } from "./failure";
 import { type AttemptConfig, attempt, raceAbort } from "./http";
-import { type Page, paginate } from "./paging";
+import {
+  DEFAULT_PAGE_SIZE,
+  PAGED_ENTITIES,
+  PAGES_AHEAD,
+  type Page,
+  type PagedEntity,
+  paginate,
+} from "./paging";
 import {
   RECORD_ENVELOPES as ENVELOPES,
   reasonsOf,
@@ -39,25 +46,9 @@ import {
   type TemplateStats,
 } from "./schema";
 
-export type { Page } from "./paging";
+export { PAGED_ENTITIES, PAGES_AHEAD, type Page, type PagedEntity } from "./paging";
 
 export const USER_AGENT = `ArtworksdigitalDashboard/${packageJson.version}`;
-
-/** The paged entities and their Template defaults (`limit` when none is given). */
-export const PAGED_ENTITIES = ["paintings", "users", "orders"] as const;
-export type PagedEntity = (typeof PAGED_ENTITIES)[number];
-export const DEFAULT_PAGE_SIZE: Readonly<Record<PagedEntity, number>> = {
-  paintings: 200,
-  users: 500,
-  orders: 100,
-};
-
-/**
- * Requests in flight per scan while a page is processed: each Template round trip (~100 ms over the
- * internet) overlaps the next ones instead of adding up, and a Template sees at most this many requests of
- * one entity at a time.
- */
-export const PAGES_AHEAD = 3;
 
 /** Export paths, relative to the Template's base URL. */
 export const TEMPLATE_PATHS = {

@@ -14,6 +14,22 @@
  */
 import { TemplateValidationError } from "./errors";
 
+/** The paged entities and their Template defaults (`limit` when none is given). */
+export const PAGED_ENTITIES = ["paintings", "users", "orders"] as const;
+export type PagedEntity = (typeof PAGED_ENTITIES)[number];
+export const DEFAULT_PAGE_SIZE: Readonly<Record<PagedEntity, number>> = {
+  paintings: 200,
+  users: 500,
+  orders: 100,
+};
+
+/**
+ * Requests in flight per scan while a page is processed: each Template round trip (~100 ms over the
+ * internet) overlaps the next ones instead of adding up, and a Template sees at most this many requests of
+ * one entity at a time.
+ */
+export const PAGES_AHEAD = 3;
+
 export interface Page {
   /** Raw records, as received: validated one by one later. */
   records: unknown[];
