@@ -6,7 +6,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { Resource } from "sst";
+import { Resource } from "sst/resource";
 import { type KeyRing, parseKeyRing } from "./crypto";
 import { DEFAULT_RETENTION, type Retention, retentionFromEnv } from "./retention";
 

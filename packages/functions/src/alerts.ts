@@ -2,15 +2,10 @@
  * The alerts queue's consumer: each message sends one delivery (a signed POST or an e-mail) or looks at a
  * subscription's pending digest (core `Alerts.handleMessage`). Partial batch responses: a failed attempt
  * that will be tried again throws (`RetryLater`, after making the message visible again at its retry time),
- * so the message stays alone on the queue; anything unexpected reaches the DLQ after the redrive limit.
+ * so the message stays alone on the queue; anything unexpected reaches the DLQ after the redrive limit. The
+ * body is parsed by core (`Alerts.parseMessage`), as in the sync consumer (consumer.ts says why).
  */
-import {
-  BatchProcessor,
-  EventType,
-  type ParsedRecord,
-  processPartialResponse,
-} from "@aws-lambda-powertools/batch";
-import { parser } from "@aws-lambda-powertools/batch/parser";
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
@@ -20,15 +15,10 @@ import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { ctx } from "./shared/ctx";
 import { logger, metrics } from "./shared/observability";
 
-const processor = new BatchProcessor(EventType.SQS, {
-  parser,
-  innerSchema: Alerts.AlertMessage,
-  transformer: "json",
-  logger,
-});
+const processor = new BatchProcessor(EventType.SQS);
 
-const recordHandler = async (record: ParsedRecord<SQSRecord, Alerts.AlertMessage>) => {
-  const msg = record.body;
+const recordHandler = async (record: SQSRecord) => {
+  const msg = Alerts.parseMessage(record.body);
   try {
     const outcome = await Alerts.handleMessage(ctx, msg, { receiptHandle: record.receiptHandle });
     logger.info(`alert message ${outcome.kind}`, { subscription_id: msg.subscription_id, outcome });

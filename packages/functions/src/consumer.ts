@@ -1,14 +1,10 @@
 /**
  * SQS consumer: each message syncs one (site, entity) of a run (core `Sync.handle`). Partial batch
- * responses: a failed message is retried alone, and reaches the DLQ after the queue's redrive limit.
+ * responses: a failed message is retried alone, and reaches the DLQ after the queue's redrive limit. The
+ * body is parsed by core (`Sync.parseMessage`, the message's one schema): a body that is not a sync message
+ * fails its record alone. Powertools' parser integration is not used: it brings all of zod into the bundle.
  */
-import {
-  BatchProcessor,
-  EventType,
-  type ParsedRecord,
-  processPartialResponse,
-} from "@aws-lambda-powertools/batch";
-import { parser } from "@aws-lambda-powertools/batch/parser";
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
@@ -18,15 +14,10 @@ import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { ctx, MAX_RECEIVE_COUNT, RETRY_DELAYS_SECONDS } from "./shared/ctx";
 import { logger, metrics } from "./shared/observability";
 
-const processor = new BatchProcessor(EventType.SQS, {
-  parser,
-  innerSchema: Sync.SyncMessage,
-  transformer: "json",
-  logger,
-});
+const processor = new BatchProcessor(EventType.SQS);
 
-const recordHandler = async (record: ParsedRecord<SQSRecord, Sync.SyncMessage>, context: Context) => {
-  const msg = record.body;
+const recordHandler = async (record: SQSRecord, context: Context) => {
+  const msg = Sync.parseMessage(record.body);
   const keys = { run_id: msg.run_id, site_id: msg.site_id, entity: msg.entity };
   const outcome = await Sync.handle(ctx, msg, {
     remainingMs: () => context.getRemainingTimeInMillis(),

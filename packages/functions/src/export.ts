@@ -5,7 +5,7 @@
  */
 import { parseAdminTokens } from "@dashboard/core/auth";
 import { streamHandle } from "hono/aws-lambda";
-import { Resource } from "sst";
+import { Resource } from "sst/resource";
 import { createApiApp } from "./http/app";
 import { createLogger } from "./http/logging";
 import { ctx } from "./shared/ctx";

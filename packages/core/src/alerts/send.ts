@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
+import type { SESv2Client } from "@aws-sdk/client-sesv2";
 import type { Ctx } from "../context";
 import { VisibleError } from "../error";
 import { expiresAfterDays } from "../retention";
@@ -135,7 +135,24 @@ export function emailOf(sub: SubscriptionItem, delivery: Delivery): { subject: s
   return { subject, text: [...lines, "", footer, ""].join("\n") };
 }
 
-let ses: SESv2Client | undefined;
+/**
+ * SES v2 is loaded with the first e-mail a process sends, not with the module: the API and the change
+ * processor import this module but never send an e-mail, the alerts consumer only for e-mail targets, and
+ * the package is the largest of the SDK's that the functions load (about 200 KB of source to compile).
+ */
+let ses:
+  | Promise<{
+      client: SESv2Client;
+      SendEmailCommand: typeof import("@aws-sdk/client-sesv2").SendEmailCommand;
+    }>
+  | undefined;
+const loadSes = () => {
+  ses ??= import("@aws-sdk/client-sesv2").then(({ SESv2Client, SendEmailCommand }) => ({
+    client: new SESv2Client({}),
+    SendEmailCommand,
+  }));
+  return ses;
+};
 
 async function sendEmail(ctx: Ctx, sub: SubscriptionItem, delivery: Delivery): Promise<SendResult> {
   if (sub.target.type !== "email") throw new Error("not an e-mail target");
@@ -143,8 +160,8 @@ async function sendEmail(ctx: Ctx, sub: SubscriptionItem, delivery: Delivery): P
   const from = ctx.alerts?.emailFrom;
   try {
     if (from) {
-      ses ??= new SESv2Client({});
-      await ses.send(
+      const { client, SendEmailCommand } = await loadSes();
+      await client.send(
         new SendEmailCommand({
           FromEmailAddress: from,
           Destination: { ToAddresses: [sub.target.email] },

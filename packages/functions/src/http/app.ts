@@ -23,7 +23,7 @@ import { registerSiteRoutes } from "./routes/sites";
 import { registerSyncRoutes } from "./routes/sync";
 import { Health } from "./schemas";
 import type { WaitOptions } from "./sync-summary";
-import { webhookRoute } from "./webhook-app";
+import { webhookRoute } from "./webhook-route";
 
 /** Admin request bodies are small JSON documents; anything bigger is refused before it is read. */
 export const ADMIN_BODY_LIMIT_BYTES = 1024 * 1024;

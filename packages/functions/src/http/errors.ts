@@ -11,24 +11,14 @@
  * core's stable, specific code (`site_not_found`, `invalid_cursor`, ...) for callers that need to tell apart.
  */
 import { VisibleError } from "@dashboard/core/error";
-import { z } from "@hono/zod-openapi";
 import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { routePath } from "hono/route";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type * as z from "zod";
+import { ZodError } from "zod";
 import { type HttpLogger, requestIdOf } from "./logging";
-
-export const ErrorBody = z
-  .object({
-    error: z.object({
-      code: z.string().openapi({ example: "not_found" }),
-      reason: z.string().optional().openapi({ example: "site_not_found" }),
-      message: z.string(),
-      details: z.unknown().optional(),
-    }),
-  })
-  .openapi("Error");
-export type ErrorBody = z.infer<typeof ErrorBody>;
+import type { ErrorBody } from "./openapi";
 
 /** One failing field of a request: where, which, why. Values are never echoed (they may be secrets). */
 export interface Issue {
@@ -109,7 +99,7 @@ export const errorHandler =
         details: err.details,
       });
     }
-    if (err instanceof z.ZodError) {
+    if (err instanceof ZodError) {
       logger.warn("request rejected by a core schema", { request_id: requestIdOf(c), issues: issuesOf(err) });
       return invalidRequest(c, err);
     }

@@ -7,7 +7,6 @@
 import type { AuditAction } from "@dashboard/core/audit";
 import type { Actor, Role } from "@dashboard/core/role";
 import { createRoute, type OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
-import { ErrorBody } from "./errors";
 import type { RequestIdVariables } from "./logging";
 
 type OpenApiMethod = (this: z.ZodType, refId: string) => z.ZodType;
@@ -19,6 +18,23 @@ type OpenApiMethod = (this: z.ZodType, refId: string) => z.ZodType;
  */
 export const named = <T extends z.ZodType>(schema: T, refId: string): T =>
   (z.ZodType.prototype as unknown as { openapi: OpenApiMethod }).openapi.call(schema, refId) as T;
+
+/**
+ * The body of every error answer (errors.ts builds it). Defined with the OpenAPI pieces, not in errors.ts:
+ * the webhook's Lambda shares the error mapping but serves no document, and stays free of the OpenAPI
+ * extension of zod (which keeps all of zod in a bundle).
+ */
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "not_found" }),
+      reason: z.string().optional().openapi({ example: "site_not_found" }),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi("Error");
+export type ErrorBody = z.infer<typeof ErrorBody>;
 
 export const SECURITY_SCHEME = "bearerAuth";
 /** Admin routes: `Authorization: Bearer <admin token>`. */

@@ -5,7 +5,8 @@
  */
 import { sign } from "@dashboard/core/webhook";
 import { SiteCreated, WebhookSecret } from "@dashboard/functions/http/schemas";
-import { createWebhookApp, WEBHOOK_PATH, WebhookAccepted } from "@dashboard/functions/http/webhook-app";
+import { createWebhookApp, WEBHOOK_PATH } from "@dashboard/functions/http/webhook-app";
+import { WebhookAccepted } from "@dashboard/functions/http/webhook-route";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { call, collectingLogger, errorOf, logText, parse } from "./client";
 import { createEnv, type TestEnv } from "./env";
