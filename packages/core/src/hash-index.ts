@@ -17,7 +17,8 @@
  * - a missing, dirty, unreadable or incomplete index is not used: the records are read (the former path)
  *   and the index is rebuilt from them when the message ends.
  * - chunks are sized from the entity (about `TARGET_CHUNK_BYTES` each: a changed record rewrites one small
- *   chunk, one write unit) and re-bucketed when the entity grows or shrinks far past that.
+ *   chunk, one write unit) and re-bucketed when the entity grows or shrinks far past that. Chunk keys carry
+ *   the bucket count, so a re-bucketed index is written beside the old one, and the old one deleted after.
  */
 import type { Ctx } from "./context";
 import type { RecordEntity } from "./entity";
@@ -39,7 +40,7 @@ export const SHORT_HASH_LENGTH = 10;
 /** The index's format, in its head: an index of another format is rebuilt. */
 export const FORMAT = 1;
 /** What the entries of one chunk weigh when its index is (re)built: well under 1 KB with the item's keys. */
-export const TARGET_CHUNK_BYTES = 600;
+export const TARGET_CHUNK_BYTES = 500;
 
 export const shortHash = (hash: string): string => hash.slice(0, SHORT_HASH_LENGTH);
 
@@ -66,10 +67,13 @@ export const entryBytes = (id: number, hash: string): number => String(id).lengt
 /** Chunks for entries weighing `bytes`: about `TARGET_CHUNK_BYTES` each. */
 export const bucketsFor = (bytes: number): number => Math.max(1, Math.ceil(bytes / TARGET_CHUNK_BYTES));
 
-/** An index of `buckets` chunks holding `bytes` of entries is re-bucketed when its chunks average over twice the target, or under a quarter of it. */
+/**
+ * An index of `buckets` chunks holding `bytes` of entries is re-bucketed when its chunks average over 1.5
+ * times the target (its fullest ones would pass 1 KB: two write units each), or under a quarter of it.
+ */
 export const needsRebucket = (buckets: number, bytes: number): boolean => {
   const average = bytes / buckets;
-  return average > 2 * TARGET_CHUNK_BYTES || (buckets > 1 && average < TARGET_CHUNK_BYTES / 4);
+  return average > 1.5 * TARGET_CHUNK_BYTES || (buckets > 1 && average < TARGET_CHUNK_BYTES / 4);
 };
 
 /** One chunk, decoded. */
