@@ -193,9 +193,10 @@ export class HashIndex {
     const chunksRead = chunks.map((c) => ({ buckets: c.buckets, bucket: c.bucket }));
     const open = (stored: Map<number, Records.StoredState>, source: IndexSource) =>
       new HashIndex(ctx, siteId, entity, runId, stored, source, head, chunksRead);
+    // Strongly consistent too: the index rebuilt from it must not miss a record written a moment ago.
     const fallback = async (source: IndexSource) => {
       const stored = new Map<number, Records.StoredState>();
-      for (const [id, s] of await Records.index(ctx, siteId, entity)) {
+      for (const [id, s] of await Records.index(ctx, siteId, entity, { consistent: true })) {
         if (typeof id !== "number") continue;
         stored.set(id, { ...s, hash: shortHash(s.hash) });
       }
