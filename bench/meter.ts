@@ -49,6 +49,7 @@ function kindOfKey(pk: string, sk = ""): string {
   }
   if (pk.startsWith("SITE#")) {
     if (/#E#settings$/.test(pk)) return "setting";
+    if (pk.includes("#HX#")) return "hash index";
     if (pk.includes("#E#")) return "record";
     if (pk.endsWith("#STATS")) return "stats";
     return "site";

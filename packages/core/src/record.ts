@@ -180,15 +180,21 @@ export interface StoredState {
   changedBy?: string;
 }
 
-/** Every stored record id of a (site, entity) with its hash: what a sync compares against. */
+/**
+ * Every stored record id of a (site, entity) with its hash: what a sync compares against (settings; a
+ * record entity whose hash index cannot be used, hash-index.ts). `consistent`: a strongly consistent read,
+ * for a hash index rebuilt from it.
+ */
 export async function index(
   ctx: Ctx,
   siteId: string,
   entity: RecordEntity | "settings",
+  opts: { consistent?: boolean } = {},
 ): Promise<Map<number | string, StoredState>> {
   const map = new Map<number | string, StoredState>();
   for await (const items of queryAll(ctx, {
     ...keyRange({ pk: Keys.recordPartition(siteId, entity) }),
+    ...(opts.consistent ? { ConsistentRead: true } : {}),
     ProjectionExpression: "sk, #h, deleted_at, changed_by",
     ExpressionAttributeNames: { "#h": "hash" },
   })) {

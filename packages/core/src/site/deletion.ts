@@ -1,6 +1,7 @@
 /** A site's deletion, in steps the sync engine respects: marked, swept, and dropped once no sync writes. */
 import type { Ctx } from "../context";
 import { ALL_ENTITIES, RECORD_ENTITIES } from "../entity";
+import * as HashIndex from "../hash-index";
 import { batchWrite, deletePartition, deleteRequest, keyRange, queryAll } from "../store/db";
 import { Lease, SiteEntity } from "../store/entities";
 import { Keys } from "../store/keys";
@@ -21,6 +22,7 @@ export async function sweep(ctx: Ctx, siteId: string): Promise<void> {
   for (const entity of [...RECORD_ENTITIES, "settings" as const]) {
     await deletePartition(ctx, Keys.recordPartition(siteId, entity));
   }
+  for (const entity of RECORD_ENTITIES) await HashIndex.remove(ctx, siteId, entity);
   await deletePartition(ctx, Keys.statsPartition(siteId));
   for await (const runs of queryAll(ctx, {
     ...keyRange(Keys.siteRunsIndex(siteId)),

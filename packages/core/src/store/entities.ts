@@ -5,7 +5,7 @@
  */
 import * as z from "zod";
 import { ActivityEvent, HistoryEntry } from "../activity/schema";
-import type { Entity } from "../entity";
+import type { Entity, RecordEntity } from "../entity";
 import type { SiteHealth } from "../health";
 import {
   type EntityError,
@@ -333,6 +333,46 @@ export const RecordItem = defineEntity({
         : { ":at": p.at, ":ttl": p.ttl },
     }),
   },
+});
+
+// ---- hash index ----------------------------------------------------------------------------------------
+
+/**
+ * The head of a (site, entity)'s hash index (hash-index.ts): how many chunks it has, its format, and
+ * `dirty`, the run whose record writes the chunks may not show yet (readers then read the records).
+ */
+export const HashIndexHead = defineEntity({
+  type: "hash_index",
+  schema: z.looseObject({
+    buckets: z.number().int().min(1),
+    format: z.number().int(),
+    dirty: z.string().optional(),
+  }),
+  key: (siteId: string, entity: RecordEntity) => Keys.hashIndexHead(siteId, entity),
+  updates: {
+    /** Records are about to change: the chunks are not to be trusted until the head is written clean again. */
+    markDirty: (p: { run: string }) => ({
+      update: "SET dirty = :run",
+      condition: "attribute_exists(pk)",
+      values: { ":run": p.run },
+    }),
+  },
+});
+
+/**
+ * One chunk of a hash index: `hashes` (`<id>:<short hash>` of each live record of its bucket, by id),
+ * and `run`, the last run that wrote it, with the ids that run wrote (`changed`) and deleted (`gone`).
+ */
+export const HashIndexChunk = defineEntity({
+  type: "hash_chunk",
+  schema: z.looseObject({
+    hashes: z.string().default(""),
+    run: z.string().optional(),
+    changed: z.string().default(""),
+    gone: z.string().default(""),
+  }),
+  key: (siteId: string, entity: RecordEntity, buckets: number, bucket: number) =>
+    Keys.hashIndexChunk(siteId, entity, buckets, bucket),
 });
 
 // ---- activity ------------------------------------------------------------------------------------------

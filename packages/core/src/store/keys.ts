@@ -15,6 +15,18 @@ export const recordIdFromSortKey = (sk: string): number | string =>
 
 const NO_DATE = "0000-00-00";
 
+const pad4 = (n: number): string => String(n).padStart(4, "0");
+const HASH_INDEX_HEAD = "HEAD";
+
+/** What a hash index item's sort key says: its head, or a chunk (which of how many); undefined otherwise. */
+export const hashIndexItemOf = (
+  sk: string,
+): { head: true } | { head: false; buckets: number; bucket: number } | undefined => {
+  if (sk === HASH_INDEX_HEAD) return { head: true };
+  const m = /^C#(\d{4,})#(\d{4,})$/.exec(sk);
+  return m ? { head: false, buckets: Number(m[1]), bucket: Number(m[2]) } : undefined;
+};
+
 /**
  * A painting's place in the artist's order as a sort key read in descending order: the Template's own
  * `display_order DESC, id DESC`, where PostgreSQL puts a NULL display_order first.
@@ -69,6 +81,21 @@ export const Keys = {
   paintingsByArtistOrderIndex: (siteId: string) => ({
     index: "gsi2" as const,
     pk: `SITE#${siteId}#PAINTINGS_BY_ORDER`,
+  }),
+
+  /**
+   * The compact hash index of a (site, entity)'s records (hash-index.ts): a head and its chunks, in a
+   * partition of their own, so a list of the records never reads them. Chunk items have no index keys.
+   */
+  hashIndexPartition: (siteId: string, entity: RecordEntity) => `SITE#${siteId}#HX#${entity}`,
+  hashIndexHead: (siteId: string, entity: RecordEntity) => ({
+    pk: Keys.hashIndexPartition(siteId, entity),
+    sk: HASH_INDEX_HEAD,
+  }),
+  /** Chunk `bucket` of an index of `buckets` chunks: the count is in the key, so chunks of a former count are told apart. */
+  hashIndexChunk: (siteId: string, entity: RecordEntity, buckets: number, bucket: number) => ({
+    pk: Keys.hashIndexPartition(siteId, entity),
+    sk: `C#${pad4(buckets)}#${pad4(bucket)}`,
   }),
 
   /** Stats history of a site, one item per sync, sorted by time. */

@@ -9,6 +9,7 @@
  */
 import type { Ctx } from "../context";
 import type { RecordEntity } from "../entity";
+import { HashIndex, shortHash } from "../hash-index";
 import * as Records from "../record";
 import type { EntityResult } from "../run";
 import * as RunStore from "../run";
@@ -39,13 +40,19 @@ import { WriteQueue } from "./write-queue";
 
 export async function syncRecords(ctx: Ctx, job: EntityJob, entity: RecordEntity): Promise<Step> {
   const writes = new WriteQueue(ctx, job.opts.writeConcurrency ?? 4);
+  // What is stored, from the hash index (or from the records when it cannot be used: hash-index.ts).
+  const index = await HashIndex.open(ctx, job.site.id, entity, job.msg.run_id);
+  let step: Step;
   try {
-    return await scanRecords(ctx, job, entity, writes);
+    step = await scanRecords(ctx, job, entity, writes, index);
   } catch (error) {
     // This delivery's writes end before it reports the failure: a redelivery never races them.
     await writes.settle();
     throw error;
   }
+  // Every way out of the scan drained its writes first: the index now follows what the records say.
+  await index.commit();
+  return step;
 }
 
 async function scanRecords(
@@ -53,6 +60,7 @@ async function scanRecords(
   job: EntityJob,
   entity: RecordEntity,
   writes: WriteQueue,
+  index: HashIndex,
 ): Promise<Step> {
   const { msg, site, client, log, opts } = job;
   const label = LABEL[entity];
@@ -62,7 +70,7 @@ async function scanRecords(
   const counters = msg.continuation
     ? { ...msg.continuation.counters, inserted: 0 }
     : freshCounters(ctx.now());
-  const stored = await Records.index(ctx, site.id, entity);
+  const { stored } = index;
   // Never synced to its end before: what this scan writes is the site's existing data, not news.
   const initialImport = site.last_synced_at?.[entity] === undefined;
   const seen = msg.continuation ? await loadSeen(ctx, msg, msg.continuation.seq) : new Set<number | string>();
@@ -120,7 +128,8 @@ async function scanRecords(
       }
       const hash = Records.recordHash(record, site.template_url);
       const before = stored.get(record.id);
-      if (before && !before.deleted && before.hash === hash) {
+      // The index keeps 60 bits of each hash (hash-index.ts): the comparison is on those.
+      if (before && !before.deleted && before.hash === shortHash(hash)) {
         // Written by an earlier delivery of this run (one that died before reporting): still this run's write.
         if (before.changedBy === msg.run_id) counters.written++;
         else counters.unchanged++;
@@ -160,8 +169,10 @@ async function scanRecords(
       if (!before || before.deleted) counters.inserted++;
       counters.written++;
       items.push(item);
+      index.wrote(record.id, hash);
     }
     if (quarantined.length) await RunStore.quarantine(ctx, msg.run_id, quarantined);
+    if (items.length > 0) await index.beforeWrite();
     await writes.push(items);
   };
 
@@ -218,7 +229,7 @@ async function scanRecords(
   const garbage = unreadableSource(entity, counters);
   const distinct = seen.size + counters.unidentified;
   const expected = garbage ? undefined : await expectedCount(client, entity);
-  let deletedIds: (number | string)[] = [];
+  let deletedIds: number[] = [];
   const candidates = [...stored].filter(([id, s]) => !s.deleted && !seen.has(id)).map(([id]) => id);
   let withheld: RunStore.EntityError | undefined;
   if (garbage) {
@@ -260,7 +271,9 @@ async function scanRecords(
       );
     } else {
       deletedIds = candidates;
+      await index.beforeWrite();
       await Records.markDeleted(ctx, site.id, entity, deletedIds, syncTimestamp, msg.run_id);
+      index.deleted(deletedIds);
     }
   }
   // Deleted by an earlier delivery of this run that died before reporting: still this run's deletions.

@@ -322,6 +322,15 @@ describe("stopping a sync", () => {
       }
       expect(left).toBe(0);
     }
+    // Nor its hash index, which the interrupted scan wrote after the first sweep.
+    for (const entity of ["paintings", "users", "orders"] as const) {
+      for await (const items of queryAll(engine.ctx, {
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": Keys.hashIndexPartition(id, entity) },
+      })) {
+        expect(items, entity).toEqual([]);
+      }
+    }
     expect((await SiteStore.list(engine.ctx)).map((s) => s.id)).not.toContain(id);
     expect(await SiteStore.writeState(engine.ctx, id)).toBe("gone");
     await expect(Control.deleteSite(engine.ctx, id)).rejects.toMatchObject({ code: "site_not_found" });
