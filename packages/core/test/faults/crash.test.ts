@@ -29,6 +29,7 @@ import {
   differences,
   FAST_CLIENT,
   InjectedCrash,
+  isEntityCompletion,
   isRecordWrite,
   storedRecords,
 } from "./support";
@@ -44,14 +45,8 @@ const leaseAdvance = (seq: number) => (call: DynamoCall) =>
   String(call.input.UpdateExpression).includes("seq = :seq, #next = :next") &&
   values(call)[":seq"] === seq;
 
-/** An entity's final result recorded in the run. */
-const entityCompleted = (entity: string) => (call: DynamoCall) =>
-  call.command === "UpdateItemCommand" &&
-  key(call).sk === "RUN" &&
-  call.input.UpdateExpression === "SET entities.#e = :r" &&
-  names(call)["#e"] === entity &&
-  values(call)[":r"] !== undefined &&
-  (values(call)[":r"] as { status?: string }).status !== "running";
+/** An entity's final result recorded in the run (its result item). */
+const entityCompleted = (entity: string) => (call: DynamoCall) => isEntityCompletion(call, entity);
 
 /** The run's final status written (once per run, by whichever entity finished last). */
 const runFinalised = (call: DynamoCall) =>
