@@ -35,7 +35,6 @@ import {
 } from "./support";
 
 const values = (call: DynamoCall) => (call.input.ExpressionAttributeValues ?? {}) as Record<string, unknown>;
-const names = (call: DynamoCall) => (call.input.ExpressionAttributeNames ?? {}) as Record<string, string>;
 const key = (call: DynamoCall) => (call.input.Key ?? {}) as { pk?: string; sk?: string };
 
 /** The lease's sequence moving to `seq`: the checkpoint that hands the scan to the next message. */
