@@ -2,12 +2,13 @@
  * Stopping syncs: cancelling a run, and what disabling or deleting a site does to the runs in progress.
  *
  * - A cancelled run's unfinished entities end `cancelled` at once; a message in the middle of a scan sees it
- *   at its next page and stops without deleting anything (sync/bounds.ts).
+ *   at its next stop check (every 2 s, at a page boundary) and stops without deleting anything
+ *   (sync/bounds.ts `StopCheck`).
  * - Disabling a site cancels its runs in progress.
- * - Deleting a site marks it deleting (gone for every caller; the engine refuses to write for it from its
- *   next page on), cancels its runs, removes its data, and, once no sync of it holds a lease any more,
+ * - Deleting a site marks it deleting (gone for every caller; the engine stops writing for it at its next
+ *   stop check), cancels its runs, removes its data, and, once no sync of it holds a lease any more,
  *   removes what is left. When a sync still holds a lease, the deletion finishes in the background: that
- *   sync ends at its next page and sweeps again (`finishDeletion`), and the scheduler finishes any deletion
+ *   sync ends at its next stop check and sweeps again (`finishDeletion`), and the scheduler finishes any deletion
  *   left behind (a consumer that died).
  */
 import type { Ctx } from "./context";

@@ -69,7 +69,21 @@ export function settingsWarnings(
   return warnings;
 }
 
-/** Keeps a site's health on its item (replacing the previous check's). A deleted site is left alone. */
-export async function record(ctx: Ctx, siteId: string, health: SiteHealth): Promise<void> {
+/** A check that finds what the last one found refreshes the site's health at most this often. */
+export const HEALTH_REFRESH_MS = 24 * 3600 * 1000;
+
+/** The same warnings (codes and keys), whenever they were detected. */
+const sameWarnings = (a: readonly HealthWarning[], b: readonly HealthWarning[]): boolean =>
+  JSON.stringify(a.map((w) => [w.code, w.keys])) === JSON.stringify(b.map((w) => [w.code, w.keys]));
+
+/**
+ * Keeps a site's health on its item (replacing the previous check's). A deleted site is left alone. `was`:
+ * the site's health as last read; a check that finds the same warnings writes nothing unless that one is a
+ * day old (every scheduled settings sync checks: rewriting the site each time cost a write of the whole item
+ * per tick, and changed nothing anyone reads).
+ */
+export async function record(ctx: Ctx, siteId: string, health: SiteHealth, was?: SiteHealth): Promise<void> {
+  const age = was ? Date.parse(health.checked_at) - Date.parse(was.checked_at) : Number.POSITIVE_INFINITY;
+  if (was && sameWarnings(was.warnings, health.warnings) && age < HEALTH_REFRESH_MS) return;
   await SiteEntity.update(ctx, "setHealth", [siteId], { health });
 }

@@ -9,26 +9,59 @@ import { boundedRaw } from "../store/limits";
 import { sortableId } from "../util/id";
 import { type InvalidRecord, type LogEntry, runExpiresAt, runNotFound } from "./schema";
 
+/** A flush's lines go in one item, split only past this many bytes of JSON (an item holds 400 KB). */
+const LOG_ITEM_MAX_BYTES = 64 * 1024;
+
+/** Lines in items of at most `LOG_ITEM_MAX_BYTES` (a line longer than that alone in its item). */
+function chunks(entries: readonly LogEntry[]): LogEntry[][] {
+  const out: LogEntry[][] = [];
+  let current: LogEntry[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    const size = Buffer.byteLength(JSON.stringify(entry));
+    if (current.length > 0 && bytes + size > LOG_ITEM_MAX_BYTES) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(entry);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/** Appends lines to a run's log: the lines of one call (one flush) in one item, in their order. */
 export async function appendLog(ctx: Ctx, runId: string, entries: LogEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const ttl = runExpiresAt(ctx);
   await batchWrite(
     ctx,
-    entries.map((entry) =>
-      putRequest(LogLine.item([runId, `${entry.timestamp}#${sortableId()}`], { expires_at: ttl, ...entry })),
+    chunks(entries).map((lines) =>
+      putRequest(
+        LogLine.item([runId, `${lines[0]?.timestamp ?? ""}#${sortableId()}`], { expires_at: ttl, lines }),
+      ),
     ),
   );
 }
 
+/**
+ * A run's log, every line in time order: the items' lines, merged by timestamp (a stable sort: the lines of
+ * one flush keep their order, and the flushes of the run's entities interleave as their lines happened).
+ */
 export async function logOf(ctx: Ctx, runId: string): Promise<LogEntry[]> {
   const entries: LogEntry[] = [];
   for await (const items of queryAll(
     ctx,
     keyRange({ pk: Keys.runPartition(runId), prefix: Keys.logPrefix }),
   )) {
-    for (const item of items) entries.push(LogLine.schema.parse(item));
+    for (const item of items) {
+      const parsed = LogLine.schema.parse(item);
+      if ("lines" in parsed) entries.push(...parsed.lines);
+      else entries.push(parsed);
+    }
   }
-  return entries;
+  return entries.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
 }
 
 // ---- quarantine ------------------------------------------------------------------------------------

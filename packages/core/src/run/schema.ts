@@ -106,6 +106,40 @@ export const Run = z.object({
 });
 export type Run = z.infer<typeof Run>;
 
+/**
+ * The run's indexed item (its "header": what the run list reads, through gsi1 and gsi2, which project every
+ * attribute). Small, and written only when what it lists changes: created (`entity_names`), running, and
+ * finalised, when it takes the final `entities` summary. While the run is in progress each entity's result
+ * lives in its own small item of the run's partition (`RunEntityItem`); a run is assembled from both.
+ * `entity_names` is absent on runs stored before the split: their `entities` then says which they cover.
+ */
+export const RunHeader = Run.omit({ entities: true, log: true }).extend({
+  entity_names: z.array(Entity).optional(),
+  entities: z.partialRecord(Entity, EntityResult).optional(),
+});
+export type RunHeader = z.infer<typeof RunHeader>;
+
+/**
+ * One entity's result in a run, its own item (no index keys: one write unit), written at the entity's first
+ * progress point, when it waits for a retry, and at its end. A succeeded entity also carries what the site
+ * takes when the run is finalised: its live record count (`live_count`, when known) and when it synced.
+ */
+export const RunEntityItem = EntityResult.extend({
+  entity: Entity,
+  live_count: z.number().int().nonnegative().optional(),
+  synced_at: z.string().optional(),
+});
+export type RunEntityItem = z.infer<typeof RunEntityItem>;
+
+/** What a finalised run leaves on its site: each succeeded entity's live count (when known) and sync time. */
+export type EntitySyncs = Partial<Record<Entity, { count?: number; at: string }>>;
+
+/**
+ * The lines of one flush of a run's log, in one item (`lines`, in order). Older items held one line each
+ * (the line's fields at the top level): both are read.
+ */
+export const LogItem = z.union([z.object({ lines: z.array(LogEntry) }), LogEntry]);
+
 export const InvalidRecord = z.object({
   entity: Entity,
   record_id: z.union([z.number(), z.string()]).nullable(),

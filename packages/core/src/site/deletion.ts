@@ -10,7 +10,7 @@ import { notFound } from "./item";
 
 /**
  * The first step of a deletion: the site disappears for every caller and stops accepting writes (the sync
- * engine checks this at every page). A site already being deleted is not found.
+ * engine checks this every few seconds of a scan). A site already being deleted is not found.
  */
 export async function markDeleting(ctx: Ctx, siteId: string): Promise<void> {
   const { applied } = await SiteEntity.update(ctx, "markDeleting", [siteId], { now: isoNow(ctx.now()) });

@@ -10,9 +10,12 @@ import type { SiteHealth } from "../health";
 import {
   type EntityError,
   type EntityResult,
+  type EntitySyncs,
   InvalidRecord,
-  LogEntry,
-  Run,
+  LogItem,
+  type Run,
+  RunEntityItem,
+  RunHeader,
   type Trigger,
 } from "../run/schema";
 import { SiteItem } from "../site/schema";
@@ -79,24 +82,17 @@ export const Lease = defineEntity({
 
 // ---- run -----------------------------------------------------------------------------------------------
 
-const UNFINISHED = { ":pending": "pending", ":running": "running", ":retrying": "retrying" };
 const STATUS = { "#status": "status" };
 
-/** A sync run (run/store.ts): its entities' results fan in, and it is finalised exactly once. */
+/**
+ * A run's header (run/store.ts): small, indexed (gsi1, gsi2), written when the run is created, starts, is
+ * asked to stop, is joined and is finalised (exactly once).
+ */
 export const RunEntity = defineEntity({
   type: "run",
-  schema: Run,
+  schema: RunHeader,
   key: (runId: string) => Keys.runItem(runId),
   updates: {
-    /** An entity starts (the run too, when it is the first); refused once it finished or was cancelled. */
-    startEntity: (p: { entity: Entity }) => ({
-      update: "SET entities.#e.#s = :running, #status = if_not_exists(#status, :running)",
-      condition:
-        "attribute_exists(pk) AND entities.#e.#s IN (:pending, :running, :retrying) AND attribute_not_exists(cancel_requested_at)",
-      names: { "#e": p.entity, "#s": "status", ...STATUS },
-      values: UNFINISHED,
-      returnValues: "ALL_OLD" as const,
-    }),
     /** The run leaves `queued`. */
     markRunning: () => ({
       update: "SET #status = :running",
@@ -104,54 +100,18 @@ export const RunEntity = defineEntity({
       names: STATUS,
       values: { ":running": "running", ":queued": "queued" },
     }),
-    /** Live counters of a running entity. */
-    progress: (p: { entity: Entity; result: EntityResult }) => ({
-      update: "SET entities.#e = :r",
-      condition: "entities.#e.#s IN (:running, :retrying)",
-      names: { "#e": p.entity, "#s": "status" },
-      values: { ":r": { ...p.result, status: "running" }, ":running": "running", ":retrying": "retrying" },
-    }),
-    /** An entity's final result, once; the run as it is afterwards. */
-    completeEntity: (p: { entity: Entity; result: EntityResult }) => ({
-      update: "SET entities.#e = :r",
-      condition: "attribute_exists(pk) AND entities.#e.#s IN (:pending, :running, :retrying)",
-      names: { "#e": p.entity, "#s": "status" },
-      values: { ":r": p.result, ...UNFINISHED },
-      returnValues: "ALL_NEW" as const,
-    }),
-    /** The run's outcome, once. */
-    finalise: (p: { status: string; success: boolean; at: string }) => ({
-      update: "SET #status = :status, success = :success, finished_at = :at",
+    /** The run's outcome and its entities' final results, once. */
+    finalise: (p: { status: string; success: boolean; at: string; entities: Run["entities"] }) => ({
+      update: "SET #status = :status, success = :success, finished_at = :at, entities = :entities",
       condition: "#status IN (:queued, :running)",
       names: STATUS,
       values: {
         ":status": p.status,
         ":success": p.success,
         ":at": p.at,
+        ":entities": p.entities,
         ":queued": "queued",
         ":running": "running",
-      },
-    }),
-    /** An attempt failed and another is planned. */
-    markRetrying: (p: {
-      entity: Entity;
-      error: EntityError;
-      attempt: number;
-      maxAttempts: number;
-      nextAttemptAt: string;
-    }) => ({
-      update:
-        "SET entities.#e.#s = :retrying, entities.#e.#err = :err, entities.#e.attempt = :attempt, entities.#e.max_attempts = :max, entities.#e.next_attempt_at = :next",
-      condition: "entities.#e.#s IN (:pending, :running, :retrying)",
-      names: { "#e": p.entity, "#s": "status", "#err": "error" },
-      values: {
-        ":retrying": "retrying",
-        ":pending": "pending",
-        ":running": "running",
-        ":err": p.error,
-        ":attempt": p.attempt,
-        ":max": p.maxAttempts,
-        ":next": p.nextAttemptAt,
       },
     }),
     /** Asked to stop (kept from the first request); refused once the run finished. */
@@ -170,10 +130,117 @@ export const RunEntity = defineEntity({
   },
 });
 
-/** A line of a run's log (run/log.ts), sorted by time. */
+/** The optional fields of a result, removed when a new result does not carry them. */
+const OPTIONAL_RESULT_FIELDS = [
+  "duration_ms",
+  "error",
+  "attempt",
+  "max_attempts",
+  "next_attempt_at",
+  "deletions_withheld",
+  "data",
+  "live_count",
+  "synced_at",
+] as const;
+
+/** An UpdateItem that replaces an entity result item's fields with `fields` (absent optional ones removed). */
+function replaceResult(fields: Record<string, unknown>) {
+  const names: Record<string, string> = { "#s": "status" };
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  for (const [i, [k, v]] of Object.entries(fields)
+    .filter(([, v]) => v !== undefined)
+    .entries()) {
+    names[`#f${i}`] = k;
+    values[`:f${i}`] = v;
+    sets.push(`#f${i} = :f${i}`);
+  }
+  const removed = OPTIONAL_RESULT_FIELDS.filter((k) => fields[k] === undefined);
+  removed.forEach((k, i) => {
+    names[`#r${i}`] = k;
+  });
+  return {
+    update: `SET ${sets.join(", ")}${removed.length ? ` REMOVE ${removed.map((_, i) => `#r${i}`).join(", ")}` : ""}`,
+    names,
+    values,
+  };
+}
+
+/** Written while the entity is not finished (no item yet, or running, or waiting for a retry). */
+const UNFINISHED_RESULT = "attribute_not_exists(pk) OR #s IN (:running, :retrying)";
+/** An update sets the item's `type` itself (a put gets it from `defineEntity`). */
+const RESULT_TYPE = "run_entity";
+const UNFINISHED_VALUES = { ":running": "running", ":retrying": "retrying" };
+
+/**
+ * One entity's result in a run (run/store.ts): its own item, no index keys. Every write is conditioned on the
+ * entity not being finished, so a late progress write or a redelivered message never changes a final result.
+ */
+export const RunEntityResult = defineEntity({
+  type: RESULT_TYPE,
+  schema: RunEntityItem,
+  key: (runId: string, entity: Entity) => Keys.runEntity(runId, entity),
+  updates: {
+    /** Live counters (and the `running` status) of an entity not finished. */
+    progress: (p: { entity: Entity; result: EntityResult; ttl: number }) => {
+      const r = replaceResult({
+        ...p.result,
+        status: "running",
+        entity: p.entity,
+        expires_at: p.ttl,
+        type: RESULT_TYPE,
+      });
+      return { ...r, condition: UNFINISHED_RESULT, values: { ...r.values, ...UNFINISHED_VALUES } };
+    },
+    /** An entity's final result, once (`applied` false for a second report). */
+    complete: (p: { entity: Entity; result: RunEntityItem; ttl: number }) => {
+      const r = replaceResult({ ...p.result, entity: p.entity, expires_at: p.ttl, type: RESULT_TYPE });
+      return { ...r, condition: UNFINISHED_RESULT, values: { ...r.values, ...UNFINISHED_VALUES } };
+    },
+    /** An attempt failed and another is planned: why, which attempt and when the next (counters kept). */
+    markRetrying: (p: {
+      entity: Entity;
+      error: EntityError;
+      attempt: number;
+      maxAttempts: number;
+      nextAttemptAt: string;
+      ttl: number;
+    }) => {
+      const counters = [
+        "fetched",
+        "valid",
+        "flagged",
+        "rejected",
+        "invalid",
+        "written",
+        "unchanged",
+        "deleted",
+        "pages",
+      ];
+      return {
+        update: `SET #s = :retrying, #err = :err, attempt = :attempt, max_attempts = :max, next_attempt_at = :next, entity = :entity, expires_at = :ttl, #type = :type, ${counters.map((c) => `${c} = if_not_exists(${c}, :zero)`).join(", ")}`,
+        condition: UNFINISHED_RESULT,
+        names: { "#s": "status", "#err": "error", "#type": "type" },
+        values: {
+          ...UNFINISHED_VALUES,
+          ":type": RESULT_TYPE,
+          ":err": p.error,
+          ":attempt": p.attempt,
+          ":max": p.maxAttempts,
+          ":next": p.nextAttemptAt,
+          ":entity": p.entity,
+          ":ttl": p.ttl,
+          ":zero": 0,
+        },
+      };
+    },
+  },
+});
+
+/** The lines of one flush of a run's log (run/log.ts), sorted by their first line's time. */
 export const LogLine = defineEntity({
   type: "log",
-  schema: LogEntry,
+  schema: LogItem,
   key: (runId: string, sortable: string) => Keys.log(runId, sortable),
 });
 
@@ -193,6 +260,24 @@ export const SeenIds = defineEntity({
 
 // ---- site ----------------------------------------------------------------------------------------------
 
+/** `counts.<entity>` and `last_synced_at.<entity>` of each entity a run synced, as update paths. */
+function syncedPaths(synced: EntitySyncs = {}) {
+  const sets: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  for (const [i, [entity, s]] of Object.entries(synced).entries()) {
+    if (!s) continue;
+    names[`#e${i}`] = entity;
+    values[`:at${i}`] = s.at;
+    sets.push(`last_synced_at.#e${i} = :at${i}`);
+    if (s.count !== undefined) {
+      values[`:c${i}`] = s.count;
+      sets.push(`counts.#e${i} = :c${i}`);
+    }
+  }
+  return { sets, names, values };
+}
+
 /** A site (site/*.ts), with its sealed secrets. */
 export const SiteEntity = defineEntity({
   type: "site",
@@ -204,41 +289,47 @@ export const SiteEntity = defineEntity({
      * write: set by the first failure (a failed run, or an attempt that will be retried), kept while the
      * site keeps failing, removed by a run that succeeds (activity/operational.ts raises an outage on it).
      */
-    recordRun: (p: { run: NonNullable<SiteItem["last_run"]>; now: string }) => {
+    recordRun: (p: { run: NonNullable<SiteItem["last_run"]>; now: string; synced?: EntitySyncs }) => {
       const failing = p.run.status === "failed" || p.run.retrying === true;
       const succeeded = p.run.status === "succeeded" || p.run.status === "partial";
+      const synced = syncedPaths(p.synced);
+      const sets = [
+        "last_run = :r",
+        ...(failing ? ["failing_since = if_not_exists(failing_since, :since)"] : []),
+        ...synced.sets,
+      ];
       return {
-        update: failing
-          ? "SET last_run = :r, failing_since = if_not_exists(failing_since, :since)"
-          : succeeded
-            ? "SET last_run = :r REMOVE failing_since"
-            : "SET last_run = :r",
+        update: `SET ${sets.join(", ")}${succeeded ? " REMOVE failing_since" : ""}`,
         condition: "attribute_exists(pk) AND (attribute_not_exists(last_run) OR last_run.run_id <= :id)",
+        ...(synced.sets.length ? { names: synced.names } : {}),
         values: {
           ":r": p.run,
           ":id": p.run.run_id,
           ...(failing ? { ":since": p.run.finished_at ?? p.now } : {}),
+          ...synced.values,
         },
       };
     },
-    /** The maps an entity's sync status goes into, created when missing. */
-    prepareEntitySync: (p: { withCount: boolean }) => ({
-      update: p.withCount
-        ? "SET counts = if_not_exists(counts, :empty), last_synced_at = if_not_exists(last_synced_at, :empty)"
-        : "SET last_synced_at = if_not_exists(last_synced_at, :empty)",
+    /**
+     * The maps a run's entity syncs go into (`recordRun`, `recordSynced`), created when missing: a site
+     * that never synced an entity to its end has none.
+     */
+    prepareEntitySync: () => ({
+      update:
+        "SET counts = if_not_exists(counts, :empty), last_synced_at = if_not_exists(last_synced_at, :empty)",
       condition: "attribute_exists(pk)",
       values: { ":empty": {} },
     }),
-    /** When an entity was last synced and, when known, how many live records it has. */
-    recordEntitySync: (p: { entity: Entity; count: number | undefined; now: string }) => ({
-      update:
-        p.count === undefined
-          ? "SET last_synced_at.#e = :now"
-          : "SET counts.#e = :c, last_synced_at.#e = :now",
-      condition: "attribute_exists(pk)",
-      names: { "#e": p.entity },
-      values: p.count === undefined ? { ":now": p.now } : { ":c": p.count, ":now": p.now },
-    }),
+    /** A run's entity syncs alone: a run that finished after a newer one leaves `last_run` as it is. */
+    recordSynced: (p: { synced: EntitySyncs }) => {
+      const synced = syncedPaths(p.synced);
+      return {
+        update: `SET ${synced.sets.join(", ")}`,
+        condition: "attribute_exists(pk)",
+        names: synced.names,
+        values: synced.values,
+      };
+    },
     /** The first step of a deletion: gone for callers, no more writes. */
     markDeleting: (p: { now: string }) => ({
       update: "SET enabled = :f, deleting = :t, updated_at = :now",

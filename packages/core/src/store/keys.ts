@@ -111,10 +111,16 @@ export const Keys = {
     gsi2pk: `SITE#${siteId}#RUNS`,
     gsi2sk: runId,
   }),
-  /** The run item itself (its key without the index attributes). */
+  /** The run's header item itself (its key without the index attributes). */
   runItem: (runId: string) => ({ pk: Keys.runPartition(runId), sk: "RUN" }),
+  /** One entity's result in a run: next to the header, so one query (`runStatePrefix`) reads both. */
+  runEntity: (runId: string, entity: Entity) => ({ pk: Keys.runPartition(runId), sk: `RUN#E#${entity}` }),
+  /** The header and the entity results of a run, not its log, quarantine or checkpoints. */
+  runStatePrefix: "RUN",
+  runEntityPrefix: "RUN#E#",
   runsIndex: () => ({ index: "gsi1" as const, pk: "RUNS" }),
   siteRunsIndex: (siteId: string) => ({ index: "gsi2" as const, pk: `SITE#${siteId}#RUNS` }),
+  /** The lines of one flush of a run's log (`sortable`: its first line's time, then a ulid). */
   log: (runId: string, sortable: string) => ({ pk: Keys.runPartition(runId), sk: `LOG#${sortable}` }),
   logPrefix: "LOG#",
   /** Numeric record ids are zero-padded, so a run's rejected records list in id order (#9 before #101). */

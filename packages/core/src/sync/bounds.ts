@@ -78,6 +78,33 @@ export async function stopReason(ctx: Ctx, msg: SyncMessage): Promise<StopReason
   return cancelled ? "cancelled" : undefined;
 }
 
+/** How often a scan reads whether it must stop (two strongly consistent reads), at most. */
+export const STOP_CHECK_INTERVAL_MS = 2_000;
+
+/**
+ * `stopReason` for one message's scan, read at most every `STOP_CHECK_INTERVAL_MS` (a page comes every few
+ * tens of milliseconds: reading at each cost two read units a page). In between, the last answer holds: a
+ * cancel stops the scan within the interval and a page, and before it deletes anything the scan asks afresh.
+ * A stop, once seen, is kept.
+ */
+export class StopCheck {
+  #last: { at: number; reason: Promise<StopReason | undefined> } | undefined;
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly msg: SyncMessage,
+    private readonly intervalMs = STOP_CHECK_INTERVAL_MS,
+  ) {}
+
+  check(opts: { fresh?: boolean } = {}): Promise<StopReason | undefined> {
+    const last = this.#last;
+    if (last && !opts.fresh && Date.now() - last.at < this.intervalMs) return last.reason;
+    const reason = (async () =>
+      (await last?.reason.catch(() => undefined)) ?? stopReason(this.ctx, this.msg))();
+    this.#last = { at: Date.now(), reason };
+    return reason;
+  }
+}
+
 const STOPPED: Record<StopReason, { log: string; message: string }> = {
   cancelled: {
     log: "Synchronisation annulée: arrêt à cette page, rien n'a été supprimé",

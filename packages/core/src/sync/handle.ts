@@ -17,7 +17,7 @@ import { assertFetchAllowed, createGuardedFetch } from "../ssrf";
 import { TemplateClient } from "../template/client";
 import { isTemplateError, TemplateError, TemplateNotFoundError } from "../template/errors";
 import { isoNow } from "../util/time";
-import { stopped, stopReason } from "./bounds";
+import { StopCheck, stopped } from "./bounds";
 import { describeFailure } from "./failure";
 import {
   type EntityJob,
@@ -28,6 +28,7 @@ import {
   type Step,
 } from "./job";
 import { acquireLease, advanceLease, markSent, releaseLease, resendContinuation } from "./lease";
+import { LiveResult } from "./live";
 import { type Continuation, enqueue, type SyncMessage } from "./message";
 import { RunLog } from "./run-log";
 import { completeEntity, finaliseIfDone, markRetrying, startEntity } from "./run-state";
@@ -94,6 +95,8 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
   }
 
   const log = new RunLog(ctx, msg, opts);
+  const stop = new StopCheck(ctx, msg);
+  const live = new LiveResult(ctx, msg);
   const attempt = opts.receiveCount ?? 1;
   const maxAttempts = opts.maxReceiveCount ?? 1;
   // Retry notices of this delivery, written in order; awaited before the entity's next state is written.
@@ -109,8 +112,11 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
     );
   };
   try {
-    const stop = await stopReason(ctx, msg);
-    if (stop) return await finishStopped(ctx, msg, log, stopped(freshCounters(ctx.now()), stop, log));
+    const reason = await stop.check();
+    if (reason) {
+      await live.settle();
+      return await finishStopped(ctx, msg, log, stopped(freshCounters(ctx.now()), reason, log));
+    }
     // The site and its key from one read: the message's only read of the whole site item.
     const { site, apiKey } = await SiteStore.getWithApiKey(ctx, msg.site_id);
     const client = new TemplateClient({
@@ -134,7 +140,9 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
         );
       },
     });
-    const step = await syncEntity(ctx, { msg, site, client, log, opts });
+    const step = await syncEntity(ctx, { msg, site, client, log, opts, stop, live });
+    // The live writes and retry notices of this delivery land before the entity's next state.
+    await live.settle();
     await notices;
     if (step.kind === "continue") {
       const next: Continuation = { seq: expectedSeq + 1, offset: step.offset, counters: step.counters };
@@ -151,15 +159,14 @@ export async function handle(ctx: Ctx, msg: SyncMessage, opts: HandleOptions): P
     }
     if (step.stopped) return await finishStopped(ctx, msg, log, step);
     await log.flush();
-    // The site's counts first: once the result is recorded, a redelivery no longer knows them. A failed
-    // entity is no successful scan: the site's "last synced" stays at the last one.
-    if (step.result.status === "succeeded")
-      await SiteStore.recordEntitySync(ctx, site.id, msg.entity, step.liveCount);
-    const done = await completeEntity(ctx, msg.run_id, msg.entity, step.result);
+    // The live count goes with the result, for the site's counts when the run is finalised (a failed entity
+    // is no successful scan: the site's "last synced" stays at the last one).
+    const done = await completeEntity(ctx, msg.run_id, msg.entity, step.result, step.liveCount);
     await cleanupSeen(ctx, msg);
     await releaseLease(ctx, msg);
     return { kind: "completed", result: step.result, run: done.run };
   } catch (error) {
+    await live.settle().catch((cause: unknown) => reportInternal(opts, msg, "progress_failed", cause));
     await notices;
     const failure = describeFailure(error);
     if (isTemplateError(error) && error instanceof TemplateNotFoundError && isOptional(msg.entity)) {

@@ -4,7 +4,8 @@ import type * as RunStore from "../run";
 import type { EntityResult, LogEntry, Run } from "../run";
 import type * as SiteStore from "../site";
 import type { TemplateClient, TemplateClientOptions } from "../template/client";
-import type { StopReason } from "./bounds";
+import type { StopCheck, StopReason } from "./bounds";
+import type { LiveResult } from "./live";
 import type { Counters, SyncMessage } from "./message";
 import type { RunLog } from "./run-log";
 
@@ -63,6 +64,10 @@ export interface EntityJob {
   client: TemplateClient;
   log: RunLog;
   opts: HandleOptions;
+  /** Whether the scan must stop (read at most every few seconds). */
+  stop: StopCheck;
+  /** The entity's live counters in its run. */
+  live: LiveResult;
 }
 
 export const LABEL: Record<Entity, { one: string; many: string; synced: string; english: string }> = {

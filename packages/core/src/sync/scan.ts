@@ -17,15 +17,7 @@ import type { Item } from "../store/db";
 import { whyUnstorable } from "../store/limits";
 import { validateRecord } from "../template/schema";
 import { isoNow } from "../util/time";
-import {
-  checkBounds,
-  expectedCount,
-  type StopReason,
-  scanLimits,
-  stopped,
-  stopReason,
-  unreadableSource,
-} from "./bounds";
+import { checkBounds, expectedCount, type StopReason, scanLimits, stopped, unreadableSource } from "./bounds";
 import {
   type EntityJob,
   freshCounters,
@@ -62,7 +54,7 @@ async function scanRecords(
   writes: WriteQueue,
   index: HashIndex,
 ): Promise<Step> {
-  const { msg, site, client, log, opts } = job;
+  const { msg, site, client, log, opts, stop: stopCheck, live } = job;
   const label = LABEL[entity];
   const syncTimestamp = isoNow(ctx.now());
   // `inserted` counts this invocation's inserts only: the stored index read below already holds the
@@ -76,7 +68,6 @@ async function scanRecords(
   const seen = msg.continuation ? await loadSeen(ctx, msg, msg.continuation.seq) : new Set<number | string>();
   const newlySeen: (number | string)[] = [];
   let invalidWarnings = 0;
-  let lastProgress = Date.now();
   if (!msg.continuation)
     log.add("INFO", `Synchronisation des ${label.many} depuis ${site.template_url}`, "sync_start", {
       url: site.template_url,
@@ -114,10 +105,16 @@ async function scanRecords(
       }
       counters.valid++;
       const { record, quality } = checked;
+      const hash = Records.recordHash(record, site.template_url);
+      const before = stored.get(record.id);
+      // The index keeps 60 bits of each hash (hash-index.ts): the comparison is on those.
+      const unchanged = before !== undefined && !before.deleted && before.hash === shortHash(hash);
       if (quality.length > 0) {
-        // The seed's warning, kept for a record it would have dropped: stored here, flagged.
+        // The seed's warning, kept for a record it would have dropped: stored here, flagged. Said once, when
+        // the record is new or changed: an unchanged one, flagged again every run, is only counted (the
+        // entity's summary line says "N signalées").
         counters.flagged++;
-        if (invalidWarnings++ < MAX_INVALID_WARNINGS) {
+        if (!unchanged && invalidWarnings++ < MAX_INVALID_WARNINGS) {
           log.add(
             "WARNING",
             `${label.one} invalide: ${record.id} — ${quality.join("; ")} (données incomplètes, enregistrement conservé)`,
@@ -126,12 +123,9 @@ async function scanRecords(
           );
         }
       }
-      const hash = Records.recordHash(record, site.template_url);
-      const before = stored.get(record.id);
-      // The index keeps 60 bits of each hash (hash-index.ts): the comparison is on those.
-      if (before && !before.deleted && before.hash === shortHash(hash)) {
+      if (unchanged) {
         // Written by an earlier delivery of this run (one that died before reporting): still this run's write.
-        if (before.changedBy === msg.run_id) counters.written++;
+        if (before?.changedBy === msg.run_id) counters.written++;
         else counters.unchanged++;
         continue;
       }
@@ -182,12 +176,12 @@ async function scanRecords(
     const margin = opts.safetyMarginMs ?? 60_000;
     let pagesThisInvocation = 0;
     const caps = scanLimits(site, opts);
-    // Whether to stop (cancel, site deleted) is asked once per page, while the next page is being fetched:
-    // a cancel stops the scan at its next page without a round trip in series with every page.
+    // Whether to stop (cancel, site deleted) is asked at each page, while the next page is being fetched
+    // (no round trip in series with every page), and read at most every few seconds (StopCheck).
     let nextStop: Promise<StopReason | undefined> | undefined;
     for await (const page of client.pages(entity, { startOffset: msg.continuation?.offset ?? 0 })) {
       if (page.records.length === 0) break;
-      const stop = await (nextStop ?? stopReason(ctx, msg));
+      const stop = await (nextStop ?? stopCheck.check());
       if (stop) {
         counters.write_requests += await writes.drain();
         return stopped(counters, stop, log);
@@ -196,13 +190,10 @@ async function scanRecords(
       pagesThisInvocation++;
       checkBounds(counters, caps, page.records, seen, entity);
       await processBatch(page.records);
-      nextStop = stopReason(ctx, msg);
+      nextStop = stopCheck.check();
       // Awaited at the next page; a scan that ends first must not leave a rejection unhandled.
       nextStop.catch(() => undefined);
-      if (Date.now() - lastProgress > 1_000) {
-        lastProgress = Date.now();
-        await RunStore.progress(ctx, msg.run_id, entity, resultOf(counters, "running"));
-      }
+      live.update(resultOf(counters, "running"));
       if (pagesThisInvocation >= maxPages || opts.remainingMs() < margin) {
         counters.write_requests += await writes.drain();
         log.add(
@@ -216,7 +207,7 @@ async function scanRecords(
     }
   } else {
     const records = entity === "exhibitions" ? await client.exhibitions() : await client.customRequests();
-    const stop = await stopReason(ctx, msg);
+    const stop = await stopCheck.check();
     if (stop) return stopped(counters, stop, log);
     counters.pages = 1;
     checkBounds(counters, scanLimits(site, opts), records, seen, entity);
@@ -243,8 +234,8 @@ async function scanRecords(
         },
       );
   } else if (candidates.length > 0) {
-    // Cancelled (or the site deleted) after the last page: nothing is deleted.
-    const stop = await stopReason(ctx, msg);
+    // Cancelled (or the site deleted) after the last page: nothing is deleted (asked afresh).
+    const stop = await stopCheck.check({ fresh: true });
     if (stop) return stopped(counters, stop, log);
     // Delete nothing on doubt: a complete scan AND the Template's own count, agreeing.
     if (expected === undefined) {
@@ -285,12 +276,12 @@ async function scanRecords(
       count: counters.duplicates,
     });
   }
-  if (counters.invalid + counters.flagged > MAX_INVALID_WARNINGS) {
+  if (invalidWarnings > MAX_INVALID_WARNINGS) {
     log.add(
       "WARNING",
-      `${counters.invalid + counters.flagged - MAX_INVALID_WARNINGS} autre(s) ${label.many} rejetées ou signalées (voir les enregistrements rejetés et signalés)`,
+      `${invalidWarnings - MAX_INVALID_WARNINGS} autre(s) ${label.many} rejetées ou signalées (voir les enregistrements rejetés et signalés)`,
       "more_invalid",
-      { count: counters.invalid + counters.flagged - MAX_INVALID_WARNINGS },
+      { count: invalidWarnings - MAX_INVALID_WARNINGS },
     );
   }
   if (counters.fetched === 0) log.add("WARNING", "Aucune donnée reçue", "no_data");

@@ -73,7 +73,7 @@ async function checkTemplateSecurity(ctx: Ctx, job: EntityJob, pairs: TemplateSe
   const exposure = await job.client.settingsExposure();
   const warnings = Health.settingsWarnings(exposure, pairs, at);
   for (const w of warnings) job.log.add("WARNING", SECURITY_LOG[w.code], `security_${w.code}`);
-  await Health.record(ctx, job.site.id, { warnings, checked_at: at });
+  await Health.record(ctx, job.site.id, { warnings, checked_at: at }, job.site.health);
 }
 
 const SECURITY_LOG: Record<Health.HealthWarningCode, string> = {

@@ -6,7 +6,6 @@ import * as z from "zod";
 import type { Ctx } from "../context";
 import * as Control from "../control";
 import { ALL_ENTITIES, Entity } from "../entity";
-import { VisibleError } from "../error";
 import * as Pending from "../pending";
 import * as RunStore from "../run";
 import * as SiteStore from "../site";
@@ -61,18 +60,14 @@ async function joinRunInProgress(
 ): Promise<{ joined: string; covered: Entity[]; missing: Entity[] } | undefined> {
   const busy = runInProgress(site, ctx.now());
   if (!busy) return undefined;
-  let run: RunStore.Run;
-  try {
-    run = await RunStore.get(ctx, busy);
-  } catch (e) {
-    if (e instanceof VisibleError && e.code === "run_not_found") return undefined;
-    throw e;
-  }
-  if (!RunStore.isActive(run.status)) return undefined;
-  const covered = wanted.filter((e) => run.entities[e] !== undefined);
+  // The run's header is enough: its status and the entities it covers.
+  const run = await RunStore.header(ctx, busy);
+  if (!run || !RunStore.isActive(run.status)) return undefined;
+  const has = new Set(RunStore.entitiesOf(run));
+  const covered = wanted.filter((e) => has.has(e));
   if (covered.length === 0) return undefined;
   await RunStore.recordJoined(ctx, busy, trigger);
-  return { joined: busy, covered, missing: wanted.filter((e) => run.entities[e] === undefined) };
+  return { joined: busy, covered, missing: wanted.filter((e) => !has.has(e)) };
 }
 
 /**

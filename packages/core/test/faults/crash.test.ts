@@ -29,12 +29,12 @@ import {
   differences,
   FAST_CLIENT,
   InjectedCrash,
+  isEntityCompletion,
   isRecordWrite,
   storedRecords,
 } from "./support";
 
 const values = (call: DynamoCall) => (call.input.ExpressionAttributeValues ?? {}) as Record<string, unknown>;
-const names = (call: DynamoCall) => (call.input.ExpressionAttributeNames ?? {}) as Record<string, string>;
 const key = (call: DynamoCall) => (call.input.Key ?? {}) as { pk?: string; sk?: string };
 
 /** The lease's sequence moving to `seq`: the checkpoint that hands the scan to the next message. */
@@ -44,14 +44,8 @@ const leaseAdvance = (seq: number) => (call: DynamoCall) =>
   String(call.input.UpdateExpression).includes("seq = :seq, #next = :next") &&
   values(call)[":seq"] === seq;
 
-/** An entity's final result recorded in the run. */
-const entityCompleted = (entity: string) => (call: DynamoCall) =>
-  call.command === "UpdateItemCommand" &&
-  key(call).sk === "RUN" &&
-  call.input.UpdateExpression === "SET entities.#e = :r" &&
-  names(call)["#e"] === entity &&
-  values(call)[":r"] !== undefined &&
-  (values(call)[":r"] as { status?: string }).status !== "running";
+/** An entity's final result recorded in the run (its result item). */
+const entityCompleted = (entity: string) => (call: DynamoCall) => isEntityCompletion(call, entity);
 
 /** The run's final status written (once per run, by whichever entity finished last). */
 const runFinalised = (call: DynamoCall) =>

@@ -17,6 +17,7 @@ import {
   type Delivery,
   type DynamoCall,
   differences,
+  isEntityCompletion,
   redeliver,
 } from "./support";
 
@@ -93,13 +94,7 @@ describe("duplicate and stale messages", () => {
       await Promise.all(RECORDS.map(async (e) => [e, await compare(engine.ctx, siteId, sim, e)] as const)),
     );
     const finalised = countSuccesses(engine.dynamo, runFinalised);
-    const completions = countSuccesses(
-      engine.dynamo,
-      (call) =>
-        call.command === "UpdateItemCommand" &&
-        call.input.UpdateExpression === "SET entities.#e = :r" &&
-        String(call.input.ConditionExpression).includes(":pending"),
-    );
+    const completions = countSuccesses(engine.dynamo, (call) => isEntityCompletion(call));
     try {
       const started = await Sync.start(engine.ctx, { siteId, trigger: "manual" });
       // The same bodies again, as SQS may deliver them: both copies are in the queue before any is handled.

@@ -363,6 +363,18 @@ export const attribute = (item: Record<string, unknown> | undefined, name: strin
   return value;
 };
 
+/**
+ * An entity's final result written to its result item in the run (`RUN#E#<entity>`; any entity when none is
+ * given): an UpdateItem that sets a terminal status.
+ */
+export const isEntityCompletion = (call: DynamoCall, entity?: string): boolean => {
+  const sk = String((call.input.Key as { sk?: unknown } | undefined)?.sk ?? "");
+  if (call.command !== "UpdateItemCommand" || !sk.startsWith("RUN#E#")) return false;
+  if (entity !== undefined && sk !== `RUN#E#${entity}`) return false;
+  const values = Object.values((call.input.ExpressionAttributeValues ?? {}) as Record<string, unknown>);
+  return values.some((v) => v === "succeeded" || v === "failed" || v === "skipped" || v === "cancelled");
+};
+
 /** True for a BatchWriteItem that carries synced records (not run bookkeeping such as logs). */
 export const isRecordWrite = (call: DynamoCall): boolean =>
   call.command === "BatchWriteItemCommand" &&
