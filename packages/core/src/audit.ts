@@ -10,6 +10,7 @@ import { expiresAfterDays } from "./retention";
 import { Actor } from "./role";
 import { listPage, type Page } from "./store/db";
 import { defineEntity } from "./store/entity";
+import { either, equals } from "./store/expression";
 import { Keys } from "./store/keys";
 import { createId } from "./util/id";
 import { isoNow } from "./util/time";
@@ -111,32 +112,14 @@ export async function list(ctx: Ctx, input: AuditFilter): Promise<Page<AuditEntr
   const from = f.from ? new Date(f.from).toISOString() : "0000";
   const to = f.to ? new Date(f.to).toISOString() : "9999";
   const range = Keys.auditRange(from, to);
-  const filters: string[] = [];
-  const values: Record<string, unknown> = {};
-  const names: Record<string, string> = {};
-  if (f.actor) {
-    filters.push("(actor.token_id = :actor OR actor.#name = :actor)");
-    names["#name"] = "name";
-    values[":actor"] = f.actor;
-  }
-  if (f.action) {
-    filters.push("#action = :action");
-    names["#action"] = "action";
-    values[":action"] = f.action;
-  }
-  if (f.site_id) {
-    filters.push("site_id = :site");
-    values[":site"] = f.site_id;
-  }
-  if (f.outcome) {
-    filters.push("outcome = :outcome");
-    values[":outcome"] = f.outcome;
-  }
   const page = await listPage(ctx, {
     key: { pk: Keys.auditPartition, from: range.from, to: range.to },
-    values,
-    names: Object.keys(names).length ? names : undefined,
-    filter: filters.length ? filters.join(" AND ") : undefined,
+    where: [
+      f.actor && either(equals("actor.token_id", f.actor), equals("actor.name", f.actor)),
+      f.action && equals("action", f.action),
+      f.site_id && equals("site_id", f.site_id),
+      f.outcome && equals("outcome", f.outcome),
+    ],
     descending: true,
     limit: f.limit,
     cursor: f.cursor,

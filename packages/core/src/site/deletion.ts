@@ -1,7 +1,7 @@
 /** A site's deletion, in steps the sync engine respects: marked, swept, and dropped once no sync writes. */
 import type { Ctx } from "../context";
 import { ALL_ENTITIES, RECORD_ENTITIES } from "../entity";
-import { batchWrite, deletePartition, deleteRequest, keyRange, queryAll } from "../store/db";
+import { batchWrite, deletePartition, deleteRequest, queryAll, rangeQuery } from "../store/db";
 import { Lease, SiteEntity } from "../store/entities";
 import { Keys } from "../store/keys";
 import { epochSeconds, isoNow } from "../util/time";
@@ -22,10 +22,7 @@ export async function sweep(ctx: Ctx, siteId: string): Promise<void> {
     await deletePartition(ctx, Keys.recordPartition(siteId, entity));
   }
   await deletePartition(ctx, Keys.statsPartition(siteId));
-  for await (const runs of queryAll(ctx, {
-    ...keyRange(Keys.siteRunsIndex(siteId)),
-    ProjectionExpression: "run_id",
-  })) {
+  for await (const runs of queryAll(ctx, rangeQuery(Keys.siteRunsIndex(siteId), { project: ["run_id"] }))) {
     for (const run of runs) await deletePartition(ctx, Keys.runPartition(String(run.run_id)));
   }
   await batchWrite(ctx, [deleteRequest(Keys.pending(siteId))]);
