@@ -4,6 +4,7 @@
  * every read of personal data in clear. Entries are append-only: core has no function that edits or
  * deletes one, the API only lists them, and DynamoDB's TTL removes them after `ctx.retention.auditDays`.
  */
+import { AUDIT_ACTIONS, AUDIT_OUTCOMES } from "@dashboard/config/audit";
 import * as z from "zod";
 import type { Ctx } from "./context";
 import { expiresAfterDays } from "./retention";
@@ -15,26 +16,11 @@ import { Keys } from "./store/keys";
 import { createId } from "./util/id";
 import { isoNow } from "./util/time";
 
-export const AuditAction = z.enum([
-  "site.created",
-  "site.updated",
-  "site.deleted",
-  "site.webhook_secret_rotated",
-  "sync.started",
-  "sync.cancelled",
-  "token.created",
-  "token.revoked",
-  "personal_data.read",
-  "data.exported",
-  "alert.subscription_created",
-  "alert.subscription_updated",
-  "alert.subscription_deleted",
-  "alert.test_sent",
-]);
+export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;
 
 /** `success`: done; `denied`: refused for the caller's role; `failed`: refused or failed otherwise. */
-export const AuditOutcome = z.enum(["success", "denied", "failed"]);
+export const AuditOutcome = z.enum(AUDIT_OUTCOMES);
 export type AuditOutcome = z.infer<typeof AuditOutcome>;
 
 export const AuditTarget = z.object({

@@ -7,7 +7,7 @@ import type { AuditEntry, AuditFilters } from "../api/types";
 import { useApi, useCan, useI18n, useSites } from "../app/context";
 import { useNow, usePagedQuery } from "../app/hooks";
 import { useQueryFilters } from "../app/router";
-import { AUDIT_ACTIONS, AUDIT_OUTCOMES } from "../lib/audit";
+import { AUDIT_ACTIONS, AUDIT_OUTCOMES } from "@dashboard/config/audit";
 import { formatDateTime, formatRelative } from "../lib/format";
 import type { MessageKey } from "../lib/i18n";
 import type { Route } from "../lib/router";
