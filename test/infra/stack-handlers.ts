@@ -147,7 +147,7 @@ export interface LinkableComponents {
   secrets: string[];
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** A top-level function of a stack, its first parameter and its body. */
 const STACK_FUNCTION =
@@ -159,7 +159,7 @@ const STACK_FUNCTION =
  * in stacks/dead-letter.ts), in the order written.
  */
 function declared(sources: string[], component: string): string[] {
-  const create = `new\\s+sst\\.${escape(component)}\\(\\s*`;
+  const create = `new\\s+sst\\.${escapeRegExp(component)}\\(\\s*`;
   const helpers = sources.flatMap((source) =>
     [...source.matchAll(STACK_FUNCTION)]
       .filter(([, , param, body]) => new RegExp(`${create}${param}\\b`).test(body ?? ""))
