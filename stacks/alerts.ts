@@ -3,20 +3,13 @@ import {
   ALERTS_MAX_RECEIVES,
   ALERTS_QUEUE_RETENTION_SECONDS,
   ALERTS_QUEUE_VISIBILITY_TIMEOUT_SECONDS,
-  DLQ_RETENTION_SECONDS,
 } from "@dashboard/config";
+import { deadLetterQueue } from "./dead-letter";
 import { secrets } from "./secrets";
 import { table } from "./storage";
 
 /** Alert messages that crashed the consumer `ALERTS_MAX_RECEIVES` times (a failed delivery is not one). */
-const alertsDeadLetterQueue = new sst.aws.Queue("AlertsDeadLetterQueue", {
-  transform: {
-    queue: (args) => {
-      args.messageRetentionSeconds = DLQ_RETENTION_SECONDS;
-      args.sqsManagedSseEnabled = true;
-    },
-  },
-});
+const alertsDeadLetterQueue = deadLetterQueue("AlertsDeadLetterQueue");
 
 /**
  * One message = one delivery to send (or one subscription's pending digest to look at), enqueued by the

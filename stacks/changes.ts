@@ -5,9 +5,9 @@ import {
   CHANGES_MAX_RETRIES,
   CHANGES_MEMORY_MB,
   CHANGES_TIMEOUT_SECONDS,
-  DLQ_RETENTION_SECONDS,
 } from "@dashboard/config";
 import { CHANGE_FILTERS } from "@dashboard/core/activity/stream";
+import { deadLetterAlarm, deadLetterQueue } from "./dead-letter";
 import { backendLinks } from "./queue";
 import { table } from "./storage";
 
@@ -16,14 +16,7 @@ import { table } from "./storage";
  * on each error): Lambda sends the batch's shard and sequence-number range, not the records; they stay readable
  * on the stream for 24 hours.
  */
-export const changesDeadLetterQueue = new sst.aws.Queue("ChangesDeadLetterQueue", {
-  transform: {
-    queue: (args) => {
-      args.messageRetentionSeconds = DLQ_RETENTION_SECONDS;
-      args.sqsManagedSseEnabled = true;
-    },
-  },
-});
+export const changesDeadLetterQueue = deadLetterQueue("ChangesDeadLetterQueue");
 
 /** The table's stream (new and old images) → records' history and activity events (docs/architecture.md). */
 table.subscribe(
@@ -56,15 +49,8 @@ table.subscribe(
 );
 
 /** A batch given up on means history and events are missing until it is redriven. */
-new aws.cloudwatch.MetricAlarm("ChangesDeadLetterAlarm", {
-  alarmDescription: $interpolate`Batches of stream records in the change processor's DLQ (${$app.name} ${$app.stage}): history and events are missing for them. Inspect, fix the cause, then replay them from the stream within 24 hours.`,
-  namespace: "AWS/SQS",
-  metricName: "ApproximateNumberOfMessagesVisible",
-  dimensions: { QueueName: changesDeadLetterQueue.nodes.queue.name },
-  statistic: "Maximum",
-  period: 60,
-  evaluationPeriods: 1,
-  threshold: 0,
-  comparisonOperator: "GreaterThanThreshold",
-  treatMissingData: "notBreaching",
-});
+deadLetterAlarm(
+  "ChangesDeadLetterAlarm",
+  changesDeadLetterQueue,
+  $interpolate`Batches of stream records in the change processor's DLQ (${$app.name} ${$app.stage}): history and events are missing for them. Inspect, fix the cause, then replay them from the stream within 24 hours.`,
+);

@@ -4,24 +4,17 @@ import {
   CONSUMER_MAX_CONCURRENCY,
   CONSUMER_MEMORY_MB,
   CONSUMER_TIMEOUT_SECONDS,
-  DLQ_RETENTION_SECONDS,
   SYNC_MAX_RECEIVES,
   SYNC_QUEUE_RETENTION_SECONDS,
   SYNC_QUEUE_VISIBILITY_TIMEOUT_SECONDS,
 } from "@dashboard/config";
 import { alertsQueue } from "./alerts";
+import { deadLetterAlarm, deadLetterQueue } from "./dead-letter";
 import { secrets } from "./secrets";
 import { table } from "./storage";
 
 /** Messages that failed `SYNC_MAX_RECEIVES` times land here; an alarm fires as soon as one does. */
-export const syncDeadLetterQueue = new sst.aws.Queue("SyncDeadLetterQueue", {
-  transform: {
-    queue: (args) => {
-      args.messageRetentionSeconds = DLQ_RETENTION_SECONDS;
-      args.sqsManagedSseEnabled = true;
-    },
-  },
-});
+export const syncDeadLetterQueue = deadLetterQueue("SyncDeadLetterQueue");
 
 /** One message = one (site, entity, run) unit of work, sent by the scheduler, the webhook and the admin API. */
 export const syncQueue = new sst.aws.Queue("SyncQueue", {
@@ -80,17 +73,9 @@ if (alarmTopic && alarmEmail) {
 }
 
 /** Any message in the DLQ means a sync unit gave up: someone should look at the run it belongs to. */
-new aws.cloudwatch.MetricAlarm("SyncDeadLetterAlarm", {
-  alarmDescription: $interpolate`Messages in the sync dead-letter queue (${$app.name} ${$app.stage}): a sync unit failed ${SYNC_MAX_RECEIVES} times. Inspect the run, fix the cause, then redrive.`,
-  namespace: "AWS/SQS",
-  metricName: "ApproximateNumberOfMessagesVisible",
-  dimensions: { QueueName: syncDeadLetterQueue.nodes.queue.name },
-  statistic: "Maximum",
-  period: 60,
-  evaluationPeriods: 1,
-  threshold: 0,
-  comparisonOperator: "GreaterThanThreshold",
-  treatMissingData: "notBreaching",
-  alarmActions: alarmTopic ? [alarmTopic.arn] : [],
-  okActions: alarmTopic ? [alarmTopic.arn] : [],
-});
+deadLetterAlarm(
+  "SyncDeadLetterAlarm",
+  syncDeadLetterQueue,
+  $interpolate`Messages in the sync dead-letter queue (${$app.name} ${$app.stage}): a sync unit failed ${SYNC_MAX_RECEIVES} times. Inspect the run, fix the cause, then redrive.`,
+  alarmTopic ? [alarmTopic.arn] : [],
+);

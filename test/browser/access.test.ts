@@ -80,12 +80,12 @@ describe("named access in chromium", () => {
     await byTestId(page, "token-name", form).fill("Comptable");
     await byTestId(page, "token-role", form).selectOption("viewer");
     await byTestId(page, "token-submit", form).click();
-    const shown = byTestId(page, "token-created-modal");
-    await byTestId(page, "token-created-warning", shown).waitFor();
-    viewerToken = await byTestId(page, "token-value", shown).inputValue();
+    const shown = byTestId(page, "token-secret-modal");
+    await byTestId(page, "token-secret-warning", shown).waitFor();
+    viewerToken = await byTestId(page, "token-secret", shown).inputValue();
     expect(viewerToken).toMatch(/^adt_/);
     await screenshot(page, "access-01-token-created");
-    await byTestId(page, "token-created-done", shown).click();
+    await byTestId(page, "token-secret-done", shown).click();
     const row = page.locator('[data-testid="token-row"]', { hasText: "Comptable" });
     await expect.poll(() => row.getAttribute("data-status")).toBe("active");
     // The list never shows a token's value again.

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   checkHandler,
+  declaredComponents,
   findHandlers,
   findStackHandlers,
   formatProblem,
@@ -127,6 +128,36 @@ describe("checkHandler", () => {
   it("fails when the module throws while loading, as it would at a cold start", async () => {
     const problem = await checkHandler(dir, ref("crash.handler"));
     expect(problem?.message).toBe("crash.mjs fails to load: Resource.Table is not linked");
+  });
+});
+
+describe("declaredComponents", () => {
+  const helper = [
+    "export function deadLetterQueue(name: string): sst.aws.Queue {",
+    "  return new sst.aws.Queue(name, { transform: {} });",
+    "}",
+  ].join("\n");
+
+  it("finds components created directly and through a stack's helper, in the order written", () => {
+    const queue = [
+      'export const dlq = deadLetterQueue("SyncDeadLetterQueue");',
+      'export const q = new sst.aws.Queue("SyncQueue", { dlq: { queue: dlq.arn } });',
+      'new sst.Secret("AdminTokens");',
+    ].join("\n");
+    expect(declaredComponents([helper, queue])).toEqual({
+      tables: [],
+      queues: ["SyncDeadLetterQueue", "SyncQueue"],
+      secrets: ["AdminTokens"],
+    });
+  });
+
+  it("does not take a function that creates something else from its parameter for a queue helper", () => {
+    const other = "function table(name: string) {\n  return new sst.aws.Dynamo(name, {});\n}";
+    expect(declaredComponents([other, 'table("Table");', 'deadLetterQueue("Missing");'])).toEqual({
+      tables: ["Table"],
+      queues: [],
+      secrets: [],
+    });
   });
 });
 

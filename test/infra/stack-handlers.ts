@@ -147,20 +147,42 @@ export interface LinkableComponents {
   secrets: string[];
 }
 
-const declared = (source: string, component: string) =>
-  [
-    ...source.matchAll(
-      new RegExp(`new\\s+sst\\.${component.replace(".", "\\.")}\\(\\s*"([A-Za-z][\\w]*)"`, "g"),
-    ),
-  ].map((m) => m[1] ?? "");
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** A top-level function of a stack, its first parameter and its body. */
+const STACK_FUNCTION =
+  /^(?:export\s+)?function\s+([A-Za-z_$][\w$]*)\s*\(\s*([A-Za-z_$][\w$]*)\b[\s\S]*?\{([\s\S]*?)^\}/gm;
+
+/**
+ * The names under which the sources declare a component: `new sst.<component>("Name"`, and the calls
+ * `helper("Name"` of a stack function that declares one from its first parameter (`deadLetterQueue(name)`
+ * in stacks/dead-letter.ts), in the order written.
+ */
+function declared(sources: string[], component: string): string[] {
+  const create = `new\\s+sst\\.${escapeRegExp(component)}\\(\\s*`;
+  const helpers = sources.flatMap((source) =>
+    [...source.matchAll(STACK_FUNCTION)]
+      .filter(([, , param, body]) => new RegExp(`${create}${param}\\b`).test(body ?? ""))
+      .map(([, name]) => name ?? ""),
+  );
+  const call = new RegExp(
+    `(?:${[create, ...helpers.map((h) => `\\b${h}\\(\\s*`)].join("|")})"([A-Za-z][\\w]*)"`,
+    "g",
+  );
+  return sources.flatMap((source) => [...source.matchAll(call)].map((m) => m[1] ?? ""));
+}
+
+/** The linkable components `sources` (the stack files' text) declare. */
+export function declaredComponents(sources: string[]): LinkableComponents {
+  return {
+    tables: declared(sources, "aws.Dynamo"),
+    queues: declared(sources, "aws.Queue"),
+    secrets: declared(sources, "Secret"),
+  };
+}
 
 export function linkableComponents(root: string): LinkableComponents {
-  const sources = stackFiles(root).map((stack) => readFileSync(path.join(root, stack), "utf8"));
-  return {
-    tables: sources.flatMap((s) => declared(s, "aws.Dynamo")),
-    queues: sources.flatMap((s) => declared(s, "aws.Queue")),
-    secrets: sources.flatMap((s) => declared(s, "Secret")),
-  };
+  return declaredComponents(stackFiles(root).map((stack) => readFileSync(path.join(root, stack), "utf8")));
 }
 
 /**

@@ -4,36 +4,23 @@
  * every read of personal data in clear. Entries are append-only: core has no function that edits or
  * deletes one, the API only lists them, and DynamoDB's TTL removes them after `ctx.retention.auditDays`.
  */
+import { AUDIT_ACTIONS, AUDIT_OUTCOMES } from "@dashboard/config/audit";
 import * as z from "zod";
 import type { Ctx } from "./context";
 import { expiresAfterDays } from "./retention";
 import { Actor } from "./role";
 import { listPage, type Page } from "./store/db";
 import { defineEntity } from "./store/entity";
+import { either, equals } from "./store/expression";
 import { Keys } from "./store/keys";
 import { createId } from "./util/id";
 import { isoNow } from "./util/time";
 
-export const AuditAction = z.enum([
-  "site.created",
-  "site.updated",
-  "site.deleted",
-  "site.webhook_secret_rotated",
-  "sync.started",
-  "sync.cancelled",
-  "token.created",
-  "token.revoked",
-  "personal_data.read",
-  "data.exported",
-  "alert.subscription_created",
-  "alert.subscription_updated",
-  "alert.subscription_deleted",
-  "alert.test_sent",
-]);
+export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;
 
 /** `success`: done; `denied`: refused for the caller's role; `failed`: refused or failed otherwise. */
-export const AuditOutcome = z.enum(["success", "denied", "failed"]);
+export const AuditOutcome = z.enum(AUDIT_OUTCOMES);
 export type AuditOutcome = z.infer<typeof AuditOutcome>;
 
 export const AuditTarget = z.object({
@@ -111,32 +98,14 @@ export async function list(ctx: Ctx, input: AuditFilter): Promise<Page<AuditEntr
   const from = f.from ? new Date(f.from).toISOString() : "0000";
   const to = f.to ? new Date(f.to).toISOString() : "9999";
   const range = Keys.auditRange(from, to);
-  const filters: string[] = [];
-  const values: Record<string, unknown> = {};
-  const names: Record<string, string> = {};
-  if (f.actor) {
-    filters.push("(actor.token_id = :actor OR actor.#name = :actor)");
-    names["#name"] = "name";
-    values[":actor"] = f.actor;
-  }
-  if (f.action) {
-    filters.push("#action = :action");
-    names["#action"] = "action";
-    values[":action"] = f.action;
-  }
-  if (f.site_id) {
-    filters.push("site_id = :site");
-    values[":site"] = f.site_id;
-  }
-  if (f.outcome) {
-    filters.push("outcome = :outcome");
-    values[":outcome"] = f.outcome;
-  }
   const page = await listPage(ctx, {
     key: { pk: Keys.auditPartition, from: range.from, to: range.to },
-    values,
-    names: Object.keys(names).length ? names : undefined,
-    filter: filters.length ? filters.join(" AND ") : undefined,
+    where: [
+      f.actor && either(equals("actor.token_id", f.actor), equals("actor.name", f.actor)),
+      f.action && equals("action", f.action),
+      f.site_id && equals("site_id", f.site_id),
+      f.outcome && equals("outcome", f.outcome),
+    ],
     descending: true,
     limit: f.limit,
     cursor: f.cursor,

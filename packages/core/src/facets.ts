@@ -10,7 +10,8 @@
 import * as z from "zod";
 import type { Ctx } from "./context";
 import type { RecordEntity } from "./entity";
-import { keyRange, queryAll } from "./store/db";
+import { queryAll, rangeQuery } from "./store/db";
+import { notDeleted } from "./store/expression";
 import { Keys } from "./store/keys";
 
 export const FACET_SCAN_LIMIT = 20_000;
@@ -40,23 +41,18 @@ export type Facets = z.infer<typeof Facets>;
 
 export async function list(ctx: Ctx, entity: FacetEntity, siteId?: string): Promise<Facets> {
   const fields = FACET_FIELDS[entity];
-  const names: Record<string, string> = { "#d": "data" };
-  const projection: string[] = [];
-  fields.forEach((field, i) => {
-    names[`#f${i}`] = `f_${field}`;
-    names[`#v${i}`] = field;
-    projection.push(`#f${i}`, `#d.#v${i}`);
-  });
-  const index = siteId ? undefined : Keys.entityIndex(entity);
+  const range = siteId ? { pk: Keys.recordPartition(siteId, entity) } : Keys.entityIndex(entity);
   const counts = fields.map(() => new Map<string, Map<string, number>>());
   let read = 0;
   let complete = true;
-  for await (const items of queryAll(ctx, {
-    ...(index ? keyRange(index) : keyRange({ pk: Keys.recordPartition(siteId ?? "", entity) })),
-    FilterExpression: "attribute_not_exists(deleted_at)",
-    ExpressionAttributeNames: names,
-    ProjectionExpression: projection.join(", "),
-  })) {
+  for await (const items of queryAll(
+    ctx,
+    rangeQuery(range, {
+      where: [notDeleted],
+      // The folded facet (what the filter compares) and the record's own spelling of it.
+      project: fields.flatMap((field) => [`f_${field}`, `data.${field}`]),
+    }),
+  )) {
     for (const item of items) {
       fields.forEach((field, i) => {
         const folded = item[`f_${field}`];

@@ -8,8 +8,9 @@ import type { Ctx } from "./context";
 import type { RecordEntity } from "./entity";
 import { VisibleError } from "./error";
 import { expiresAfterDays } from "./retention";
-import { type Item, type KeyRange, keyRange, listPage, type Page, queryAll } from "./store/db";
+import { type Item, type KeyRange, listPage, type Page, queryAll, rangeQuery } from "./store/db";
 import { RecordItem } from "./store/entities";
+import { absent, type Condition, contains, equals, notDeleted } from "./store/expression";
 import { Keys, recordIdFromSortKey } from "./store/keys";
 import {
   TemplateCustomRequest,
@@ -193,10 +194,11 @@ export async function index(
 ): Promise<Map<number | string, StoredState>> {
   const map = new Map<number | string, StoredState>();
   for await (const items of queryAll(ctx, {
-    ...keyRange({ pk: Keys.recordPartition(siteId, entity) }),
+    ...rangeQuery(
+      { pk: Keys.recordPartition(siteId, entity) },
+      { project: ["sk", "hash", "deleted_at", "changed_by"] },
+    ),
     ...(opts.consistent ? { ConsistentRead: true } : {}),
-    ProjectionExpression: "sk, #h, deleted_at, changed_by",
-    ExpressionAttributeNames: { "#h": "hash" },
   })) {
     for (const item of items) {
       map.set(recordIdFromSortKey(String(item.sk)), {
@@ -274,29 +276,18 @@ export async function list(
   entity: RecordEntity,
   f: ListFilter,
 ): Promise<Page<Record<string, unknown>>> {
-  const filters: string[] = [];
-  const values: Record<string, unknown> = {};
-  const names: Record<string, string> = {};
-  if (!f.include_deleted) filters.push("attribute_not_exists(deleted_at)");
-  const facet = (attr: string, value: string | undefined) => {
-    if (value === undefined || value === "") return;
-    filters.push(`${attr} = :${attr}`);
-    values[`:${attr}`] = fold(value);
-  };
-  facet("f_status", f.status);
-  facet("f_category", f.category);
-  facet("f_role", f.role);
-  if (f.quality === "flagged") {
-    filters.push("f_quality = :flagged");
-    values[":flagged"] = "flagged";
-  }
-  if (f.quality === "complete") filters.push("attribute_not_exists(f_quality)");
+  const facet = (attr: string, value: string | undefined): Condition | undefined =>
+    value === undefined || value === "" ? undefined : equals(attr, fold(value));
   const q = f.q ? fold(f.q) : "";
-  if (q) {
-    filters.push("contains(#search, :q)");
-    names["#search"] = "search";
-    values[":q"] = q;
-  }
+  const where = [
+    !f.include_deleted && notDeleted,
+    facet("f_status", f.status),
+    facet("f_category", f.category),
+    facet("f_role", f.role),
+    f.quality === "flagged" && equals("f_quality", "flagged"),
+    f.quality === "complete" && absent("f_quality"),
+    q && contains("search", q),
+  ];
 
   let key: KeyRange;
   if (entity === "orders") {
@@ -319,9 +310,7 @@ export async function list(
   }
   const page = await listPage(ctx, {
     key,
-    values,
-    names: Object.keys(names).length ? names : undefined,
-    filter: filters.length ? filters.join(" AND ") : undefined,
+    where,
     descending: true,
     limit: f.limit,
     cursor: f.cursor,

@@ -8,8 +8,9 @@ import * as z from "zod";
 import type { Ctx } from "./context";
 import type * as Records from "./record";
 import type { Item } from "./store/db";
-import { keyRange, queryAll } from "./store/db";
+import { queryAll, rangeQuery } from "./store/db";
 import { defineEntity } from "./store/entity";
+import { notDeleted } from "./store/expression";
 import { Keys } from "./store/keys";
 import { MASKED, SECRET_VALUE, type TemplateSetting, type WELL_KNOWN_SETTINGS } from "./template/schema";
 import { contentHash } from "./util/hash";
@@ -126,10 +127,10 @@ export function plan(
 
 export async function get(ctx: Ctx, siteId: string): Promise<SiteSettings> {
   const items: StoredSetting[] = [];
-  for await (const page of queryAll(ctx, {
-    ...keyRange({ pk: Keys.recordPartition(siteId, "settings") }),
-    FilterExpression: "attribute_not_exists(deleted_at)",
-  })) {
+  for await (const page of queryAll(
+    ctx,
+    rangeQuery({ pk: Keys.recordPartition(siteId, "settings") }, { where: [notDeleted] }),
+  )) {
     for (const item of page) items.push(SettingItem.schema.parse(item).data);
   }
   const value = (key: (typeof WELL_KNOWN_SETTINGS)[number]) => {

@@ -32,8 +32,11 @@ export async function buildWeb(options: BuildWebOptions = {}): Promise<string> {
   return outDir;
 }
 
-/** The inputs of the build: sources, public files, index.html, the config and the manifest. */
-const INPUTS = ["src", "public", "index.html", "vite.config.ts", "package.json"];
+/**
+ * The inputs of the build: sources, public files, index.html, the config and the manifest, and the shared
+ * constants the UI imports (`@dashboard/config/audit`).
+ */
+const INPUTS = ["src", "public", "index.html", "vite.config.ts", "package.json", "../config/src"];
 
 async function newestMtime(target: string): Promise<number> {
   let info: Awaited<ReturnType<typeof stat>>;

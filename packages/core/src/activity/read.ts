@@ -9,6 +9,7 @@ import type { Ctx } from "../context";
 import { RECORD_ENTITIES, type RecordEntity } from "../entity";
 import * as SiteStore from "../site/store";
 import { listPage, type Page } from "../store/db";
+import { oneOf } from "../store/expression";
 import { Keys } from "../store/keys";
 import { assertDateRange } from "../util/time";
 import { ActivityEvent, EventKind, HistoryEntry } from "./schema";
@@ -52,16 +53,9 @@ export async function listActivity(
   const range = timeBounds(f.from, f.to);
   const kinds = [...new Set(f.kinds ?? [])].sort();
   const index = f.site_id ? Keys.siteActivityIndex(f.site_id) : Keys.activityIndex();
-  const values = Object.fromEntries(kinds.map((k, i) => [`:k${i}`, k]));
   const listed = await listPage(ctx, {
     key: { ...index, from: range.from, to: range.to },
-    ...(kinds.length
-      ? {
-          filter: `#kind IN (${Object.keys(values).join(", ")})`,
-          names: { "#kind": "kind" },
-          values,
-        }
-      : {}),
+    where: [kinds.length > 0 && oneOf("kind", kinds)],
     descending: true,
     limit: p.limit,
     cursor: p.cursor,

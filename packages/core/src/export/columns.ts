@@ -55,6 +55,10 @@ const one = <R>(record: R): R[] => [record];
 
 const col = <Row>(header: string, value: (row: Row) => unknown): Column<Row> => ({ header, value });
 
+/** Columns that are a field of the row as it is, each headed by the field's name. */
+const fields = <Row>(...names: (keyof Row & string)[]): Column<Row>[] =>
+  names.map((name) => col(name, (row) => row[name]));
+
 interface ProvenanceFields {
   template_url: string;
   sync_timestamp: string;
@@ -70,41 +74,51 @@ const provenance = <Row>(of: (row: Row) => ProvenanceFields): Column<Row>[] => [
   col("template_url", (r) => of(r).template_url),
 ];
 
-const PAINTINGS: ListColumns<Painting> = {
-  personal: false,
-  rows: one,
-  columns: [
-    col("site_id", (p) => p.site_id),
-    col("site_name", (p) => p.site_name),
-    col("id", (p) => p.id),
-    col("name", (p) => p.name),
-    col("price", (p) => p.price),
-    col("category", (p) => p.category),
-    col("technique", (p) => p.technique),
-    col("year", (p) => p.year),
-    col("quantity", (p) => p.quantity),
-    col("status", (p) => p.status),
-    col("display_order", (p) => p.display_order),
-    col("image", (p) => p.image),
-    col("image_url", (p) => p.image_url),
-    ...provenance<Painting>((r) => r),
-  ],
-};
+interface SyncedFields extends ProvenanceFields {
+  site_id: string;
+  site_name: string | null;
+}
 
-const USERS: ListColumns<User> = {
-  personal: true,
+/**
+ * A list of one synced entity, a line per record: its site first, then `own` (a field's name for the field
+ * as it is, or a column), its provenance last.
+ */
+const recordList = <R extends SyncedFields>(
+  personal: boolean,
+  ...own: ((keyof R & string) | Column<R>)[]
+): ListColumns<R> => ({
+  personal,
   rows: one,
   columns: [
-    col("site_id", (u) => u.site_id),
-    col("site_name", (u) => u.site_name),
-    col("id", (u) => u.id),
-    col("name", (u) => u.name),
-    col("email", (u) => u.email),
-    col("role", (u) => u.role),
-    col("create_date", (u) => isoDate(u.create_date)),
-    ...provenance<User>((r) => r),
+    ...fields<R>("site_id", "site_name"),
+    ...own.map((c) => (typeof c === "string" ? col<R>(c, (row) => row[c]) : c)),
+    ...provenance<R>((r) => r),
   ],
-};
+});
+
+const PAINTINGS = recordList<Painting>(
+  false,
+  "id",
+  "name",
+  "price",
+  "category",
+  "technique",
+  "year",
+  "quantity",
+  "status",
+  "display_order",
+  "image",
+  "image_url",
+);
+
+const USERS = recordList<User>(
+  true,
+  "id",
+  "name",
+  "email",
+  "role",
+  col("create_date", (u) => isoDate(u.create_date)),
+);
 
 /** One line of an order: the order, and one of its items (none for an order without items). */
 interface OrderLine {
@@ -137,54 +151,34 @@ const ORDERS: ListColumns<Order, OrderLine> = {
   ],
 };
 
-const EXHIBITIONS: ListColumns<Exhibition> = {
-  personal: false,
-  rows: one,
-  columns: [
-    col("site_id", (e) => e.site_id),
-    col("site_name", (e) => e.site_name),
-    col("id", (e) => e.id),
-    col("title", (e) => e.title),
-    col("location", (e) => e.location),
-    col("date", (e) => isoDate(e.date)),
-    col("start_time", (e) => e.start_time),
-    col("end_time", (e) => e.end_time),
-    col("description", (e) => e.description),
-    ...provenance<Exhibition>((r) => r),
-  ],
-};
+const EXHIBITIONS = recordList<Exhibition>(
+  false,
+  "id",
+  "title",
+  "location",
+  col("date", (e) => isoDate(e.date)),
+  "start_time",
+  "end_time",
+  "description",
+);
 
-const CUSTOM_REQUESTS: ListColumns<CustomRequest> = {
-  personal: true,
-  rows: one,
-  columns: [
-    col("site_id", (r) => r.site_id),
-    col("site_name", (r) => r.site_name),
-    col("id", (r) => r.id),
-    col("client_name", (r) => r.client_name),
-    col("description", (r) => r.description),
-    col("status", (r) => r.status),
-    col("created_at", (r) => isoDate(r.created_at)),
-    ...provenance<CustomRequest>((r) => r),
-  ],
-};
+const CUSTOM_REQUESTS = recordList<CustomRequest>(
+  true,
+  "id",
+  "client_name",
+  "description",
+  "status",
+  col("created_at", (r) => isoDate(r.created_at)),
+);
 
-/** Records counts of a run: the sum over its entities. */
-const total = (
-  run: Run,
-  field: "fetched" | "valid" | "flagged" | "rejected" | "written" | "unchanged" | "deleted",
-) => Object.values(run.entities).reduce((sum, r) => sum + (r?.[field] ?? 0), 0);
+/** The records counts of a run, each the sum over its entities. */
+const RUN_COUNTS = ["fetched", "valid", "flagged", "rejected", "written", "unchanged", "deleted"] as const;
 
 const RUNS: ListColumns<Run> = {
   personal: false,
   rows: one,
   columns: [
-    col("run_id", (r) => r.run_id),
-    col("site_id", (r) => r.site_id),
-    col("trigger", (r) => r.trigger),
-    col("status", (r) => r.status),
-    col("started_at", (r) => r.started_at),
-    col("finished_at", (r) => r.finished_at),
+    ...fields<Run>("run_id", "site_id", "trigger", "status", "started_at", "finished_at"),
     col("duration_ms", (r) =>
       r.finished_at ? Date.parse(r.finished_at) - Date.parse(r.started_at) : undefined,
     ),
@@ -194,13 +188,9 @@ const RUNS: ListColumns<Run> = {
         .map(([entity, res]) => `${entity}:${res?.status}${res?.error ? `(${res.error.code})` : ""}`)
         .join(" "),
     ),
-    col("fetched", (r) => total(r, "fetched")),
-    col("valid", (r) => total(r, "valid")),
-    col("flagged", (r) => total(r, "flagged")),
-    col("rejected", (r) => total(r, "rejected")),
-    col("written", (r) => total(r, "written")),
-    col("unchanged", (r) => total(r, "unchanged")),
-    col("deleted", (r) => total(r, "deleted")),
+    ...RUN_COUNTS.map((count) =>
+      col<Run>(count, (r) => Object.values(r.entities).reduce((sum, e) => sum + (e?.[count] ?? 0), 0)),
+    ),
   ],
 };
 
@@ -210,15 +200,10 @@ const ACTIVITY: ListColumns<ActivityEvent> = {
   personal: true,
   rows: one,
   columns: [
-    col("at", (e) => e.at),
-    col("site_id", (e) => e.site_id),
-    col("kind", (e) => e.kind),
+    ...fields<ActivityEvent>("at", "site_id", "kind"),
     col("message_fr", (e) => e.message.fr),
     col("message_en", (e) => e.message.en),
-    col("entity", (e) => e.entity),
-    col("record_id", (e) => e.record_id),
-    col("record_label", (e) => e.record_label),
-    col("run_id", (e) => e.run_id),
+    ...fields<ActivityEvent>("entity", "record_id", "record_label", "run_id"),
     // The event's values (`{"from": 820, "to": 990}`) as JSON, for a script; empty when it has none.
     col("params", (e) => (Object.keys(e.params).length > 0 ? e.params : undefined)),
     col("event_id", (e) => e.event_id),

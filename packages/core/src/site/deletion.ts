@@ -2,7 +2,7 @@
 import type { Ctx } from "../context";
 import { ALL_ENTITIES, RECORD_ENTITIES } from "../entity";
 import * as HashIndex from "../hash-index";
-import { batchWrite, deletePartition, deleteRequest, keyRange, queryAll } from "../store/db";
+import { batchWrite, deletePartition, deleteRequest, queryAll, rangeQuery } from "../store/db";
 import { Lease, SiteEntity } from "../store/entities";
 import { Keys } from "../store/keys";
 import { epochSeconds, isoNow } from "../util/time";
@@ -24,10 +24,7 @@ export async function sweep(ctx: Ctx, siteId: string): Promise<void> {
   }
   for (const entity of RECORD_ENTITIES) await HashIndex.remove(ctx, siteId, entity);
   await deletePartition(ctx, Keys.statsPartition(siteId));
-  for await (const runs of queryAll(ctx, {
-    ...keyRange(Keys.siteRunsIndex(siteId)),
-    ProjectionExpression: "run_id",
-  })) {
+  for await (const runs of queryAll(ctx, rangeQuery(Keys.siteRunsIndex(siteId), { project: ["run_id"] }))) {
     for (const run of runs) await deletePartition(ctx, Keys.runPartition(String(run.run_id)));
   }
   await batchWrite(ctx, [deleteRequest(Keys.pending(siteId))]);

@@ -18,6 +18,7 @@ import type { Ctx } from "../context";
 import { VisibleError } from "../error";
 import { pool } from "../util/pool";
 import { retry } from "../util/retry";
+import { type Expression, expressionOf, type Where } from "./expression";
 import { type IndexName, TABLE } from "./table";
 
 export type WriteRequest = NonNullable<BatchWriteCommandInput["RequestItems"]>[string][number];
@@ -179,13 +180,20 @@ export function keyRange(range: KeyRange) {
   };
 }
 
+/**
+ * A query of a key range, keeping the items that meet `expression.where` and reading its `project`ed
+ * attributes (store/expression.ts): the one place the two are combined into Query input.
+ */
+export function rangeQuery(range: KeyRange, expression: Expression = {}) {
+  const key = keyRange(range);
+  const { ExpressionAttributeValues: values, ...rest } = expressionOf(expression);
+  return { ...key, ...rest, ExpressionAttributeValues: { ...key.ExpressionAttributeValues, ...values } };
+}
+
 /** Deletes every item of a partition (optionally under a sort-key prefix). Returns how many. */
 export async function deletePartition(ctx: Ctx, pk: string, skPrefix?: string): Promise<number> {
   let deleted = 0;
-  for await (const items of queryAll(ctx, {
-    ...keyRange({ pk, prefix: skPrefix }),
-    ProjectionExpression: "pk, sk",
-  })) {
+  for await (const items of queryAll(ctx, rangeQuery({ pk, prefix: skPrefix }, { project: ["pk", "sk"] }))) {
     await batchWrite(
       ctx,
       items.map((i) => deleteRequest({ pk: String(i.pk), sk: String(i.sk) })),
@@ -244,10 +252,8 @@ export interface Page<T> {
 export interface ListQuery {
   /** The partition (and sort-key range) listed. */
   key: KeyRange;
-  /** The filter's values (`:pk`, `:p`, `:from`, `:to` are the key range's). */
-  values?: Record<string, unknown>;
-  names?: Record<string, string>;
-  filter?: string;
+  /** The conditions an item meets to be listed (store/expression.ts); every item when absent. */
+  where?: Where;
   descending?: boolean;
   limit: number;
   cursor?: string;
@@ -276,20 +282,18 @@ export async function listPage(ctx: Ctx, q: ListQuery): Promise<Page<Item>> {
     }
     return key;
   };
-  const key = keyRange(q.key);
+  const query = rangeQuery(q.key, { where: q.where });
+  const filtered = query.FilterExpression !== undefined;
   while (items.length < q.limit) {
     const want = q.limit - items.length;
     const out = await ctx.db.send(
       new QueryCommand({
         TableName: ctx.table,
-        ...key,
-        FilterExpression: q.filter,
-        ExpressionAttributeValues: { ...key.ExpressionAttributeValues, ...q.values },
-        ExpressionAttributeNames: q.names,
+        ...query,
         ScanIndexForward: !q.descending,
         ExclusiveStartKey: exclusiveStart,
         // Without a filter, ask one more than needed to know whether a next page exists.
-        Limit: q.filter ? Math.min(1_000, Math.max(want * 4, 100)) : want + 1,
+        Limit: filtered ? Math.min(1_000, Math.max(want * 4, 100)) : want + 1,
       }),
     );
     read += out.ScannedCount ?? 0;

@@ -4,7 +4,7 @@
  *
  *   1. the bearer token names an actor (core auth: a bootstrap owner token or a named token, read on every
  *      request, so a revoked one is refused from the next request on) — else 401;
- *   2. the route's access rule (`adminRoute`) says which role it needs — a route without one is refused
+ *   2. the route's access rule (`routesOf` in openapi.ts) says which role it needs — a route without one is refused
  *      (403 `route_without_role`), so a route added without a role cannot be reached;
  *   3. a role below it is a 403 with the role needed; for an audited action the refusal is recorded;
  *   4. after the handler, an audited action is recorded with its outcome.

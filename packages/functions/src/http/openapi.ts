@@ -1,8 +1,9 @@
 /**
  * Small helpers for route definitions: JSON content, documented error responses, bearer security, and
- * `adminRoute`, the one way to define an admin route: its required role (and, for a change or a read of
- * personal data, its audit action) is part of its definition, documented in the OpenAPI document and
- * enforced by the authentication middleware (auth.ts), which refuses any admin route that has none.
+ * `routesOf`, the one way to declare an admin route (`route(access, "GET /api/sites", { summary, ... })`):
+ * its required role (and, for a change or a read of personal data, its audit action) is part of its
+ * definition, documented in the OpenAPI document and enforced by the authentication middleware (auth.ts),
+ * which refuses any admin route that has none.
  */
 import type { AuditAction } from "@dashboard/core/audit";
 import type { Actor, Role } from "@dashboard/core/role";
@@ -108,7 +109,7 @@ export const accessOf = (method: string, path: string): Access | undefined =>
  * An admin route: bearer security, the role in its description and as `x-required-role`, 401 and 403 among
  * its responses, and its access rule registered for the authentication middleware.
  */
-export function adminRoute<const R extends RouteConfig>(access: Access, config: R) {
+function adminRoute<const R extends RouteConfig>(access: Access, config: R) {
   const route = createRoute({
     ...config,
     security: BEARER,
@@ -120,3 +121,28 @@ export function adminRoute<const R extends RouteConfig>(access: Access, config: 
   ACCESS.set(`${config.method.toUpperCase()} ${honoPath(config.path)}`, access);
   return route;
 }
+
+/** `"GET /api/sites/{site_id}"`: a route's method and OpenAPI path, as API-CONTRACT.md writes them. */
+type Endpoint = `${"GET" | "POST" | "PUT" | "PATCH" | "DELETE"} /${string}`;
+type MethodOf<E extends Endpoint> = E extends `${infer M} ${string}` ? Lowercase<M> : never;
+type PathOf<E extends Endpoint> = E extends `${string} ${infer P}` ? P : never;
+
+/**
+ * The declarer of one group's admin routes (its OpenAPI `tags`): each route from its parts, who may call it,
+ * its endpoint, then what it is (`summary`, `description`), takes (`request`) and answers (`responses`).
+ */
+export const routesOf =
+  (...tags: string[]) =>
+  <const E extends Endpoint, const P extends Omit<RouteConfig, "method" | "path" | "tags">>(
+    access: Access,
+    endpoint: E,
+    parts: P,
+  ) => {
+    const space = endpoint.indexOf(" ");
+    return adminRoute(access, {
+      ...parts,
+      method: endpoint.slice(0, space).toLowerCase() as MethodOf<E>,
+      path: endpoint.slice(space + 1) as PathOf<E>,
+      tags,
+    });
+  };

@@ -6,146 +6,55 @@ import { useQuery } from "@tanstack/react-query";
 import { type FormEvent, useId, useState } from "react";
 import { TokenCreateInput } from "../api/schemas";
 import type { Role, TokenInfo } from "../api/types";
-import { useApi, useCan, useI18n, useSession } from "../app/context";
+import { useApi, useI18n } from "../app/context";
 import { useNow } from "../app/hooks";
 import { dayBoundaryIso, formatDate, formatDateTime, formatRelative } from "../lib/format";
 import type { MessageKey } from "../lib/i18n";
 import type { Tone } from "../lib/status";
-import { Badge, Button, EmptyState, ErrorState, Loading, PageHeader } from "../ui/components";
-import { ConfirmDialog, CopyField, Field, Modal } from "../ui/dialogs";
+import { Badge, Button, ErrorState, Permitted } from "../ui/components";
+import { Field, Modal } from "../ui/dialogs";
+import { headings } from "../ui/ListScreen";
+import { ManagedList } from "../ui/ManagedList";
 
 const ROLES: Role[] = ["viewer", "operator", "owner"];
 const STATUS_TONE: Record<string, Tone> = { active: "success", expired: "neutral", revoked: "danger" };
 
 export function AccessScreen() {
   const { t } = useI18n();
-  const can = useCan();
-  if (!can("tokens.manage")) {
-    return (
-      <>
-        <PageHeader title={t("nav.access")} />
-        <EmptyState title={t("session.forbidden")} />
-      </>
-    );
-  }
-  return <TokenManager />;
+  return (
+    <Permitted action="tokens.manage" title={t("nav.access")}>
+      <TokenManager />
+    </Permitted>
+  );
 }
 
 function TokenManager() {
   const api = useApi();
   const { t } = useI18n();
-  const { notify } = useSession();
   const tokens = useQuery({ queryKey: ["tokens"], queryFn: ({ signal }) => api.listTokens(signal) });
-  const [creating, setCreating] = useState(false);
-  const [shown, setShown] = useState<{ name: string; token: string } | null>(null);
-  const [revoking, setRevoking] = useState<TokenInfo | null>(null);
-  const [revokeBusy, setRevokeBusy] = useState(false);
-  const [revokeError, setRevokeError] = useState<unknown>(null);
-
-  const revoke = async () => {
-    if (!revoking) return;
-    setRevokeBusy(true);
-    setRevokeError(null);
-    try {
-      await api.revokeToken(revoking.token_id);
-      notify("success", t("access.revoked_toast", { name: revoking.name }));
-      setRevoking(null);
-      void tokens.refetch();
-    } catch (error) {
-      setRevokeError(error);
-    } finally {
-      setRevokeBusy(false);
-    }
-  };
-
-  const items = tokens.data?.items ?? [];
   return (
-    <>
-      <PageHeader
-        title={t("nav.access")}
-        subtitle={t("access.subtitle")}
-        actions={
-          <Button variant="primary" icon="plus" onClick={() => setCreating(true)} data-testid="token-add">
-            {t("access.add")}
-          </Button>
-        }
-      />
-      {tokens.isPending ? (
-        <Loading />
-      ) : tokens.error && !tokens.data ? (
-        <ErrorState error={tokens.error} onRetry={() => void tokens.refetch()} />
-      ) : items.length === 0 ? (
-        <EmptyState title={t("access.empty")} hint={t("access.empty_hint")} />
-      ) : (
-        <div className="table-wrap card">
-          <table className="data-table responsive-table" data-testid="tokens-table">
-            <thead>
-              <tr>
-                <th scope="col">{t("access.col.name")}</th>
-                <th scope="col">{t("access.col.role")}</th>
-                <th scope="col">{t("access.col.status")}</th>
-                <th scope="col">{t("access.col.created")}</th>
-                <th scope="col">{t("access.col.last_used")}</th>
-                <th scope="col">{t("access.col.expires")}</th>
-                <th scope="col" />
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((token) => (
-                <TokenRow key={token.token_id} token={token} onRevoke={() => setRevoking(token)} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+    <ManagedList<TokenInfo>
+      scope="access"
+      testId="token"
+      query={tokens}
+      table={{
+        head: headings([
+          { label: t("access.col.name") },
+          { label: t("access.col.role") },
+          { label: t("access.col.status") },
+          { label: t("access.col.created") },
+          { label: t("access.col.last_used") },
+          { label: t("access.col.expires") },
+          { label: "" },
+        ]),
+        key: (token) => token.token_id,
+        row: (token, revoke) => <TokenRow token={token} onRevoke={revoke} />,
+      }}
+      form={({ onClose, onCreated }) => (
+        <TokenForm onClose={onClose} onCreated={(name, token) => onCreated({ name, secret: token })} />
       )}
-      {creating ? (
-        <TokenForm
-          onClose={() => setCreating(false)}
-          onCreated={(name, token) => {
-            setCreating(false);
-            setShown({ name, token });
-            void tokens.refetch();
-          }}
-        />
-      ) : null}
-      {shown ? (
-        <Modal
-          title={t("access.token_title")}
-          onClose={() => setShown(null)}
-          testId="token-created-modal"
-          dismissable={false}
-          footer={
-            <Button variant="primary" onClick={() => setShown(null)} data-testid="token-created-done">
-              {t("access.done")}
-            </Button>
-          }
-        >
-          <p className="notice notice-warning" data-testid="token-created-warning">
-            {t("access.token_warning")}
-          </p>
-          <CopyField
-            value={shown.token}
-            label={t("access.token_label", { name: shown.name })}
-            testId="token-value"
-          />
-        </Modal>
-      ) : null}
-      {revoking ? (
-        <ConfirmDialog
-          title={t("access.revoke_title", { name: revoking.name })}
-          message={t("access.revoke_message")}
-          confirmLabel={t("access.revoke")}
-          danger
-          busy={revokeBusy}
-          error={revokeError}
-          onConfirm={revoke}
-          onCancel={() => {
-            setRevoking(null);
-            setRevokeError(null);
-          }}
-        />
-      ) : null}
-    </>
+      remove={(token) => api.revokeToken(token.token_id)}
+    />
   );
 }
 
@@ -188,7 +97,7 @@ function TokenRow({ token, onRevoke }: { token: TokenInfo; onRevoke: () => void 
       <td>
         {token.status === "active" ? (
           <Button size="sm" variant="danger" onClick={onRevoke} data-testid="token-revoke">
-            {t("access.revoke")}
+            {t("access.remove")}
           </Button>
         ) : null}
       </td>

@@ -8,12 +8,14 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { ApiError } from "../api/client";
 import type { AlertDelivery, AlertSubscription } from "../api/types";
-import { useApi, useCan, useI18n, useSession } from "../app/context";
+import { useApi, useI18n, useSession } from "../app/context";
 import { formatDateTime, formatDuration } from "../lib/format";
 import type { MessageKey } from "../lib/i18n";
 import type { Tone } from "../lib/status";
-import { Badge, Button, EmptyState, ErrorState, errorTitleKey, Loading, PageHeader } from "../ui/components";
-import { ConfirmDialog, CopyField, Modal } from "../ui/dialogs";
+import { Badge, Button, ErrorState, errorTitleKey, Loading, Permitted } from "../ui/components";
+import { Modal } from "../ui/dialogs";
+import { headings } from "../ui/ListScreen";
+import { ManagedList } from "../ui/ManagedList";
 import { AlertForm } from "./alerts/AlertForm";
 
 const STATUS_TONE: Record<AlertDelivery["status"], Tone> = {
@@ -25,137 +27,45 @@ const STATUS_TONE: Record<AlertDelivery["status"], Tone> = {
 
 export function AlertsScreen() {
   const { t } = useI18n();
-  const can = useCan();
-  if (!can("alerts.manage")) {
-    return (
-      <>
-        <PageHeader title={t("nav.alerts")} />
-        <EmptyState title={t("session.forbidden")} />
-      </>
-    );
-  }
-  return <AlertManager />;
+  return (
+    <Permitted action="alerts.manage" title={t("nav.alerts")}>
+      <AlertManager />
+    </Permitted>
+  );
 }
 
 function AlertManager() {
   const api = useApi();
   const { t } = useI18n();
-  const { notify } = useSession();
   const subs = useQuery({ queryKey: ["alerts"], queryFn: ({ signal }) => api.listAlerts(signal) });
-  const [creating, setCreating] = useState(false);
-  const [secret, setSecret] = useState<{ name: string; secret: string } | null>(null);
-  const [deleting, setDeleting] = useState<AlertSubscription | null>(null);
   const [open, setOpen] = useState<AlertSubscription | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-
-  const remove = async () => {
-    if (!deleting) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await api.deleteAlert(deleting.subscription_id);
-      notify("success", t("alerts.deleted_toast", { name: deleting.name }));
-      setDeleting(null);
-      void subs.refetch();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-
-  const items = subs.data?.items ?? [];
   return (
-    <>
-      <PageHeader
-        title={t("nav.alerts")}
-        subtitle={t("alerts.subtitle")}
-        actions={
-          <Button variant="primary" icon="plus" onClick={() => setCreating(true)} data-testid="alert-add">
-            {t("alerts.add")}
-          </Button>
-        }
-      />
-      {subs.isPending ? (
-        <Loading />
-      ) : subs.error && !subs.data ? (
-        <ErrorState error={subs.error} onRetry={() => void subs.refetch()} />
-      ) : items.length === 0 ? (
-        <EmptyState title={t("alerts.empty")} hint={t("alerts.empty_hint")} />
-      ) : (
-        <div className="table-wrap card">
-          <table className="data-table responsive-table" data-testid="alerts-table">
-            <thead>
-              <tr>
-                <th scope="col">{t("alerts.col.name")}</th>
-                <th scope="col">{t("alerts.col.events")}</th>
-                <th scope="col">{t("alerts.col.target")}</th>
-                <th scope="col">{t("alerts.col.digest")}</th>
-                <th scope="col" />
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((sub) => (
-                <AlertRow
-                  key={sub.subscription_id}
-                  sub={sub}
-                  onDeliveries={() => setOpen(sub)}
-                  onDelete={() => setDeleting(sub)}
-                />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <Outbox />
-      {creating ? (
+    <ManagedList<AlertSubscription>
+      scope="alerts"
+      testId="alert"
+      query={subs}
+      table={{
+        head: headings([
+          { label: t("alerts.col.name") },
+          { label: t("alerts.col.events") },
+          { label: t("alerts.col.target") },
+          { label: t("alerts.col.digest") },
+          { label: "" },
+        ]),
+        key: (sub) => sub.subscription_id,
+        row: (sub, remove) => <AlertRow sub={sub} onDeliveries={() => setOpen(sub)} onDelete={remove} />,
+      }}
+      form={({ onClose, onCreated }) => (
         <AlertForm
-          onClose={() => setCreating(false)}
-          onCreated={(name, created) => {
-            setCreating(false);
-            if (created) setSecret({ name, secret: created });
-            void subs.refetch();
-          }}
+          onClose={onClose}
+          onCreated={(name, secret) => onCreated(secret ? { name, secret } : undefined)}
         />
-      ) : null}
-      {secret ? (
-        <Modal
-          title={t("alerts.secret_title")}
-          onClose={() => setSecret(null)}
-          testId="alert-secret-modal"
-          dismissable={false}
-          footer={
-            <Button variant="primary" onClick={() => setSecret(null)} data-testid="alert-secret-done">
-              {t("alerts.done")}
-            </Button>
-          }
-        >
-          <p className="notice notice-warning">{t("alerts.secret_warning")}</p>
-          <CopyField
-            value={secret.secret}
-            label={t("alerts.secret_label", { name: secret.name })}
-            testId="alert-secret"
-          />
-        </Modal>
-      ) : null}
+      )}
+      remove={(sub) => api.deleteAlert(sub.subscription_id)}
+    >
+      <Outbox />
       {open ? <Deliveries sub={open} onClose={() => setOpen(null)} /> : null}
-      {deleting ? (
-        <ConfirmDialog
-          title={t("alerts.delete_title", { name: deleting.name })}
-          message={t("alerts.delete_message")}
-          confirmLabel={t("alerts.delete")}
-          danger
-          busy={busy}
-          error={error}
-          onConfirm={remove}
-          onCancel={() => {
-            setDeleting(null);
-            setError(null);
-          }}
-        />
-      ) : null}
-    </>
+    </ManagedList>
   );
 }
 
@@ -235,7 +145,7 @@ function AlertRow({
             {t("alerts.deliveries")}
           </Button>
           <Button size="sm" variant="danger" onClick={onDelete} data-testid="alert-delete">
-            {t("alerts.delete")}
+            {t("alerts.remove")}
           </Button>
         </div>
       </td>

@@ -2,17 +2,18 @@
  * "Journal d'audit": who did what, when, from where and with which outcome, newest first, filterable by
  * action, actor, site and outcome, cursor-paged. Read-only: the API offers no way to change an entry.
  */
+
+import { AUDIT_ACTIONS, AUDIT_OUTCOMES } from "@dashboard/config/audit";
 import { useId } from "react";
 import type { AuditEntry, AuditFilters } from "../api/types";
-import { useApi, useCan, useI18n, useSites } from "../app/context";
+import { useApi, useI18n, useSites } from "../app/context";
 import { useNow, usePagedQuery } from "../app/hooks";
 import { useQueryFilters } from "../app/router";
-import { AUDIT_ACTIONS, AUDIT_OUTCOMES } from "../lib/audit";
 import { formatDateTime, formatRelative } from "../lib/format";
 import type { MessageKey } from "../lib/i18n";
 import type { Route } from "../lib/router";
 import type { Tone } from "../lib/status";
-import { Badge, Button, EmptyState, PageHeader } from "../ui/components";
+import { Badge, Button, EmptyState, Permitted } from "../ui/components";
 import { DataTable, headings, ListScreen } from "../ui/ListScreen";
 import { Filter, SearchFilter, SiteSelect } from "../ui/lists";
 import { useTextFilter } from "./shared";
@@ -34,16 +35,11 @@ const outcomeKey = (outcome: string): MessageKey =>
 
 export function AuditScreen({ route }: { route: Route }) {
   const { t } = useI18n();
-  const can = useCan();
-  if (!can("audit.read")) {
-    return (
-      <>
-        <PageHeader title={t("nav.audit")} />
-        <EmptyState title={t("session.forbidden")} />
-      </>
-    );
-  }
-  return <AuditLog route={route} />;
+  return (
+    <Permitted action="audit.read" title={t("nav.audit")}>
+      <AuditLog route={route} />
+    </Permitted>
+  );
 }
 
 /** A select of known values, with "all" first; `label` words each value. */

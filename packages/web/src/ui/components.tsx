@@ -1,9 +1,10 @@
 /** The UI's building blocks: badges, buttons, states (loading, empty, error), dialogs, fields, paging. */
 import type { ReactNode } from "react";
 import { ApiError } from "../api/client";
-import { useI18n, useSession } from "../app/context";
+import { useCan, useI18n, useSession } from "../app/context";
 import { apiReasonKey } from "../lib/codes";
 import type { MessageKey } from "../lib/i18n";
+import type { Action } from "../lib/roles";
 import type { Tone } from "../lib/status";
 import { Icon, type IconName } from "./icons";
 
@@ -222,6 +223,27 @@ export function PageHeader({
       </div>
       {actions ? <div className="page-actions">{actions}</div> : null}
     </header>
+  );
+}
+
+/** A screen for the roles allowed `action`; the others see its title and that their role does not allow it. */
+export function Permitted({
+  action,
+  title,
+  children,
+}: {
+  action: Action;
+  title: string;
+  children: ReactNode;
+}) {
+  const { t } = useI18n();
+  const can = useCan();
+  if (can(action)) return children;
+  return (
+    <>
+      <PageHeader title={title} />
+      <EmptyState title={t("session.forbidden")} />
+    </>
   );
 }
 

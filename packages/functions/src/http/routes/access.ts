@@ -5,7 +5,7 @@ import * as Audit from "@dashboard/core/audit";
 import { BOOTSTRAP_TOKEN_ID } from "@dashboard/core/auth";
 import type { Ctx } from "@dashboard/core/context";
 import * as Tokens from "@dashboard/core/token";
-import { type ApiApp, adminRoute, errors, json } from "../openapi";
+import { type ApiApp, errors, json, routesOf } from "../openapi";
 import {
   AuditEntry,
   AuditQuery,
@@ -18,50 +18,30 @@ import {
   TokenParams,
 } from "../schemas";
 
-const tags = ["Access"];
+const route = routesOf("Access");
 
-export const meRoute = adminRoute(
-  { role: "viewer" },
-  {
-    method: "get",
-    path: "/api/me",
-    tags,
-    summary: "The caller: its token's name, id and role",
-    description: "The UI reads it at sign-in to show only what the role may do.",
-    responses: { 200: json(Me, "The caller"), ...errors() },
-  },
-);
+export const meRoute = route({ role: "viewer" }, "GET /api/me", {
+  summary: "The caller: its token's name, id and role",
+  description: "The UI reads it at sign-in to show only what the role may do.",
+  responses: { 200: json(Me, "The caller"), ...errors() },
+});
 
-export const listTokensRoute = adminRoute(
-  { role: "owner" },
-  {
-    method: "get",
-    path: "/api/tokens",
-    tags,
-    summary: "Every named token, newest first (revoked and expired ones for 30 days)",
-    responses: { 200: json(TokenList, "The tokens, never their values"), ...errors() },
-  },
-);
+export const listTokensRoute = route({ role: "owner" }, "GET /api/tokens", {
+  summary: "Every named token, newest first (revoked and expired ones for 30 days)",
+  responses: { 200: json(TokenList, "The tokens, never their values"), ...errors() },
+});
 
-export const createTokenRoute = adminRoute(
-  { role: "owner", audit: "token.created" },
-  {
-    method: "post",
-    path: "/api/tokens",
-    tags,
-    summary: "Create a named token",
-    description: "The answer carries the token, shown this once; only its SHA-256 is stored.",
-    request: { body: { required: true, ...json(CreateToken, "Its name, role and optional expiry") } },
-    responses: { 201: json(TokenCreated, "Created"), ...errors(400, 413) },
-  },
-);
+export const createTokenRoute = route({ role: "owner", audit: "token.created" }, "POST /api/tokens", {
+  summary: "Create a named token",
+  description: "The answer carries the token, shown this once; only its SHA-256 is stored.",
+  request: { body: { required: true, ...json(CreateToken, "Its name, role and optional expiry") } },
+  responses: { 201: json(TokenCreated, "Created"), ...errors(400, 413) },
+});
 
-export const revokeTokenRoute = adminRoute(
+export const revokeTokenRoute = route(
   { role: "owner", audit: "token.revoked" },
+  "DELETE /api/tokens/{token_id}",
   {
-    method: "delete",
-    path: "/api/tokens/{token_id}",
-    tags,
     summary: "Revoke a token",
     description: "Refused from the next request on. The token stays listed, revoked, for 30 days.",
     request: { params: TokenParams },
@@ -69,19 +49,13 @@ export const revokeTokenRoute = adminRoute(
   },
 );
 
-export const auditRoute = adminRoute(
-  { role: "owner" },
-  {
-    method: "get",
-    path: "/api/audit",
-    tags,
-    summary: "The audit log, newest first",
-    description:
-      "Every change and every read of personal data in clear: who, what, when, from where, with which outcome. Read-only; entries expire after the configured retention.",
-    request: { query: AuditQuery },
-    responses: { 200: json(page(AuditEntry), "A page of entries"), ...errors(400) },
-  },
-);
+export const auditRoute = route({ role: "owner" }, "GET /api/audit", {
+  summary: "The audit log, newest first",
+  description:
+    "Every change and every read of personal data in clear: who, what, when, from where, with which outcome. Read-only; entries expire after the configured retention.",
+  request: { query: AuditQuery },
+  responses: { 200: json(page(AuditEntry), "A page of entries"), ...errors(400) },
+});
 
 export function registerAccessRoutes(app: ApiApp, ctx: Ctx): void {
   app.openapi(meRoute, async (c) => {

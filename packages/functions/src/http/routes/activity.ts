@@ -16,10 +16,10 @@ import { RECORD_ENTITIES, type RecordEntity } from "@dashboard/core/entity";
 import { maskPersonalData } from "@dashboard/core/privacy";
 import { type Role, seesPersonalData } from "@dashboard/core/role";
 import { z } from "@hono/zod-openapi";
-import { type Access, type ApiApp, adminRoute, errors, json, named } from "../openapi";
+import { type Access, type ApiApp, errors, json, named, routesOf } from "../openapi";
 import { Paging, page, RecordParams } from "../schemas";
 
-const tags = ["Activity"];
+const route = routesOf("Activity");
 
 export const ActivityEvent = named(CoreActivityEvent, "ActivityEvent");
 export const HistoryEntry = named(CoreHistoryEntry, "HistoryEntry");
@@ -51,19 +51,13 @@ export const ActivityQuery = Paging.extend({
   to: Instant("Events at or before this instant (ISO 8601 with its offset)"),
 });
 
-export const listActivityRoute = adminRoute(
-  { role: "viewer" },
-  {
-    method: "get",
-    path: "/api/activity",
-    tags,
-    summary: "What happened across sites, newest first",
-    description:
-      "Business events (an order created, a painting sold, a price changed...) and operational ones (a site unreachable, a sync failed...), each with its site, time and a French and English sentence (`message.fr`, `message.en`). A `from` after `to` is a 400 (`invalid_date_range`); an unknown kind a 400 (`validation_failed`). E-mail addresses in sentences and labels come masked to a viewer.",
-    request: { query: ActivityQuery },
-    responses: { 200: json(page(ActivityEvent), "A page of events"), ...errors(400) },
-  },
-);
+export const listActivityRoute = route({ role: "viewer" }, "GET /api/activity", {
+  summary: "What happened across sites, newest first",
+  description:
+    "Business events (an order created, a painting sold, a price changed...) and operational ones (a site unreachable, a sync failed...), each with its site, time and a French and English sentence (`message.fr`, `message.en`). A `from` after `to` is a 400 (`invalid_date_range`); an unknown kind a 400 (`validation_failed`). E-mail addresses in sentences and labels come masked to a viewer.",
+  request: { query: ActivityQuery },
+  responses: { 200: json(page(ActivityEvent), "A page of events"), ...errors(400) },
+});
 
 const PERSONAL: ReadonlySet<RecordEntity> = new Set(["users", "orders", "custom_requests"]);
 
@@ -74,10 +68,7 @@ export const HistoryQuery = Paging;
 
 /** One route per record entity, like the record's own (`/api/sites/{site_id}/<entity>/{id}` + `/history`). */
 export const historyRoute = (entity: RecordEntity) =>
-  adminRoute(historyAccess(entity), {
-    method: "get",
-    path: `/api/sites/{site_id}/${entity}/{id}/history`,
-    tags,
+  route(historyAccess(entity), `GET /api/sites/{site_id}/${entity}/{id}/history`, {
     summary: `A record's history (${entity}), newest first`,
     description: [
       "Each change the syncs stored: `created`, `updated` with the fields that changed (`from` → `to`, a value not set is `null`), `deleted` at the Template, `restored`. An unknown site is a 404 (`site_not_found`); a record with no history an empty list.",

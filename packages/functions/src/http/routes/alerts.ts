@@ -5,10 +5,10 @@
 import { Alerts } from "@dashboard/core/alerts";
 import type { Ctx } from "@dashboard/core/context";
 import { z } from "@hono/zod-openapi";
-import { type ApiApp, adminRoute, errors, json, named } from "../openapi";
+import { type ApiApp, errors, json, named, routesOf } from "../openapi";
 import { Paging, page } from "../schemas";
 
-const tags = ["Alerts"];
+const route = routesOf("Alerts");
 
 const Subscription = named(Alerts.Subscription, "AlertSubscription");
 const NewSubscription = named(Alerts.NewSubscription, "NewAlertSubscription");
@@ -30,26 +30,15 @@ const SubscriptionParams = z.object({
     .openapi({ param: { name: "subscription_id", in: "path" } }),
 });
 
-const path = "/api/alerts/subscriptions";
-const one = `${path}/{subscription_id}`;
+export const listSubscriptionsRoute = route({ role: "owner" }, "GET /api/alerts/subscriptions", {
+  summary: "Every alert subscription",
+  responses: { 200: json(SubscriptionList, "The subscriptions, never their secrets"), ...errors() },
+});
 
-export const listSubscriptionsRoute = adminRoute(
-  { role: "owner" },
-  {
-    method: "get",
-    path,
-    tags,
-    summary: "Every alert subscription",
-    responses: { 200: json(SubscriptionList, "The subscriptions, never their secrets"), ...errors() },
-  },
-);
-
-export const createSubscriptionRoute = adminRoute(
+export const createSubscriptionRoute = route(
   { role: "owner", audit: "alert.subscription_created" },
+  "POST /api/alerts/subscriptions",
   {
-    method: "post",
-    path,
-    tags,
     summary: "Subscribe an e-mail address or a URL to activity events",
     description:
       "Empty `kinds` or `site_ids`: every kind, every site. A URL target receives a JSON POST signed like the inbound webhook (`X-Dashboard-Signature: t=…,v1=…`); its secret is in this answer only. In production the URL must be https and public; locally http to a loopback address is allowed. `digest_minutes` > 0: at most one message per that many minutes, listing what happened.",
@@ -58,24 +47,20 @@ export const createSubscriptionRoute = adminRoute(
   },
 );
 
-export const getSubscriptionRoute = adminRoute(
+export const getSubscriptionRoute = route(
   { role: "owner" },
+  "GET /api/alerts/subscriptions/{subscription_id}",
   {
-    method: "get",
-    path: one,
-    tags,
     summary: "One alert subscription",
     request: { params: SubscriptionParams },
     responses: { 200: json(Subscription, "The subscription"), ...errors(404) },
   },
 );
 
-export const updateSubscriptionRoute = adminRoute(
+export const updateSubscriptionRoute = route(
   { role: "owner", audit: "alert.subscription_updated" },
+  "PATCH /api/alerts/subscriptions/{subscription_id}",
   {
-    method: "patch",
-    path: one,
-    tags,
     summary: "Change a subscription's name, kinds, sites, digest, language or enabled flag",
     request: {
       params: SubscriptionParams,
@@ -85,24 +70,20 @@ export const updateSubscriptionRoute = adminRoute(
   },
 );
 
-export const deleteSubscriptionRoute = adminRoute(
+export const deleteSubscriptionRoute = route(
   { role: "owner", audit: "alert.subscription_deleted" },
+  "DELETE /api/alerts/subscriptions/{subscription_id}",
   {
-    method: "delete",
-    path: one,
-    tags,
     summary: "Delete a subscription (its delivery log expires with the activity retention)",
     request: { params: SubscriptionParams },
     responses: { 204: { description: "Deleted" }, ...errors(404) },
   },
 );
 
-export const testSubscriptionRoute = adminRoute(
+export const testSubscriptionRoute = route(
   { role: "owner", audit: "alert.test_sent" },
+  "POST /api/alerts/subscriptions/{subscription_id}/test",
   {
-    method: "post",
-    path: `${one}/test`,
-    tags,
     summary: "Send a sample event to the subscription's target now",
     description:
       "One attempt, not retried; the answer is the delivery with that attempt (status code or error).",
@@ -111,31 +92,23 @@ export const testSubscriptionRoute = adminRoute(
   },
 );
 
-export const listDeliveriesRoute = adminRoute(
+export const listDeliveriesRoute = route(
   { role: "owner" },
+  "GET /api/alerts/subscriptions/{subscription_id}/deliveries",
   {
-    method: "get",
-    path: `${one}/deliveries`,
-    tags,
     summary: "A subscription's deliveries, newest first, each with every attempt",
     request: { params: SubscriptionParams, query: Paging },
     responses: { 200: json(page(Delivery), "A page of deliveries"), ...errors(400, 404) },
   },
 );
 
-export const outboxRoute = adminRoute(
-  { role: "owner" },
-  {
-    method: "get",
-    path: "/api/alerts/outbox",
-    tags,
-    summary: "The e-mails alerts would have sent (local runtime only)",
-    description:
-      "Outside production e-mails are not sent: they land here and in `DATA_DIR/outbox`. 404 in production.",
-    request: { query: Paging },
-    responses: { 200: json(page(OutboxMessage), "A page of e-mails"), ...errors(400, 404) },
-  },
-);
+export const outboxRoute = route({ role: "owner" }, "GET /api/alerts/outbox", {
+  summary: "The e-mails alerts would have sent (local runtime only)",
+  description:
+    "Outside production e-mails are not sent: they land here and in `DATA_DIR/outbox`. 404 in production.",
+  request: { query: Paging },
+  responses: { 200: json(page(OutboxMessage), "A page of e-mails"), ...errors(400, 404) },
+});
 
 export function registerAlertRoutes(app: ApiApp, ctx: Ctx): void {
   app.openapi(listSubscriptionsRoute, async (c) => c.json({ items: await Alerts.list(ctx) }, 200));

@@ -19,7 +19,7 @@ import * as Export from "@dashboard/core/export";
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { type HttpLogger, requestIdOf } from "../logging";
-import { type ApiApp, type ApiEnv, adminRoute, errors } from "../openapi";
+import { type ApiApp, type ApiEnv, errors, routesOf } from "../openapi";
 import {
   CustomRequestsQuery,
   ExhibitionsQuery,
@@ -30,7 +30,7 @@ import {
 } from "../schemas";
 import { ActivityQuery } from "./activity";
 
-const tags = ["Exports"];
+const route = routesOf("Exports");
 
 /** Where every export is served; the Router sends this prefix to the streaming function. */
 export const EXPORT_PREFIX = "/api/export";
@@ -60,24 +60,18 @@ const csvRoute = <Q extends z.ZodObject>(
   text: string,
   personal: boolean,
 ) =>
-  adminRoute(
-    { role: "viewer", audit: "data.exported" },
-    {
-      method: "get",
-      path: `${EXPORT_PREFIX}/${list}.csv`,
-      tags,
-      summary: `${text} as CSV, with the list's filters`,
-      description: [DESCRIPTION, personal ? PERSONAL_NOTE : undefined].filter(Boolean).join(" "),
-      request: { query },
-      responses: {
-        200: {
-          description: `The CSV file (\`Content-Disposition: attachment; filename="${list}-<date>.csv"\`)`,
-          content: { "text/csv": { schema: z.string() } },
-        },
-        ...errors(400),
+  route({ role: "viewer", audit: "data.exported" }, `GET ${EXPORT_PREFIX}/${list}.csv`, {
+    summary: `${text} as CSV, with the list's filters`,
+    description: [DESCRIPTION, personal ? PERSONAL_NOTE : undefined].filter(Boolean).join(" "),
+    request: { query },
+    responses: {
+      200: {
+        description: `The CSV file (\`Content-Disposition: attachment; filename="${list}-<date>.csv"\`)`,
+        content: { "text/csv": { schema: z.string() } },
       },
+      ...errors(400),
     },
-  );
+  });
 
 export const exportPaintingsRoute = csvRoute("paintings", PaintingsExport, "Paintings", false);
 export const exportUsersRoute = csvRoute("users", UsersExport, "Users", true);
@@ -96,17 +90,11 @@ export const exportActivityRoute = csvRoute("activity", ActivityExport, "Activit
  * Any other `/api/export/...`: a 400 that names the lists there are (`unknown_export_list`), rather than a
  * 404 that would read as "this server has no exports".
  */
-export const unknownExportRoute = adminRoute(
-  { role: "viewer" },
-  {
-    method: "get",
-    path: `${EXPORT_PREFIX}/{list}`,
-    tags,
-    summary: "Not a list that exports: 400 `unknown_export_list`",
-    request: { params: z.object({ list: z.string().openapi({ param: { name: "list", in: "path" } }) }) },
-    responses: errors(400),
-  },
-);
+export const unknownExportRoute = route({ role: "viewer" }, `GET ${EXPORT_PREFIX}/{list}`, {
+  summary: "Not a list that exports: 400 `unknown_export_list`",
+  request: { params: z.object({ list: z.string().openapi({ param: { name: "list", in: "path" } }) }) },
+  responses: errors(400),
+});
 
 const encoder = new TextEncoder();
 

@@ -10,7 +10,7 @@ import { maskPersonalData } from "@dashboard/core/privacy";
 import * as Records from "@dashboard/core/record";
 import { type Role, seesPersonalData } from "@dashboard/core/role";
 import type { z } from "@hono/zod-openapi";
-import { type Access, type ApiApp, adminRoute, errors, json } from "../openapi";
+import { type Access, type ApiApp, errors, json, routesOf } from "../openapi";
 import {
   CustomRequest,
   CustomRequestsQuery,
@@ -28,7 +28,7 @@ import {
   UsersQuery,
 } from "../schemas";
 
-const tags = ["Synced data"];
+const route = routesOf("Synced data");
 
 interface EntityApi<Q extends z.ZodObject, S extends z.ZodType> {
   entity: RecordEntity;
@@ -82,10 +82,7 @@ const describe = (a: EntityApi<z.ZodObject, z.ZodType>, text?: string) =>
   [text, a.personal ? PERSONAL_NOTE : undefined].filter(Boolean).join(" ") || undefined;
 
 const listRoute = <Q extends z.ZodObject, S extends z.ZodType>(a: EntityApi<Q, S>) =>
-  adminRoute(accessOf(a), {
-    method: "get",
-    path: `/api/${a.entity}`,
-    tags,
+  route(accessOf(a), `GET /api/${a.entity}`, {
     summary: `${a.summary}, across sites or of one`,
     description: describe(
       a,
@@ -96,10 +93,7 @@ const listRoute = <Q extends z.ZodObject, S extends z.ZodType>(a: EntityApi<Q, S
   });
 
 const getRoute = <Q extends z.ZodObject, S extends z.ZodType>(a: EntityApi<Q, S>) =>
-  adminRoute(accessOf(a), {
-    method: "get",
-    path: `/api/sites/{site_id}/${a.entity}/{id}`,
-    tags,
+  route(accessOf(a), `GET /api/sites/{site_id}/${a.entity}/{id}`, {
     summary: `One record of a site (${a.entity})`,
     description: describe(a),
     request: { params: RecordParams },
@@ -132,19 +126,13 @@ async function getOne<S extends z.ZodType>(
 }
 
 const facetsRoute = (entity: FacetStore.FacetEntity) =>
-  adminRoute(
-    { role: "viewer" },
-    {
-      method: "get",
-      path: `/api/${entity}/facets`,
-      tags,
-      summary: `The filter values present in the ${entity} (${FacetStore.FACET_FIELDS[entity].join(", ")})`,
-      description:
-        "Each value as the filter takes it (`value`, folded: lower case, no accents), its most frequent spelling (`label`) and how many live records have it. Reads the records' facet attributes only; `complete` is false past 20,000 records.",
-      request: { query: FacetsQuery },
-      responses: { 200: json(Facets, "The values present"), ...errors(400) },
-    },
-  );
+  route({ role: "viewer" }, `GET /api/${entity}/facets`, {
+    summary: `The filter values present in the ${entity} (${FacetStore.FACET_FIELDS[entity].join(", ")})`,
+    description:
+      "Each value as the filter takes it (`value`, folded: lower case, no accents), its most frequent spelling (`label`) and how many live records have it. Reads the records' facet attributes only; `complete` is false past 20,000 records.",
+    request: { query: FacetsQuery },
+    responses: { 200: json(Facets, "The values present"), ...errors(400) },
+  });
 
 export function registerRecordRoutes(app: ApiApp, ctx: Ctx): void {
   for (const entity of Object.keys(FacetStore.FACET_FIELDS) as FacetStore.FacetEntity[]) {

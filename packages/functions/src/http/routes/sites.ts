@@ -4,7 +4,7 @@ import * as Control from "@dashboard/core/control";
 import * as Settings from "@dashboard/core/settings";
 import * as Sites from "@dashboard/core/site";
 import * as Stats from "@dashboard/core/stats";
-import { type ApiApp, adminRoute, errors, json } from "../openapi";
+import { type ApiApp, errors, json, routesOf } from "../openapi";
 import {
   CreateSite,
   Site,
@@ -18,51 +18,33 @@ import {
   WebhookSecret,
 } from "../schemas";
 
-const tags = ["Sites"];
+const route = routesOf("Sites");
+/** A site's synced settings and stats, documented with the other synced data. */
+const syncedDataRoute = routesOf("Synced data");
 
-export const createSiteRoute = adminRoute(
-  { role: "operator", audit: "site.created" },
-  {
-    method: "post",
-    path: "/api/sites",
-    tags,
-    summary: "Register a Template site",
-    description:
-      "The answer carries the site's webhook secret, shown this once. The API key is stored encrypted and never returned.",
-    request: { body: { required: true, ...json(CreateSite, "The site") } },
-    responses: { 201: json(SiteCreated, "Created"), ...errors(400, 409, 413) },
-  },
-);
+export const createSiteRoute = route({ role: "operator", audit: "site.created" }, "POST /api/sites", {
+  summary: "Register a Template site",
+  description:
+    "The answer carries the site's webhook secret, shown this once. The API key is stored encrypted and never returned.",
+  request: { body: { required: true, ...json(CreateSite, "The site") } },
+  responses: { 201: json(SiteCreated, "Created"), ...errors(400, 409, 413) },
+});
 
-export const listSitesRoute = adminRoute(
-  { role: "viewer" },
-  {
-    method: "get",
-    path: "/api/sites",
-    tags,
-    summary: "Every site",
-    responses: { 200: json(SiteList, "The sites"), ...errors() },
-  },
-);
+export const listSitesRoute = route({ role: "viewer" }, "GET /api/sites", {
+  summary: "Every site",
+  responses: { 200: json(SiteList, "The sites"), ...errors() },
+});
 
-export const getSiteRoute = adminRoute(
-  { role: "viewer" },
-  {
-    method: "get",
-    path: "/api/sites/{site_id}",
-    tags,
-    summary: "One site",
-    request: { params: SiteParams },
-    responses: { 200: json(Site, "The site"), ...errors(404) },
-  },
-);
+export const getSiteRoute = route({ role: "viewer" }, "GET /api/sites/{site_id}", {
+  summary: "One site",
+  request: { params: SiteParams },
+  responses: { 200: json(Site, "The site"), ...errors(404) },
+});
 
-export const updateSiteRoute = adminRoute(
+export const updateSiteRoute = route(
   { role: "operator", audit: "site.updated" },
+  "PATCH /api/sites/{site_id}",
   {
-    method: "patch",
-    path: "/api/sites/{site_id}",
-    tags,
     summary: "Change a site's name, Template URL, API key, enabled flag or scan limits",
     description:
       "A `template_url` on another origin (scheme, host or port) needs the site's `api_key` in the same request (400 `api_key_required` otherwise): a stored key is never sent to a new host. Disabling a site (`enabled: false`) also cancels its runs in progress.",
@@ -71,12 +53,10 @@ export const updateSiteRoute = adminRoute(
   },
 );
 
-export const deleteSiteRoute = adminRoute(
+export const deleteSiteRoute = route(
   { role: "owner", audit: "site.deleted" },
+  "DELETE /api/sites/{site_id}",
   {
-    method: "delete",
-    path: "/api/sites/{site_id}",
-    tags,
     summary: "Remove a site and everything synced from it",
     description:
       "Cancels the site's runs, refuses any further write for it and removes its data. Answers at once; when a sync was still writing, the last of the data goes in the background as soon as that sync stops (at its next page).",
@@ -85,12 +65,10 @@ export const deleteSiteRoute = adminRoute(
   },
 );
 
-export const rotateWebhookSecretRoute = adminRoute(
+export const rotateWebhookSecretRoute = route(
   { role: "owner", audit: "site.webhook_secret_rotated" },
+  "POST /api/sites/{site_id}/webhook-secret",
   {
-    method: "post",
-    path: "/api/sites/{site_id}/webhook-secret",
-    tags,
     summary: "Rotate the site's webhook secret",
     description: "Returns the new secret, shown this once. The previous secret keeps working for 24 hours.",
     request: { params: SiteParams },
@@ -98,29 +76,17 @@ export const rotateWebhookSecretRoute = adminRoute(
   },
 );
 
-export const siteSettingsRoute = adminRoute(
-  { role: "viewer" },
-  {
-    method: "get",
-    path: "/api/sites/{site_id}/settings",
-    tags: ["Synced data"],
-    summary: "A site's synced settings (sensitive values masked)",
-    request: { params: SiteParams },
-    responses: { 200: json(SiteSettings, "The settings"), ...errors(404) },
-  },
-);
+export const siteSettingsRoute = syncedDataRoute({ role: "viewer" }, "GET /api/sites/{site_id}/settings", {
+  summary: "A site's synced settings (sensitive values masked)",
+  request: { params: SiteParams },
+  responses: { 200: json(SiteSettings, "The settings"), ...errors(404) },
+});
 
-export const siteStatsRoute = adminRoute(
-  { role: "viewer" },
-  {
-    method: "get",
-    path: "/api/sites/{site_id}/stats",
-    tags: ["Synced data"],
-    summary: "A site's latest stats and their history",
-    request: { params: SiteParams, query: StatsQuery },
-    responses: { 200: json(StatsHistory, "Latest figures and history, oldest first"), ...errors(400, 404) },
-  },
-);
+export const siteStatsRoute = syncedDataRoute({ role: "viewer" }, "GET /api/sites/{site_id}/stats", {
+  summary: "A site's latest stats and their history",
+  request: { params: SiteParams, query: StatsQuery },
+  responses: { 200: json(StatsHistory, "Latest figures and history, oldest first"), ...errors(400, 404) },
+});
 
 export function registerSiteRoutes(app: ApiApp, ctx: Ctx): void {
   app.openapi(createSiteRoute, async (c) => {

@@ -7,7 +7,7 @@ import { seesPersonalData } from "@dashboard/core/role";
 import * as RunStore from "@dashboard/core/run";
 import * as Sync from "@dashboard/core/sync";
 import type { Context } from "hono";
-import { type ApiApp, adminRoute, errors, json } from "../openapi";
+import { type ApiApp, errors, json, routesOf } from "../openapi";
 import {
   InvalidQuery,
   InvalidRecord,
@@ -23,14 +23,12 @@ import {
 } from "../schemas";
 import { summarise, type WaitOptions, waitForRun } from "../sync-summary";
 
-const tags = ["Sync"];
+const route = routesOf("Sync");
 
-export const manualSyncRoute = adminRoute(
+export const manualSyncRoute = route(
   { role: "operator", audit: "sync.started" },
+  "POST /api/sync/template/{site_id}",
   {
-    method: "post",
-    path: "/api/sync/template/{site_id}",
-    tags,
     summary: "Sync a site now",
     description:
       "Queues one sync per entity. With `wait`, waits up to that many seconds for the run to end (finished or cancelled): 200 with the seed's summary when it did, 202 otherwise.",
@@ -47,36 +45,22 @@ export const manualSyncRoute = adminRoute(
   },
 );
 
-export const listRunsRoute = adminRoute(
-  { role: "viewer" },
-  {
-    method: "get",
-    path: "/api/sync/runs",
-    tags,
-    summary: "Sync runs, newest first",
-    request: { query: RunsQuery },
-    responses: { 200: json(page(Run), "A page of runs"), ...errors(400) },
-  },
-);
+export const listRunsRoute = route({ role: "viewer" }, "GET /api/sync/runs", {
+  summary: "Sync runs, newest first",
+  request: { query: RunsQuery },
+  responses: { 200: json(page(Run), "A page of runs"), ...errors(400) },
+});
 
-export const getRunRoute = adminRoute(
-  { role: "viewer" },
-  {
-    method: "get",
-    path: "/api/sync/runs/{run_id}",
-    tags,
-    summary: "One run with its log",
-    request: { params: RunParams },
-    responses: { 200: json(Run, "The run"), ...errors(404) },
-  },
-);
+export const getRunRoute = route({ role: "viewer" }, "GET /api/sync/runs/{run_id}", {
+  summary: "One run with its log",
+  request: { params: RunParams },
+  responses: { 200: json(Run, "The run"), ...errors(404) },
+});
 
-export const cancelRunRoute = adminRoute(
+export const cancelRunRoute = route(
   { role: "operator", audit: "sync.cancelled" },
+  "POST /api/sync/runs/{run_id}/cancel",
   {
-    method: "post",
-    path: "/api/sync/runs/{run_id}/cancel",
-    tags,
     summary: "Stop a run",
     description:
       "Entities not finished end `cancelled`; a scan in progress stops at its next page. Nothing is deleted. A run already finished is a 409.",
@@ -85,18 +69,12 @@ export const cancelRunRoute = adminRoute(
   },
 );
 
-export const runInvalidRoute = adminRoute(
-  { role: "viewer" },
-  {
-    method: "get",
-    path: "/api/sync/runs/{run_id}/invalid",
-    tags,
-    summary: "The records a run rejected, with why",
-    description: "E-mail addresses in the raw copies come masked to a viewer.",
-    request: { params: RunParams, query: InvalidQuery },
-    responses: { 200: json(page(InvalidRecord), "A page of rejected records"), ...errors(400, 404) },
-  },
-);
+export const runInvalidRoute = route({ role: "viewer" }, "GET /api/sync/runs/{run_id}/invalid", {
+  summary: "The records a run rejected, with why",
+  description: "E-mail addresses in the raw copies come masked to a viewer.",
+  request: { params: RunParams, query: InvalidQuery },
+  responses: { 200: json(page(InvalidRecord), "A page of rejected records"), ...errors(400, 404) },
+});
 
 /** Time kept back, in Lambda, to answer 202 before the function's own timeout. */
 const ANSWER_MARGIN_MS = 3_000;

@@ -1,4 +1,7 @@
-/** The audit log's actions and outcomes as the API writes them (core audit.ts; the contract test compares). */
+/**
+ * What the audit log records (core audit.ts validates its entries with these; the UI offers them as filters
+ * and words each in its message catalogue). Plain data, so the UI's bundle takes them without core or zod.
+ */
 export const AUDIT_ACTIONS = [
   "site.created",
   "site.updated",
@@ -16,4 +19,5 @@ export const AUDIT_ACTIONS = [
   "alert.test_sent",
 ] as const;
 
+/** `success`: done; `denied`: refused for the caller's role; `failed`: refused or failed otherwise. */
 export const AUDIT_OUTCOMES = ["success", "denied", "failed"] as const;
