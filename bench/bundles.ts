@@ -106,8 +106,9 @@ export interface BundleFigures {
 
 /**
  * Size and median init time (of `runs` fresh processes) of every function, and its init relative to an
- * empty Node process started the same way: an empty module's import runs before each bundle's, so both see
- * the same load on the machine.
+ * empty Node process started the same way: each import of a bundle follows an empty module's, and a
+ * function's ratio is taken over its own pairs, so a load on the machine that changes during the run moves
+ * the numerator and the denominator together.
  */
 export async function measureBundles(
   outDir: string,
@@ -116,25 +117,21 @@ export async function measureBundles(
 ): Promise<Record<FunctionName, BundleFigures>> {
   const empty = join(outDir, "empty.mjs");
   writeFileSync(empty, "export {};\n");
-  const emptyTimes: number[] = [];
-  const measured: { name: FunctionName; bytes: number; times: number[]; process: number[] }[] = [];
+  const out = {} as Record<FunctionName, BundleFigures>;
   for (const name of FUNCTIONS) {
     const { file, bytes } = await bundle(name, outDir);
     const times: number[] = [];
     const process: number[] = [];
+    const empties: number[] = [];
     for (let i = 0; i < runs; i++) {
-      emptyTimes.push((await importTime(empty, env)).process_ms);
+      empties.push((await importTime(empty, env)).process_ms);
       const t = await importTime(file, env);
       times.push(t.import_ms);
       process.push(t.process_ms);
     }
-    measured.push({ name, bytes, times, process });
-  }
-  const emptyMs = percentile(emptyTimes, 50) ?? 0;
-  const out = {} as Record<FunctionName, BundleFigures>;
-  for (const { name, bytes, times, process } of measured) {
     const inside = await bundle(name, outDir, { deployed: false });
     const processMs = percentile(process, 50) ?? 0;
+    const emptyMs = percentile(empties, 50) ?? 0;
     out[name] = {
       bytes,
       init_ms: round(percentile(times, 50) ?? 0, 1),
