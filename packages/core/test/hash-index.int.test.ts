@@ -3,8 +3,9 @@
  * reads and writes, counted at the SDK by the partition it touches (the bench's meter does the same), and
  * what the index holds afterwards, checked against the records it caches.
  */
-import { type Sim, startSim } from "@dashboard/template-sim";
-import { createEngine, type Engine } from "@dashboard/testing/engine";
+import type { Sim } from "@dashboard/template-sim";
+import type { Engine } from "@dashboard/testing/engine";
+import { engineWithSim } from "@dashboard/testing/site-on-sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Control from "../src/control";
 import type { RecordEntity } from "../src/entity";
@@ -157,14 +158,11 @@ describe("change detection from the hash index", () => {
   const siteId = "atelier-empreintes";
 
   beforeAll(async () => {
-    engine = await createEngine("hash-index");
-    sim = await startSim({ apiKey: API_KEY, seed: 23, sizes: { paintings: 320, users: 300, orders: 60 } });
-    await SiteStore.create(engine.ctx, {
-      id: siteId,
-      name: "Empreintes",
-      template_url: sim.url,
-      api_key: API_KEY,
-    });
+    ({ engine, sim } = await engineWithSim(
+      "hash-index",
+      { apiKey: API_KEY, seed: 23, sizes: { paintings: 320, users: 300, orders: 60 } },
+      { id: siteId, name: "Empreintes" },
+    ));
   });
   afterAll(async () => {
     await sim?.close();

@@ -4,6 +4,7 @@
  */
 import { type Sim, startSim } from "@dashboard/template-sim";
 import { createEngine, type Engine } from "@dashboard/testing/engine";
+import { engineWithSim } from "@dashboard/testing/site-on-sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Records from "../src/record";
 import * as RunStore from "../src/run";
@@ -62,14 +63,11 @@ describe("a large site, synced again and again", () => {
   const siteId = "grand-atelier";
 
   beforeAll(async () => {
-    engine = await createEngine("sync-large");
-    sim = await startSim({ apiKey: API_KEY, seed: 7, sizes: { paintings: 1000, users: 2500, orders: 600 } });
-    await SiteStore.create(engine.ctx, {
-      id: siteId,
-      name: "Grand Atelier",
-      template_url: sim.url,
-      api_key: API_KEY,
-    });
+    ({ engine, sim } = await engineWithSim(
+      "sync-large",
+      { apiKey: API_KEY, seed: 7, sizes: { paintings: 1000, users: 2500, orders: 600 } },
+      { id: siteId, name: "Grand Atelier" },
+    ));
   });
   afterAll(async () => {
     await sim?.close();
@@ -169,14 +167,11 @@ describe("validation and quarantine", () => {
   const siteId = "atelier-invalide";
 
   beforeAll(async () => {
-    engine = await createEngine("sync-invalid");
-    sim = await startSim({ apiKey: API_KEY, seed: 3, sizes: { paintings: 60, users: 30, orders: 30 } });
-    await SiteStore.create(engine.ctx, {
-      id: siteId,
-      name: "Atelier",
-      template_url: sim.url,
-      api_key: API_KEY,
-    });
+    ({ engine, sim } = await engineWithSim(
+      "sync-invalid",
+      { apiKey: API_KEY, seed: 3, sizes: { paintings: 60, users: 30, orders: 30 } },
+      { id: siteId, name: "Atelier" },
+    ));
   });
   afterAll(async () => {
     await sim?.close();
@@ -278,14 +273,11 @@ describe("paging quirks", () => {
   const siteId = "atelier-pages";
 
   beforeAll(async () => {
-    engine = await createEngine("sync-paging");
-    sim = await startSim({ apiKey: API_KEY, seed: 11, sizes: { paintings: 450, users: 120, orders: 250 } });
-    await SiteStore.create(engine.ctx, {
-      id: siteId,
-      name: "Pages",
-      template_url: sim.url,
-      api_key: API_KEY,
-    });
+    ({ engine, sim } = await engineWithSim(
+      "sync-paging",
+      { apiKey: API_KEY, seed: 11, sizes: { paintings: 450, users: 120, orders: 250 } },
+      { id: siteId, name: "Pages" },
+    ));
   });
   afterAll(async () => {
     await sim?.close();
@@ -337,8 +329,11 @@ describe("settings and stats", () => {
   let documented: Sim;
 
   beforeAll(async () => {
-    engine = await createEngine("sync-settings");
-    flat = await startSim({ apiKey: API_KEY, siteName: "Atelier Plat", settingsShape: "flat" });
+    ({ engine, sim: flat } = await engineWithSim("sync-settings", {
+      apiKey: API_KEY,
+      siteName: "Atelier Plat",
+      settingsShape: "flat",
+    }));
     documented = await startSim({ apiKey: API_KEY, siteName: "Atelier Doc", settingsShape: "documented" });
     await SiteStore.create(engine.ctx, {
       id: "plat",

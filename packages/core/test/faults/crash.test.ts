@@ -10,8 +10,9 @@ import {
   DeleteMessageCommand,
   ReceiveMessageCommand,
 } from "@aws-sdk/client-sqs";
-import { type Sim, startSim } from "@dashboard/template-sim";
-import { createEngine, type Engine } from "@dashboard/testing/engine";
+import type { Sim } from "@dashboard/template-sim";
+import type { Engine } from "@dashboard/testing/engine";
+import { addSite, engineWithSim } from "@dashboard/testing/site-on-sim";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as RunStore from "../../src/run";
 import * as SiteStore from "../../src/site";
@@ -70,20 +71,18 @@ describe("a consumer that dies half-way through an entity", () => {
   let siteId = "";
 
   beforeAll(async () => {
-    engine = await createEngine("faults-crash");
-    sim = await startSim({ apiKey: API_KEY, seed: 13, sizes: { paintings: 320, users: 20, orders: 15 } });
+    ({ engine, sim } = await engineWithSim("faults-crash", {
+      apiKey: API_KEY,
+      seed: 13,
+      sizes: { paintings: 320, users: 20, orders: 15 },
+    }));
   });
   afterAll(async () => {
     await sim?.close();
   });
   beforeEach(async () => {
     siteId = `atelier-${++site}`;
-    await SiteStore.create(engine.ctx, {
-      id: siteId,
-      name: "Atelier",
-      template_url: sim.url,
-      api_key: API_KEY,
-    });
+    await addSite(engine, sim, { id: siteId, name: "Atelier" }, API_KEY);
     const first = await syncPaintings();
     expect(first.run.entities.paintings?.status).toBe("succeeded");
     // Work for the next run: changes, deletions and additions spread over the pages.

@@ -3,11 +3,11 @@
  * continuation message can arrive after the scan moved past it. A duplicate must change nothing.
  */
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { type Sim, startSim } from "@dashboard/template-sim";
-import { createEngine, type Engine } from "@dashboard/testing/engine";
+import type { Sim } from "@dashboard/template-sim";
+import type { Engine } from "@dashboard/testing/engine";
+import { engineWithSim } from "@dashboard/testing/site-on-sim";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as RunStore from "../../src/run";
-import * as SiteStore from "../../src/site";
 import * as Sync from "../../src/sync";
 import {
   API_KEY,
@@ -48,14 +48,11 @@ describe("duplicate and stale messages", () => {
   const siteId = "atelier-doublons";
 
   beforeAll(async () => {
-    engine = await createEngine("faults-duplicates");
-    sim = await startSim({ apiKey: API_KEY, seed: 17, sizes: { paintings: 450, users: 60, orders: 40 } });
-    await SiteStore.create(engine.ctx, {
-      id: siteId,
-      name: "Doublons",
-      template_url: sim.url,
-      api_key: API_KEY,
-    });
+    ({ engine, sim } = await engineWithSim(
+      "faults-duplicates",
+      { apiKey: API_KEY, seed: 17, sizes: { paintings: 450, users: 60, orders: 40 } },
+      { id: siteId, name: "Doublons" },
+    ));
   });
   afterAll(async () => {
     await sim?.close();

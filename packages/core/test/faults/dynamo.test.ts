@@ -3,12 +3,12 @@
  * items unprocessed, injected at the SDK middleware of the test's DynamoDB client against DynamoDB Local.
  * Every record must end up written exactly once, with the run's counts right.
  */
-import { type Sim, startSim } from "@dashboard/template-sim";
-import { createEngine, type Engine } from "@dashboard/testing/engine";
+import type { Sim } from "@dashboard/template-sim";
+import type { Engine } from "@dashboard/testing/engine";
+import { addSite, engineWithSim } from "@dashboard/testing/site-on-sim";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Entity } from "../../src/entity";
 import * as RunStore from "../../src/run";
-import * as SiteStore from "../../src/site";
 import * as Sync from "../../src/sync";
 import {
   API_KEY,
@@ -34,8 +34,11 @@ describe("DynamoDB under pressure", () => {
   let siteId = "";
 
   beforeAll(async () => {
-    engine = await createEngine("faults-dynamo");
-    sim = await startSim({ apiKey: API_KEY, seed: 31, sizes: { paintings: 260, users: 50, orders: 40 } });
+    ({ engine, sim } = await engineWithSim("faults-dynamo", {
+      apiKey: API_KEY,
+      seed: 31,
+      sizes: { paintings: 260, users: 50, orders: 40 },
+    }));
   });
   afterAll(async () => {
     await sim?.close();
@@ -43,12 +46,7 @@ describe("DynamoDB under pressure", () => {
   beforeEach(async () => {
     // A new site per case: its first sync writes every record.
     siteId = `stockage-${++site}`;
-    await SiteStore.create(engine.ctx, {
-      id: siteId,
-      name: "Stockage",
-      template_url: sim.url,
-      api_key: API_KEY,
-    });
+    await addSite(engine, sim, { id: siteId, name: "Stockage" }, API_KEY);
   });
 
   async function syncAll() {
@@ -198,14 +196,11 @@ describe("DynamoDB failing while writes are in flight", () => {
   const siteId = "stockage-en-vol";
 
   beforeAll(async () => {
-    engine = await createEngine("faults-dynamo-inflight");
-    bigSim = await startSim({ apiKey: API_KEY, seed: 37, sizes: { paintings: 1_000, users: 5, orders: 5 } });
-    await SiteStore.create(engine.ctx, {
-      id: siteId,
-      name: "En vol",
-      template_url: bigSim.url,
-      api_key: API_KEY,
-    });
+    ({ engine, sim: bigSim } = await engineWithSim(
+      "faults-dynamo-inflight",
+      { apiKey: API_KEY, seed: 37, sizes: { paintings: 1_000, users: 5, orders: 5 } },
+      { id: siteId, name: "En vol" },
+    ));
   });
   afterAll(async () => {
     await bigSim?.close();
