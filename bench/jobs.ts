@@ -31,13 +31,13 @@ export interface JobOutcome {
   pages: number;
 }
 
-async function clientFor(ctx: Ctx, siteId: string, prefetch = true) {
+async function clientFor(ctx: Ctx, siteId: string) {
   const site = await SiteStore.get(ctx, siteId);
   const client = new TemplateClient({
     baseUrl: site.template_url,
     apiKey: await SiteStore.apiKey(ctx, siteId),
   });
-  return { site, client, prefetch };
+  return { site, client };
 }
 
 // ---- the seed's algorithm ----------------------------------------------------------------------------
